@@ -1,0 +1,3 @@
+from karmadad.cli import main
+
+raise SystemExit(main())

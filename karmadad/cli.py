@@ -1,0 +1,63 @@
+"""Command line: ``karmadad run``, ``check-config`` and ``version``.
+
+Exit codes: 0 success, 2 unusable config or command line (before anything starts), 1 a failure
+while running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import anyio
+
+from karmadad import __version__
+from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.logs import configure_logging
+
+EXIT_BAD_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="karmadad", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the daemon")
+    run.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
+    check = commands.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("--config", type=Path, required=True)
+    commands.add_parser("version", help="print the version")
+    return parser
+
+
+def _load_or_report(path: Path | None) -> DaemonConfig | None:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"karmadad: config: {problem}", file=sys.stderr)
+        return None
+
+
+def _run(path: Path | None) -> int:
+    config = _load_or_report(path)
+    if config is None:
+        return EXIT_BAD_CONFIG
+    configure_logging(format=config.log.format, level=config.log.level)
+    from karmadad.daemon import Daemon  # imported late: check-config and version stay light
+
+    anyio.run(Daemon(config, config_path=path).run)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "version":
+        print(f"karmadad {__version__}")
+        return 0
+    if args.command == "check-config":
+        if _load_or_report(args.config) is None:
+            return EXIT_BAD_CONFIG
+        print(f"{args.config}: ok")
+        return 0
+    return _run(args.config)

@@ -1,0 +1,207 @@
+"""The daemon's configuration file.
+
+One YAML file says where state lives, where the API and metrics listen, how to log and which member
+clusters to manage. Keys are camelCase like Kubernetes objects; an unknown key is an error rather
+than a silently ignored typo. Every problem is reported with the path of the key that caused it
+(``clusters[1].kubeconfig: file not found``) so an operator can fix the file in one pass.
+
+Relative paths are taken relative to the daemon's working directory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# Karmada limits cluster names to 48 characters of a DNS-1123 label.
+_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_CLUSTER_NAME_MAX = 48
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` holds one ``path: message`` line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _existing_file(path: Path) -> Path:
+    if not path.is_file():
+        raise PydanticCustomError("file_not_found", "file not found")
+    return path
+
+
+ExistingFile = Annotated[Path, AfterValidator(_existing_file)]
+
+
+def _listen_address(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PydanticCustomError("listen", "must be host:port with a port in 1..65535")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if host != "localhost":
+            raise PydanticCustomError("listen", "host must be an IP address or localhost") from None
+    return value
+
+
+ListenAddress = Annotated[str, AfterValidator(_listen_address)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TLSConfig(_Section):
+    """Serving certificate; when both are unset the daemon generates a CA and certificate in dataDir."""
+
+    certFile: ExistingFile | None = None
+    keyFile: ExistingFile | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> TLSConfig:
+        if (self.certFile is None) != (self.keyFile is None):
+            raise PydanticCustomError("tls_pair", "certFile and keyFile must be set together")
+        return self
+
+
+class TokenConfig(_Section):
+    """A bearer token (read from ``tokenFile``, never from the config itself) and who it authenticates."""
+
+    user: str = Field(min_length=1)
+    groups: list[str] = []
+    tokenFile: ExistingFile
+
+
+class APIConfig(_Section):
+    listen: ListenAddress = "127.0.0.1:7443"
+    tls: TLSConfig = TLSConfig()
+    tokens: list[TokenConfig] = []
+
+
+class MetricsConfig(_Section):
+    listen: ListenAddress = "127.0.0.1:9464"
+
+
+class LogConfig(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Taint(_Section):
+    key: str = Field(min_length=1)
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class ClusterConfig(_Section):
+    """One member cluster and the facts the scheduler places by."""
+
+    name: str
+    kubeconfig: ExistingFile
+    context: str | None = None
+    provider: str = ""
+    region: str = ""
+    zones: list[str] = []
+    labels: dict[str, str] = {}
+    taints: list[Taint] = []
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label(cls, name: str) -> str:
+        if len(name) > _CLUSTER_NAME_MAX or not _CLUSTER_NAME.match(name):
+            raise PydanticCustomError(
+                "cluster_name",
+                "must be a DNS-1123 label of at most {max} characters",
+                {"max": _CLUSTER_NAME_MAX},
+            )
+        return name
+
+
+class DaemonConfig(_Section):
+    dataDir: Path = Path(".karmadad")
+    api: APIConfig = APIConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    log: LogConfig = LogConfig()
+    clusters: list[ClusterConfig] = []
+
+    @field_validator("clusters")
+    @classmethod
+    def _unique_names(cls, clusters: list[ClusterConfig]) -> list[ClusterConfig]:
+        seen: dict[str, int] = {}
+        for index, cluster in enumerate(clusters):
+            if cluster.name in seen:
+                raise PydanticCustomError(
+                    "duplicate",
+                    'cluster name "{name}" used twice: clusters[{first}] and clusters[{second}]',
+                    {"name": cluster.name, "first": seen[cluster.name], "second": index},
+                )
+            seen[cluster.name] = index
+        return clusters
+
+
+def _format_location(loc: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "required",
+}
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    """One ``path: message`` line per problem, in the file's own key names."""
+    lines = []
+    for item in error.errors():
+        message = _MESSAGES.get(item["type"], item["msg"])
+        lines.append(f"{_format_location(item['loc'])}: {message}")
+    return lines
+
+
+def parse_config(document: object) -> DaemonConfig:
+    """Validate an already-loaded YAML document (``None`` means an empty file: all defaults)."""
+    try:
+        return DaemonConfig.model_validate(document or {})
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+
+
+def load_config(path: Path | None) -> DaemonConfig:
+    """Read and validate the config file; no path means the embedded defaults."""
+    if path is None:
+        return DaemonConfig()
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError([f"{path}: {error.strerror or error}"]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError([f"{where}: invalid YAML: {problem}"]) from None
+    if document is not None and not isinstance(document, dict):
+        raise ConfigError([f"{path}: the top level must be a mapping of keys"])
+    return parse_config(document)

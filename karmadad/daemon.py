@@ -1,0 +1,111 @@
+"""Wiring: build the daemon's parts, run them as tasks of one anyio task group, handle signals.
+
+SIGTERM and SIGINT stop everything gracefully (systemd's stop, Ctrl-C); SIGHUP re-reads the config
+file and hands the new one to whoever subscribed (a bad file is reported and the old one kept).
+systemd hears ``READY=1`` once every part serves, ``WATCHDOG=1`` while the loop is alive and
+``STOPPING=1`` when shutdown begins.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+
+from karmadad import __version__
+from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.logs import configure_logging, get_logger
+from karmadad.ops_server import Readiness, serve_ops
+from karmadad.sdnotify import SystemdNotifier
+
+log = get_logger("daemon")
+
+ReloadListener = Callable[[DaemonConfig, DaemonConfig], Awaitable[None]]
+
+# Keys whose new value only takes effect after a restart.
+_RESTART_KEYS = ("dataDir", "api", "metrics")
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Create the state directory readable by the daemon's user only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: DaemonConfig,
+        *,
+        config_path: Path | None = None,
+        notifier: SystemdNotifier | None = None,
+    ):
+        self.config = config
+        self.config_path = config_path
+        self.notifier = notifier or SystemdNotifier()
+        self.readiness = Readiness()
+        self._reload_listeners: list[ReloadListener] = []
+
+    def on_reload(self, listener: ReloadListener) -> None:
+        """Call ``listener(old, new)`` after each successful config reload."""
+        self._reload_listeners.append(listener)
+
+    async def run(self) -> None:
+        """Serve until SIGTERM or SIGINT, then shut down and return."""
+        prepare_data_dir(self.config.dataDir)
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            async with anyio.create_task_group() as parts:
+                self.readiness.set("ops", False)
+                await parts.start(serve_ops, self.config.metrics.listen, self.readiness)
+                self.readiness.set("ops", True)
+                parts.start_soon(self.notifier.keep_watchdog_fed)
+                log.info(
+                    "karmadad serving",
+                    version=__version__,
+                    pid=os.getpid(),
+                    metrics=self.config.metrics.listen,
+                    data_dir=str(self.config.dataDir),
+                    clusters=len(self.config.clusters),
+                )
+                self.notifier.notify("READY=1\nSTATUS=serving")
+                async for signum in signals:
+                    if signum == signal.SIGHUP:
+                        await self.reload()
+                        continue
+                    log.info("shutting down", signal=signal.Signals(signum).name)
+                    self.notifier.notify("STOPPING=1")
+                    self.readiness.set("shutdown", False)
+                    parts.cancel_scope.cancel()
+                    break
+        log.info("stopped")
+
+    async def reload(self) -> bool:
+        """Re-read the config file; keep the running config when the new one is invalid."""
+        if self.config_path is None:
+            log.info("reload requested without a config file; nothing to do")
+            return False
+        self.notifier.notify("RELOADING=1")
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error("config reload rejected", problem=problem)
+            self.notifier.notify("READY=1")
+            return False
+        old, self.config = self.config, new
+        configure_logging(format=new.log.format, level=new.log.level)
+        for key in _RESTART_KEYS:
+            if getattr(old, key) != getattr(new, key):
+                log.warning("config change needs a restart to take effect", key=key)
+        for listener in self._reload_listeners:
+            try:
+                await listener(old, new)
+            except Exception:
+                log.error("config reload listener failed", exc_info=True)
+        log.info("config reloaded", clusters=len(new.clusters))
+        self.notifier.notify("READY=1")
+        return True

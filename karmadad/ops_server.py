@@ -1,0 +1,78 @@
+"""The operations endpoint: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for probes.
+
+It listens apart from the Kubernetes API (plain HTTP on loopback by default) so that scraping and
+probing need no credentials and keep working while the API is busy or not yet serving.
+"""
+
+from __future__ import annotations
+
+import anyio
+from aiohttp import web
+from anyio.abc import TaskStatus
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from karmadad.metrics import REGISTRY
+
+
+class Readiness:
+    """Named checks that must all pass before the daemon reports ready (``/readyz``)."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, bool] = {}
+
+    def set(self, name: str, ready: bool) -> None:
+        self._checks[name] = ready
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._checks) and all(self._checks.values())
+
+    def report(self) -> str:
+        lines = [
+            f"[{'+' if ok else '-'}]{name} {'ok' if ok else 'not ready'}" for name, ok in self._checks.items()
+        ]
+        return "\n".join([*lines, "readyz check " + ("passed" if self.ready else "failed")]) + "\n"
+
+
+def build_ops_app(readiness: Readiness, registry: CollectorRegistry = REGISTRY) -> web.Application:
+    async def metrics(request: web.Request) -> web.Response:
+        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return web.Response(body=encoder(registry), headers={"Content-Type": content_type})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(request: web.Request) -> web.Response:
+        verbose = "verbose" in request.query
+        status = 200 if readiness.ready else 503
+        body = readiness.report() if verbose or status != 200 else "ok"
+        return web.Response(status=status, text=body)
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+async def serve_ops(
+    listen: str, readiness: Readiness, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve until cancelled; reports started once the socket listens."""
+    runner = web.AppRunner(build_ops_app(readiness), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        host, port = split_listen(listen)
+        await web.TCPSite(runner, host, port).start()
+        task_status.started()
+        await anyio.sleep_forever()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await runner.cleanup()

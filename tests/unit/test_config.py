@@ -1,0 +1,135 @@
+from pathlib import Path
+
+import pytest
+
+from karmadad.config import ConfigError, DaemonConfig, load_config, parse_config
+
+
+def problems(document) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document)
+    return caught.value.problems
+
+
+def test_empty_document_gives_embedded_defaults():
+    config = parse_config(None)
+    assert config == DaemonConfig()
+    assert config.dataDir == Path(".karmadad")
+    assert config.api.listen == "127.0.0.1:7443"
+    assert config.metrics.listen == "127.0.0.1:9464"
+    assert config.log.format == "text" and config.clusters == []
+
+
+def test_example_config_is_valid_and_uses_defaults():
+    example = Path(__file__).parents[2] / "config" / "karmadad.yaml"
+    config = load_config(example)
+    assert config.dataDir == Path(".karmadad")
+    assert config.api.listen.startswith("127.0.0.1:") and config.metrics.listen.startswith("127.0.0.1:")
+    assert config.clusters == []
+
+
+def test_each_problem_names_its_path(tmp_path):
+    kubeconfig = tmp_path / "ok.kubeconfig"
+    kubeconfig.write_text("{}")
+    found = problems(
+        {
+            "metrics": {"listen": "127.0.0.1:99999"},
+            "log": {"format": "xml"},
+            "clusters": [
+                {"name": "member1", "kubeconfig": str(kubeconfig)},
+                {"name": "member2", "kubeconfig": str(tmp_path / "absent")},
+                {"name": "Bad_Name", "kubeconfig": str(kubeconfig), "colour": "blue"},
+            ],
+            "apiServer": {},
+        }
+    )
+    assert "clusters[1].kubeconfig: file not found" in found
+    assert "clusters[2].colour: unknown key" in found
+    assert any(p.startswith("clusters[2].name: must be a DNS-1123 label") for p in found)
+    assert "apiServer: unknown key" in found
+    assert any(p.startswith("metrics.listen: must be host:port") for p in found)
+    assert any(p.startswith("log.format: ") for p in found)
+    assert len(found) == 6
+
+
+def test_cluster_requires_name_and_kubeconfig():
+    assert sorted(problems({"clusters": [{}]})) == [
+        "clusters[0].kubeconfig: required",
+        "clusters[0].name: required",
+    ]
+
+
+def test_duplicate_cluster_names_are_rejected(tmp_path):
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text("{}")
+    entry = {"name": "member1", "kubeconfig": str(kubeconfig)}
+    assert problems({"clusters": [entry, entry]}) == [
+        'clusters: cluster name "member1" used twice: clusters[0] and clusters[1]'
+    ]
+
+
+def test_cluster_name_length_limit(tmp_path):
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text("{}")
+    assert parse_config({"clusters": [{"name": "a" * 48, "kubeconfig": str(kubeconfig)}]})
+    assert problems({"clusters": [{"name": "a" * 49, "kubeconfig": str(kubeconfig)}]})
+
+
+def test_taints_and_placement_facts(tmp_path):
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text("{}")
+    config = parse_config(
+        {
+            "clusters": [
+                {
+                    "name": "member1",
+                    "kubeconfig": str(kubeconfig),
+                    "provider": "aws",
+                    "region": "us-east-1",
+                    "zones": ["us-east-1a"],
+                    "labels": {"env": "prod"},
+                    "taints": [{"key": "dedicated", "effect": "NoSchedule"}],
+                }
+            ]
+        }
+    )
+    assert config.clusters[0].taints[0].effect == "NoSchedule"
+    bad = problems(
+        {
+            "clusters": [
+                {"name": "m", "kubeconfig": str(kubeconfig), "taints": [{"key": "k", "effect": "Sometimes"}]}
+            ]
+        }
+    )
+    assert len(bad) == 1 and bad[0].startswith("clusters[0].taints[0].effect: ")
+
+
+def test_tls_needs_cert_and_key_together(tmp_path):
+    cert = tmp_path / "tls.crt"
+    cert.write_text("x")
+    assert problems({"api": {"tls": {"certFile": str(cert)}}}) == [
+        "api.tls: certFile and keyFile must be set together"
+    ]
+
+
+def test_listen_address_forms():
+    assert parse_config({"api": {"listen": "[::1]:7443"}}).api.listen == "[::1]:7443"
+    assert parse_config({"api": {"listen": "localhost:7443"}}).api.listen == "localhost:7443"
+    assert problems({"api": {"listen": "example.com:7443"}})[0].startswith("api.listen: host must be")
+    assert problems({"api": {"listen": "7443"}})[0].startswith("api.listen: must be host:port")
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(ConfigError) as missing:
+        load_config(tmp_path / "nope.yaml")
+    assert missing.value.problems == [f"{tmp_path / 'nope.yaml'}: No such file or directory"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("api:\n  listen: [unclosed\n")
+    with pytest.raises(ConfigError) as bad_yaml:
+        load_config(broken)
+    assert bad_yaml.value.problems[0].startswith(f"{broken}:3:1: invalid YAML")
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("just a string\n")
+    with pytest.raises(ConfigError) as not_mapping:
+        load_config(scalar)
+    assert "top level must be a mapping" in not_mapping.value.problems[0]
