@@ -72,7 +72,7 @@ def test_members_require_authentication(kube_members: KubeHarness, kube_binaries
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0 and "Unauthorized" in result.stderr
+    assert result.returncode != 0 and "You must be logged in to the server" in result.stderr
 
 
 def test_fake_nodes_report_the_requested_capacity(kube_members: KubeHarness, kube_binaries):

@@ -8,6 +8,7 @@ and returns leaving them running. ``down`` stops everything ``up`` started in DI
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     binaries = build_binaries()
     shape = NodeShape(count=args.nodes, cpu=args.node_cpu, memory=args.node_memory, pods=args.node_pods)
     harness = KubeHarness(args.dir, binaries)
+    # A stop while starting (SIGTERM, like Ctrl-C) unwinds through up(), which stops what it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     started = time.monotonic()
     members = harness.up(args.members, shape)
     elapsed = time.monotonic() - started

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -116,20 +117,21 @@ class MemberClient:
         self.member = member
         self.context = ssl.create_default_context(cafile=str(ca))
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, Any]:
+        """Status and body: decoded JSON, or the text when it is not JSON (``/readyz`` says ``ok``)."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.member.server + path, data=data, method=method)
         req.add_header("Authorization", f"Bearer {self.member.token}")
         req.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(req, context=self.context, timeout=10) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
+                status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as error:
-            raw = error.read()
-            try:
-                return error.code, json.loads(raw)
-            except ValueError:
-                return error.code, {"raw": raw.decode(errors="replace")}
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode(errors="replace")
 
 
 def _fake_node(name: str, member: Member, shape: NodeShape) -> dict:
@@ -361,8 +363,11 @@ class KubeHarness:
     def _wait(check, timeout: float, what: str, log_path: Path) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if check():
-                return
+            try:
+                if check():
+                    return
+            except (OSError, ValueError):  # not listening yet, or a half-started server
+                pass
             time.sleep(0.25)
         tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
         raise TimeoutError(f"{what} not ready after {timeout:.0f}s; {log_path} ends with:\n{tail}")
