@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import platform
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["BUILD_INFO", "REGISTRY"]
 
@@ -28,3 +28,39 @@ def register_build_info(registry: CollectorRegistry = REGISTRY) -> Gauge:
 
 
 BUILD_INFO = register_build_info()
+
+# Work queues, with client-go's metric names so existing dashboards apply.
+WORKQUEUE_DEPTH = Gauge("workqueue_depth", "Current depth of the work queue.", ["name"])
+WORKQUEUE_ADDS = Counter("workqueue_adds_total", "Total number of adds handled by the work queue.", ["name"])
+WORKQUEUE_RETRIES = Counter(
+    "workqueue_retries_total", "Total number of retries handled by the work queue.", ["name"]
+)
+WORKQUEUE_QUEUE_DURATION = Histogram(
+    "workqueue_queue_duration_seconds",
+    "How long in seconds an item stays in the work queue before being requested.",
+    ["name"],
+    buckets=(1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10),
+)
+WORKQUEUE_WORK_DURATION = Histogram(
+    "workqueue_work_duration_seconds",
+    "How long in seconds processing an item from the work queue takes.",
+    ["name"],
+    buckets=(1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10),
+)
+RECONCILE_ERRORS = Counter(
+    "karmadad_reconcile_errors_total", "Reconciles that failed and were retried.", ["controller"]
+)
+
+# The object store.
+STORE_COMMITS = Histogram(
+    "karmadad_store_commit_duration_seconds",
+    "Time to make one batch of writes durable in SQLite.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+STORE_BATCH_SIZE = Histogram(
+    "karmadad_store_batch_writes",
+    "Writes per committed batch.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024),
+)
+STORE_REVISION = Gauge("karmadad_store_revision", "The newest durable revision of the object store.")
+STORE_WATCHERS = Gauge("karmadad_store_watchers", "Open watches on the object store.")

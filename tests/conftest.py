@@ -38,3 +38,8 @@ def kube_members(
     yield harness
     harness.down()
     assert list(harness_processes(harness.workdir)) == [], "member processes outlived teardown"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

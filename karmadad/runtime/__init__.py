@@ -1,0 +1,1 @@
+"""Controller machinery with no Karmada knowledge: work queues, controllers, informers."""

@@ -1,0 +1,63 @@
+"""A controller: N workers taking keys from a rate-limited queue and reconciling them.
+
+``reconcile(key)`` is level-triggered: it reads the current state, makes the world match, and
+returns. Raising retries the key with backoff; returning a number of seconds looks again later;
+returning None forgets the key's failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+import anyio
+from anyio.abc import TaskStatus
+
+from karmadad import metrics
+from karmadad.logs import get_logger
+from karmadad.runtime.workqueue import RateLimitingQueue, ShutDown
+
+K = TypeVar("K", bound=Hashable)
+Reconcile = Callable[[K], Awaitable[float | None]]
+
+
+class Controller(Generic[K]):
+    def __init__(self, name: str, reconcile: Reconcile[K], *, workers: int = 1):
+        self.name = name
+        self.queue: RateLimitingQueue[K] = RateLimitingQueue(name)
+        self._reconcile = reconcile
+        self._workers = workers
+        self._log = get_logger(name)
+        self._errors = metrics.RECONCILE_ERRORS.labels(name)
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Run the workers until cancelled."""
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self.queue.run_timers)
+                for _ in range(self._workers):
+                    tasks.start_soon(self._work)
+                task_status.started()
+        finally:
+            self.queue.shutdown()
+
+    async def _work(self) -> None:
+        while True:
+            try:
+                key = await self.queue.get()
+            except ShutDown:
+                return
+            try:
+                again = await self._reconcile(key)
+            except Exception as error:
+                self._errors.inc()
+                retries = self.queue.retries(key)
+                level = self._log.warning if retries < 5 else self._log.error
+                level("reconcile failed; retrying", key=str(key), retries=retries, error=str(error))
+                self.queue.add_rate_limited(key)
+            else:
+                self.queue.forget(key)
+                if again is not None:
+                    self.queue.add_after(key, again)
+            finally:
+                self.queue.done(key)

@@ -1,0 +1,642 @@
+"""The object store: Kubernetes' storage semantics over one SQLite file.
+
+Every object lives in memory twice by reference: the *latest* state, which writes are checked
+against (so concurrent writes see each other before they are durable), and the *committed* state,
+which reads, lists and watches serve (so nobody observes a write that a crash could still take
+back). One writer task commits staged changes in batches (group commit); a write is acknowledged
+only after its batch is durable, and only then do watchers hear of it.
+
+Revisions are one global counter, like etcd's: every change gets the next one and it becomes the
+object's ``metadata.resourceVersion``. Objects handed out are shared and must not be mutated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+from anyio.abc import TaskStatus
+
+from karmadad.errors import (
+    AlreadyExists,
+    BadRequest,
+    Cause,
+    Conflict,
+    Expired,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceUnavailable,
+)
+from karmadad.logs import get_logger
+from karmadad.store.changes import Change, ChangeType, History, HistoryLimits, Key
+from karmadad.store.sqlite import Durability, SQLiteFile
+from karmadad.store.watch import Query, Watcher, WatchEvent, WatchHub, translate
+
+log = get_logger("store")
+
+NAMESPACES = "namespaces"
+INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "karmada-system", "karmada-cluster")
+PROTECTED_NAMESPACES = frozenset(INITIAL_NAMESPACES)
+NAMESPACE_FINALIZER = "kubernetes"
+ORPHAN_FINALIZER = "orphan"
+FOREGROUND_FINALIZER = "foregroundDeletion"
+PropagationPolicy = Literal["Background", "Foreground", "Orphan"]
+
+# Set by the store alone; whatever a client sends for them is ignored.
+_SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
+DEFAULT_HISTORY = HistoryLimits()
+_NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube-apiserver's: no vowels, no look-alikes
+
+
+_last_timestamp: tuple[int, str] = (0, "")
+
+
+def now_timestamp() -> str:
+    """RFC 3339 UTC with second precision, as Kubernetes stamps objects (cached per second: hot path)."""
+    global _last_timestamp
+    second = int(time.time())
+    if _last_timestamp[0] != second:
+        _last_timestamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _last_timestamp[1]
+
+
+def new_uid() -> str:
+    """A random (version 4) UUID, formatted without the cost of constructing a ``uuid.UUID``."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+def revision_of(obj: dict) -> int:
+    return int(obj["metadata"]["resourceVersion"])
+
+
+def _body_differs(old: dict, new: dict) -> bool:
+    """Whether anything but metadata and status changed: that is what bumps ``generation``."""
+    skip = ("metadata", "status", "apiVersion", "kind")
+    return {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}
+
+
+def _removable(resource: str, obj: dict) -> bool:
+    """Deleted objects disappear once nothing holds them: finalizers (and a namespace's spec ones)."""
+    if obj["metadata"].get("finalizers"):
+        return False
+    return not (resource == NAMESPACES and (obj.get("spec") or {}).get("finalizers"))
+
+
+def _precondition_failed(resource: str, name: str, field: str, wanted: str, actual: str) -> Conflict:
+    why = f"Precondition failed: {field} in precondition: {wanted}, {field} in object meta: {actual}"
+    return Conflict.of(resource, name, why)
+
+
+@dataclass(frozen=True)
+class ListResult:
+    items: list[dict]
+    revision: int
+    continue_token: str = ""
+    remaining: int | None = None
+
+
+@dataclass
+class _Batch:
+    changes: list[Change] = field(default_factory=list)
+    done: anyio.Event = field(default_factory=anyio.Event)
+    error: BaseException | None = None
+
+
+def encode_continue(revision: int, after: Key) -> str:
+    raw = json.dumps({"rv": revision, "start": list(after)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[int, Key]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        namespace, name = data["start"]
+        return int(data["rv"]), (str(namespace), str(name))
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise BadRequest("continue key is not valid: incorrect encoded start resourceVersion") from None
+
+
+class Store:
+    def __init__(
+        self,
+        file: SQLiteFile,
+        revision: int,
+        objects: dict[str, dict[Key, dict]],
+        *,
+        history: HistoryLimits = DEFAULT_HISTORY,
+        watch_buffer: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._file = file
+        self._revision = revision  # last revision handed out (maybe not yet durable)
+        self._committed_revision = revision
+        self._latest = objects
+        self._committed = {resource: dict(items) for resource, items in objects.items()}
+        self._history = History(history, revision, clock)
+        self._clock = clock
+        self._watch_buffer = watch_buffer
+        self._hub = WatchHub()
+        self._batch = _Batch()
+        self._wakeup = anyio.Event()
+        self._serving = False
+        self._failed: BaseException | None = None
+        self._listeners: list[Callable[[Change], None]] = []
+        # committed uid -> (resource, key), and owner uid -> dependents, for garbage collection
+        self._by_uid: dict[str, tuple[str, Key]] = {}
+        self._dependents: dict[str, set[tuple[str, Key]]] = {}
+        for resource, items in self._committed.items():
+            for key, obj in items.items():
+                self._index(resource, key, None, obj)
+
+    # -- opening and running ----------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path, *, durability: Durability = "full", **options: Any) -> Store:
+        file = await SQLiteFile.open(path, durability=durability)
+        revision, rows = await file.load()
+        objects: dict[str, dict[Key, dict]] = {}
+        for resource, namespace, name, _revision, data in rows:
+            objects.setdefault(resource, {})[(namespace, name)] = json.loads(data)
+        log.info("store opened", path=str(path), revision=revision, objects=len(rows))
+        return cls(file, revision, objects, **options)
+
+    async def serve(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Run the writer until cancelled; reports started once the initial namespaces exist."""
+        self._serving = True
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._write_loop)
+                for namespace in INITIAL_NAMESPACES:
+                    if ("", namespace) not in self._latest.get(NAMESPACES, {}):
+                        await self.create(NAMESPACES, {"metadata": {"name": namespace}})
+                task_status.started()
+        finally:
+            self._serving = False
+            self._hub.close_all()
+
+    async def close(self) -> None:
+        self._hub.close_all()
+        await self._file.close()
+
+    @property
+    def revision(self) -> int:
+        """The newest durable revision: what a list served now is consistent with."""
+        return self._committed_revision
+
+    def subscribe(self, listener: Callable[[Change], None]) -> None:
+        """Call ``listener`` synchronously with every committed change (for in-process controllers)."""
+        self._listeners.append(listener)
+
+    # -- reads (committed state) --------------------------------------------------------------
+
+    def get(self, resource: str, namespace: str, name: str) -> dict:
+        obj = self._committed.get(resource, {}).get((namespace, name))
+        if obj is None:
+            raise NotFound.of(resource, name)
+        return obj
+
+    def find(self, resource: str, namespace: str, name: str) -> dict | None:
+        return self._committed.get(resource, {}).get((namespace, name))
+
+    def by_uid(self, uid: str) -> tuple[str, dict] | None:
+        """The committed object with this uid and its resource, if it exists."""
+        found = self._by_uid.get(uid)
+        if found is None:
+            return None
+        resource, key = found
+        return resource, self._committed[resource][key]
+
+    def dependents(self, owner_uid: str) -> list[tuple[str, dict]]:
+        """Committed objects with an owner reference to ``owner_uid``."""
+        return [(r, self._committed[r][k]) for r, k in self._dependents.get(owner_uid, ())]
+
+    def list_all(self, resource: str) -> list[dict]:
+        """Every committed object of a resource, unordered: for controllers that scan."""
+        return list(self._committed.get(resource, {}).values())
+
+    def resources(self) -> list[str]:
+        return [resource for resource, items in self._committed.items() if items]
+
+    def list(
+        self, query: Query, *, limit: int = 0, continue_token: str = "", revision: int | None = None
+    ) -> ListResult:
+        """Objects matching ``query`` in (namespace, name) order, consistent at one revision.
+
+        ``revision`` asks for the state at an older revision (served while the history reaches
+        back that far); a continue token carries the revision of its first page.
+        """
+        after: Key | None = None
+        if continue_token:
+            revision, after = decode_continue(continue_token)
+            try:
+                self._history.check(revision, self._committed_revision)
+            except Expired:
+                raise Expired(
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter."
+                ) from None
+        at = self._committed_revision if revision is None else revision
+        state = self._state_at(query.resource, at)
+        keys = sorted(k for k in state if after is None or k > after)
+        matched = [state[k] for k in keys if query.matches(state[k])]
+        if limit <= 0 or len(matched) <= limit:
+            return ListResult(matched, at)
+        page = matched[:limit]
+        last = page[-1]["metadata"]
+        token = encode_continue(at, (last.get("namespace", ""), last["name"]))
+        return ListResult(page, at, token, len(matched) - limit)
+
+    def _state_at(self, resource: str, revision: int) -> dict[Key, dict]:
+        state = self._committed.get(resource, {})
+        if revision == self._committed_revision:
+            return state
+        self._history.check(revision, self._committed_revision)
+        state = dict(state)
+        for change in reversed(list(self._history.since(revision))):
+            if change.resource != resource:
+                continue
+            if change.previous is None:
+                state.pop(change.key, None)
+            else:
+                state[change.key] = change.previous
+        return state
+
+    def watch(
+        self,
+        query: Query,
+        *,
+        since: int | None = None,
+        bookmark_interval: float | None = None,
+        buffer: int | None = None,
+    ) -> Watcher:
+        """Changes after revision ``since``; without it, ADDED for every current object, then changes.
+
+        Raises Expired when ``since`` is older than the history kept.
+        """
+        if since is not None:
+            self._history.check(since, self._committed_revision)
+        watcher = Watcher(
+            query,
+            buffer=buffer or self._watch_buffer,
+            current_revision=lambda: self._committed_revision,
+            bookmark_interval=bookmark_interval,
+            on_close=self._hub.remove,
+        )
+        if since is None:
+            for obj in self.list(query).items:
+                watcher.deliver(WatchEvent("ADDED", obj, revision_of(obj)))
+        else:
+            for change in self._history.since(since):
+                if change.resource == query.resource and (event := translate(query, change)) is not None:
+                    watcher.deliver(event)
+        if not watcher.closed:
+            self._hub.add(watcher)
+        return watcher
+
+    # -- writes (checked against the latest state, acknowledged once durable) ----------------------
+
+    def _current(self, resource: str, namespace: str, name: str) -> dict:
+        obj = self._latest.get(resource, {}).get((namespace, name))
+        if obj is None:
+            raise NotFound.of(resource, name)
+        return obj
+
+    def _check_namespace(self, resource: str, namespace: str, name: str) -> None:
+        if not namespace or resource == NAMESPACES:
+            return
+        ns = self._latest.get(NAMESPACES, {}).get(("", namespace))
+        if ns is None:
+            raise NotFound.of(NAMESPACES, namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            message = f"unable to create new content in namespace {namespace} because it is being terminated"
+            raise Forbidden(
+                f'{resource} "{name}" is forbidden: {message}',
+                group=resource.partition(".")[2],
+                kind=resource.partition(".")[0],
+                name=name,
+                causes=[Cause("metadata.namespace", message, "NamespaceTerminating")],
+            )
+
+    async def create(self, resource: str, obj: dict, *, dry_run: bool = False) -> dict:
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict):
+            raise BadRequest("the object has no metadata")
+        namespace = meta.get("namespace") or ""
+        name = meta.get("name") or ""
+        items = self._latest.setdefault(resource, {})
+        if not name:
+            prefix = meta.get("generateName") or ""
+            if not prefix:
+                raise Invalid.of(
+                    resource,
+                    "",
+                    "",
+                    [
+                        Cause(
+                            "metadata.name",
+                            "Required value: name or generateName is required",
+                            "FieldValueRequired",
+                        )
+                    ],
+                )
+            for _ in range(8):
+                name = prefix + "".join(secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5))
+                if (namespace, name) not in items:
+                    break
+        if (namespace, name) in items:
+            raise AlreadyExists.of(resource, name)
+        self._check_namespace(resource, namespace, name)
+        new_meta = {k: v for k, v in meta.items() if k not in _SYSTEM_FIELDS and k != "resourceVersion"}
+        new_meta.update(
+            name=name,
+            uid=new_uid(),
+            creationTimestamp=now_timestamp(),
+            generation=1,
+        )
+        if namespace:
+            new_meta["namespace"] = namespace
+        new = {**obj, "metadata": new_meta}
+        if resource == NAMESPACES:
+            new = self._namespace_defaults(new)
+        if dry_run:
+            return new
+        return await self._commit(self._stage(resource, "ADDED", new, None))
+
+    @staticmethod
+    def _namespace_defaults(ns: dict) -> dict:
+        spec = dict(ns.get("spec") or {})
+        spec.setdefault("finalizers", [NAMESPACE_FINALIZER])
+        return {**ns, "spec": spec, "status": {"phase": "Active"}}
+
+    async def update(
+        self,
+        resource: str,
+        obj: dict,
+        *,
+        subresource: Literal["status"] | None = None,
+        dry_run: bool = False,
+    ) -> dict:
+        """Replace an object; a given ``metadata.resourceVersion`` must be the current one.
+
+        With ``subresource="status"`` only ``status`` is taken from ``obj``. An update that
+        changes nothing writes nothing and returns the current object.
+        """
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict):
+            raise BadRequest("the object has no metadata")
+        namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+        current = self._current(resource, namespace, name)
+        cur_meta = current["metadata"]
+        if meta.get("resourceVersion") and meta["resourceVersion"] != cur_meta["resourceVersion"]:
+            raise Conflict.of(
+                resource,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            )
+        if meta.get("uid") and meta["uid"] != cur_meta["uid"]:
+            raise _precondition_failed(resource, name, "UID", meta["uid"], cur_meta["uid"])
+        if subresource == "status":
+            new = {**current}
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+        else:
+            new_meta = {k: v for k, v in meta.items() if k not in _SYSTEM_FIELDS}
+            for key in _SYSTEM_FIELDS:
+                if key in cur_meta:
+                    new_meta[key] = cur_meta[key]
+            if namespace:
+                new_meta["namespace"] = namespace
+            new = {**obj, "metadata": new_meta}
+            if cur_meta.get("deletionTimestamp"):
+                added = set(new_meta.get("finalizers") or ()) - set(cur_meta.get("finalizers") or ())
+                if added:
+                    raise Invalid.of(
+                        resource,
+                        "",
+                        name,
+                        [
+                            Cause(
+                                "metadata.finalizers",
+                                "Forbidden: no new finalizers can be added if the object is being deleted, "
+                                f"found new finalizers {sorted(added)}",
+                                "FieldValueForbidden",
+                            )
+                        ],
+                    )
+            if _body_differs(current, new):
+                new_meta["generation"] = int(cur_meta.get("generation", 1)) + 1
+        new["metadata"] = {**new["metadata"], "resourceVersion": cur_meta["resourceVersion"]}
+        if new == current:
+            return current
+        if dry_run:
+            return new
+        if cur_meta.get("deletionTimestamp") and _removable(resource, new):
+            return await self._commit(self._stage(resource, "DELETED", new, current))
+        return await self._commit(self._stage(resource, "MODIFIED", new, current))
+
+    async def delete(
+        self,
+        resource: str,
+        namespace: str,
+        name: str,
+        *,
+        propagation: PropagationPolicy | None = None,
+        uid: str | None = None,
+        resource_version: str | None = None,
+        dry_run: bool = False,
+    ) -> tuple[dict, bool]:
+        """Delete, or start deleting, an object; returns it and whether it is gone already.
+
+        An object held by finalizers gets a ``deletionTimestamp`` and stays until the last one is
+        removed. ``Orphan`` and ``Foreground`` add the garbage collector's finalizers.
+        """
+        current = self._current(resource, namespace, name)
+        meta = current["metadata"]
+        if uid is not None and uid != meta["uid"]:
+            raise _precondition_failed(resource, name, "UID", uid, meta["uid"])
+        if resource_version is not None and resource_version != meta["resourceVersion"]:
+            raise _precondition_failed(
+                resource, name, "ResourceVersion", resource_version, meta["resourceVersion"]
+            )
+        if resource == NAMESPACES and name in PROTECTED_NAMESPACES:
+            raise Forbidden(
+                f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                kind=NAMESPACES,
+                name=name,
+            )
+        finalizers = list(meta.get("finalizers") or [])
+        wanted = {"Orphan": ORPHAN_FINALIZER, "Foreground": FOREGROUND_FINALIZER}.get(propagation or "")
+        if wanted:
+            finalizers = [f for f in finalizers if f not in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)] + [
+                wanted
+            ]
+        elif propagation == "Background" and meta.get("deletionTimestamp"):
+            finalizers = [f for f in finalizers if f not in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)]
+        new_meta = {**meta}
+        if finalizers:
+            new_meta["finalizers"] = finalizers
+        else:
+            new_meta.pop("finalizers", None)
+        new = {**current, "metadata": new_meta}
+        if _removable(resource, new):
+            if dry_run:
+                return current, True
+            return await self._commit(self._stage(resource, "DELETED", new, current)), True
+        if not meta.get("deletionTimestamp"):
+            new_meta["deletionTimestamp"] = now_timestamp()
+            new_meta["deletionGracePeriodSeconds"] = 0
+        if resource == NAMESPACES:
+            new["status"] = {**(current.get("status") or {}), "phase": "Terminating"}
+        if new == current or dry_run:
+            return new, False
+        return await self._commit(self._stage(resource, "MODIFIED", new, current)), False
+
+    async def delete_collection(
+        self, query: Query, *, propagation: PropagationPolicy | None = None, dry_run: bool = False
+    ) -> list[dict]:
+        deleted = []
+        for obj in self.list(query).items:
+            meta = obj["metadata"]
+            with contextlib.suppress(NotFound):
+                gone, _ = await self.delete(
+                    query.resource,
+                    meta.get("namespace", ""),
+                    meta["name"],
+                    propagation=propagation,
+                    dry_run=dry_run,
+                )
+                deleted.append(gone)
+        return deleted
+
+    # -- staging and group commit ---------------------------------------------------------------
+
+    def _stage(self, resource: str, kind: ChangeType, obj: dict, previous: dict | None) -> _Batch:
+        if self._failed is not None or not self._serving:
+            raise ServiceUnavailable("the object store is not accepting writes")
+        self._revision += 1
+        meta = obj["metadata"]  # always a fresh dict built by the calling operation
+        meta["resourceVersion"] = str(self._revision)
+        change = Change(
+            self._revision, resource, meta.get("namespace", ""), meta["name"], kind, obj, previous
+        )
+        items = self._latest.setdefault(resource, {})
+        if kind == "DELETED":
+            items.pop(change.key, None)
+        else:
+            items[change.key] = obj
+        batch = self._batch
+        batch.changes.append(change)
+        self._wakeup.set()
+        return batch
+
+    async def _commit(self, batch: _Batch) -> dict:
+        change = batch.changes[-1]
+        await batch.done.wait()
+        if batch.error is not None:
+            raise ServiceUnavailable(
+                "the object store failed to write; karmadad is stopping"
+            ) from batch.error
+        return change.object
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup = anyio.Event()
+            if not self._batch.changes:
+                continue
+            batch, self._batch = self._batch, _Batch()
+            final: dict[tuple[str, str, str], Change] = {}
+            for change in batch.changes:
+                final[(change.resource, change.namespace, change.name)] = change
+            upserts = [
+                (c.resource, c.namespace, c.name, c.revision, c.object)
+                for c in final.values()
+                if c.type != "DELETED"
+            ]
+            deletes = [key for key, c in final.items() if c.type == "DELETED"]
+            try:
+                with anyio.CancelScope(shield=True):
+                    await self._file.commit(batch.changes[-1].revision, upserts, deletes)
+            except BaseException as error:
+                # Memory is now ahead of disk: stop accepting writes; a restart reloads from disk.
+                self._failed = error
+                batch.error = error
+                batch.done.set()
+                log.error("store commit failed; no further writes", exc_info=True)
+                raise
+            self._publish(batch.changes)
+            batch.done.set()
+
+    def _publish(self, changes: Iterable[Change]) -> None:
+        now = self._clock()
+        for change in changes:
+            change.committed_at = now
+            items = self._committed.setdefault(change.resource, {})
+            previous = items.get(change.key)
+            if change.type == "DELETED":
+                items.pop(change.key, None)
+                self._index(change.resource, change.key, previous, None)
+            else:
+                items[change.key] = change.object
+                self._index(change.resource, change.key, previous, change.object)
+            self._committed_revision = change.revision
+            self._history.append(change, trim=False)
+            self._hub.publish(change)
+            for listener in self._listeners:
+                listener(change)
+        self._history.trim()
+
+    def _index(self, resource: str, key: Key, old: dict | None, new: dict | None) -> None:
+        ref = (resource, key)
+        if old is not None:
+            self._by_uid.pop(old["metadata"]["uid"], None)
+            for owner in old["metadata"].get("ownerReferences") or ():
+                dependents = self._dependents.get(owner.get("uid"))
+                if dependents is not None:
+                    dependents.discard(ref)
+                    if not dependents:
+                        del self._dependents[owner.get("uid")]
+        if new is not None:
+            self._by_uid[new["metadata"]["uid"]] = ref
+            for owner in new["metadata"].get("ownerReferences") or ():
+                self._dependents.setdefault(owner.get("uid"), set()).add(ref)
+
+    # -- maintenance --------------------------------------------------------------------------
+
+    def trim_history(self) -> None:
+        """Drop changes older than the history's age limit (also done on every commit)."""
+        self._history.trim()
+
+    async def integrity_check(self) -> str:
+        return await self._file.integrity_check()
+
+
+@contextlib.asynccontextmanager
+async def open_store(path: Path, **options: Any) -> AsyncIterator[Store]:
+    """Open a store and run its writer for the duration of the ``async with`` block."""
+    store = await Store.open(path, **options)
+    try:
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(store.serve)
+            yield store
+            tasks.cancel_scope.cancel()
+    finally:
+        await store.close()
