@@ -57,8 +57,9 @@ class SchemaTooNew(RuntimeError):
 
 
 class SQLiteFile:
-    def __init__(self, db: aiosqlite.Connection, path: Path):
+    def __init__(self, db: aiosqlite.Connection, checkpointer: aiosqlite.Connection, path: Path):
         self._db = db
+        self._checkpointer = checkpointer
         self.path = path
 
     @classmethod
@@ -67,15 +68,23 @@ class SQLiteFile:
         # Create it private before SQLite does (its -wal and -shm files copy these permissions).
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = await aiosqlite.connect(path, isolation_level=None)
+        checkpointer = None
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL survives a killed process; FULL also survives power loss.
             await db.execute(f"PRAGMA synchronous={durability.upper()}")
             await db.execute("PRAGMA busy_timeout=5000")
-            file = cls(db, path)
+            # Checkpoints copy the WAL back into the database and can take tens of milliseconds:
+            # a second connection does them beside the writer instead of inside its commits.
+            await db.execute("PRAGMA wal_autocheckpoint=0")
+            checkpointer = await aiosqlite.connect(path, isolation_level=None)
+            await checkpointer.execute("PRAGMA busy_timeout=5000")
+            file = cls(db, checkpointer, path)
             await file._migrate()
         except BaseException:
             await db.close()
+            if checkpointer is not None:
+                await checkpointer.close()
             raise
         return file
 
@@ -109,9 +118,14 @@ class SQLiteFile:
             (revision, json.dumps(puts, separators=(",", ":")), json.dumps(deletes, separators=(",", ":"))),
         )
 
+    async def checkpoint(self) -> None:
+        """Copy committed WAL frames into the database file without blocking the writer."""
+        await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     async def integrity_check(self) -> str:
         (result,) = await (await self._db.execute("PRAGMA integrity_check")).fetchone()
         return result
 
     async def close(self) -> None:
+        await self._checkpointer.close()
         await self._db.close()

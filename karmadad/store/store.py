@@ -56,6 +56,7 @@ PropagationPolicy = Literal["Background", "Foreground", "Orphan"]
 # Set by the store alone; whatever a client sends for them is ignored.
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 DEFAULT_HISTORY = HistoryLimits()
+CHECKPOINT_INTERVAL = 0.5  # seconds between WAL checkpoints while there are writes
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube-apiserver's: no vowels, no look-alikes
 
 
@@ -182,6 +183,7 @@ class Store:
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._write_loop)
+                tasks.start_soon(self._checkpoint_loop)
                 for namespace in INITIAL_NAMESPACES:
                     if ("", namespace) not in self._latest.get(NAMESPACES, {}):
                         await self.create(NAMESPACES, {"metadata": {"name": namespace}})
@@ -584,6 +586,14 @@ class Store:
                 raise
             self._publish(batch.changes)
             batch.done.set()
+
+    async def _checkpoint_loop(self) -> None:
+        checkpointed = self._committed_revision
+        while True:
+            await anyio.sleep(CHECKPOINT_INTERVAL)
+            if self._committed_revision != checkpointed:
+                checkpointed = self._committed_revision
+                await self._file.checkpoint()
 
     def _publish(self, changes: Iterable[Change]) -> None:
         now = self._clock()

@@ -1,0 +1,110 @@
+"""Work queue semantics as client-go's: dedup, one worker per key, dirty re-queue, backoff."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from karmadad.runtime.controller import Controller
+from karmadad.runtime.workqueue import (
+    ItemExponentialBackoff,
+    RateLimitingQueue,
+    ShutDown,
+    TokenBucket,
+    WorkQueue,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_key_waits_once_however_often_it_is_added():
+    queue: WorkQueue[str] = WorkQueue("t-dedup")
+    for key in ("a", "b", "a", "a"):
+        queue.add(key)
+    assert len(queue) == 2
+    assert [await queue.get(), await queue.get()] == ["a", "b"]
+
+
+async def test_a_key_added_while_processing_comes_back_once_after_done():
+    queue: WorkQueue[str] = WorkQueue("t-dirty")
+    queue.add("a")
+    key = await queue.get()
+    queue.add("a")
+    queue.add("a")
+    assert len(queue) == 0 and queue.is_processing("a")  # never handed to a second worker
+    queue.done(key)
+    assert len(queue) == 1 and await queue.get() == "a"
+    queue.done("a")
+    assert len(queue) == 0
+
+
+async def test_shutdown_releases_waiting_workers():
+    queue: WorkQueue[str] = WorkQueue("t-shutdown")
+    with anyio.fail_after(1):
+        async with anyio.create_task_group() as tasks:
+
+            async def worker():
+                with pytest.raises(ShutDown):
+                    await queue.get()
+
+            tasks.start_soon(worker)
+            await anyio.sleep(0.01)
+            queue.shutdown()
+
+
+def test_backoff_doubles_per_failure_and_forget_resets():
+    backoff = ItemExponentialBackoff(base=0.005, cap=1.0)
+    assert [backoff.when("k") for _ in range(4)] == [0.005, 0.01, 0.02, 0.04]
+    assert backoff.when("other") == 0.005
+    assert [backoff.when("k") for _ in range(5)][-1] == 1.0
+    backoff.forget("k")
+    assert backoff.when("k") == 0.005
+
+
+def test_token_bucket_allows_a_burst_then_paces():
+    now = [0.0]
+    bucket = TokenBucket(rate=10, burst=2, clock=lambda: now[0])
+    assert [bucket.when(), bucket.when()] == [0.0, 0.0]
+    assert bucket.when() == pytest.approx(0.1)
+    now[0] += 1.0
+    assert bucket.when() == 0.0
+
+
+async def test_controller_retries_failures_with_backoff_and_requeues_on_request():
+    calls: list[str] = []
+
+    async def reconcile(key: str) -> float | None:
+        calls.append(key)
+        if key == "flaky" and calls.count("flaky") < 3:
+            raise RuntimeError("not yet")
+        if key == "again" and calls.count("again") < 2:
+            return 0.01
+        return None
+
+    controller: Controller[str] = Controller("t-controller", reconcile, workers=2)
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(controller.run)
+            controller.queue.add("flaky")
+            controller.queue.add("again")
+            while calls.count("flaky") < 3 or calls.count("again") < 2:  # noqa: ASYNC110
+                await anyio.sleep(0.005)
+            await anyio.sleep(0.05)
+            tasks.cancel_scope.cancel()
+    assert calls.count("flaky") == 3 and calls.count("again") == 2
+    assert controller.queue.retries("flaky") == 0  # success forgot the failures
+
+
+async def test_rate_limited_add_waits_its_backoff():
+    queue: RateLimitingQueue[str] = RateLimitingQueue(
+        "t-ratelimit", backoff=ItemExponentialBackoff(base=0.05)
+    )
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(queue.run_timers)
+            started = anyio.current_time()
+            queue.add_rate_limited("k")
+            assert len(queue) == 0
+            assert await queue.get() == "k"
+            assert anyio.current_time() - started >= 0.045
+            tasks.cancel_scope.cancel()
