@@ -135,8 +135,19 @@ class ClusterConfig(_Section):
         return name
 
 
+class StoreConfig(_Section):
+    """The SQLite object store in dataDir."""
+
+    # normal: an acknowledged write survives the process being killed (kill -9, OOM, crash);
+    # full: it also survives power loss, at the price of an fsync per group commit.
+    durability: Literal["normal", "full"] = "normal"
+    historyEvents: int = Field(default=100_000, ge=1000)  # changes kept for watches to resume from
+    historyAgeSeconds: float = Field(default=300.0, ge=10)
+
+
 class DaemonConfig(_Section):
     dataDir: Path = Path(".karmadad")
+    store: StoreConfig = StoreConfig()
     api: APIConfig = APIConfig()
     metrics: MetricsConfig = MetricsConfig()
     log: LogConfig = LogConfig()

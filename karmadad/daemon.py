@@ -20,13 +20,17 @@ from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.logs import configure_logging, get_logger
 from karmadad.ops_server import Readiness, serve_ops
 from karmadad.sdnotify import SystemdNotifier
+from karmadad.store import HistoryLimits, Store
+from karmadad.store.gc import GarbageCollector
+from karmadad.store.namespaces import NamespaceLifecycle
 
 log = get_logger("daemon")
 
 ReloadListener = Callable[[DaemonConfig, DaemonConfig], Awaitable[None]]
 
 # Keys whose new value only takes effect after a restart.
-_RESTART_KEYS = ("dataDir", "api", "metrics")
+_RESTART_KEYS = ("dataDir", "store", "api", "metrics")
+STATE_FILE = "karmadad.db"
 
 
 def prepare_data_dir(path: Path) -> Path:
@@ -57,11 +61,29 @@ class Daemon:
     async def run(self) -> None:
         """Serve until SIGTERM or SIGINT, then shut down and return."""
         prepare_data_dir(self.config.dataDir)
+        settings = self.config.store
+        store = await Store.open(
+            self.config.dataDir / STATE_FILE,
+            durability=settings.durability,
+            history=HistoryLimits(max_events=settings.historyEvents, max_age=settings.historyAgeSeconds),
+        )
+        try:
+            await self._serve(store)
+        finally:
+            await store.close()
+        log.info("stopped")
+
+    async def _serve(self, store: Store) -> None:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async with anyio.create_task_group() as parts:
                 self.readiness.set("ops", False)
+                self.readiness.set("store", False)
                 await parts.start(serve_ops, self.config.metrics.listen, self.readiness)
                 self.readiness.set("ops", True)
+                await parts.start(store.serve)
+                await parts.start(GarbageCollector(store).run)
+                await parts.start(NamespaceLifecycle(store).run)
+                self.readiness.set("store", True)
                 parts.start_soon(self.notifier.keep_watchdog_fed)
                 log.info(
                     "karmadad serving",
@@ -69,6 +91,7 @@ class Daemon:
                     pid=os.getpid(),
                     metrics=self.config.metrics.listen,
                     data_dir=str(self.config.dataDir),
+                    revision=store.revision,
                     clusters=len(self.config.clusters),
                 )
                 self.notifier.notify("READY=1\nSTATUS=serving")
@@ -81,7 +104,6 @@ class Daemon:
                     self.readiness.set("shutdown", False)
                     parts.cancel_scope.cancel()
                     break
-        log.info("stopped")
 
     async def reload(self) -> bool:
         """Re-read the config file; keep the running config when the new one is invalid."""

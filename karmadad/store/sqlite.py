@@ -63,7 +63,7 @@ class SQLiteFile:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path, *, durability: Durability = "full") -> SQLiteFile:
+    async def open(cls, path: Path, *, durability: Durability = "normal") -> SQLiteFile:
         """Open (creating with mode 0600) and migrate the database at ``path``."""
         # Create it private before SQLite does (its -wal and -shm files copy these permissions).
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import anyio
 from anyio.abc import TaskStatus
 
+from karmadad import metrics
 from karmadad.errors import (
     AlreadyExists,
     BadRequest,
@@ -147,6 +148,7 @@ class Store:
         self._file = file
         self._revision = revision  # last revision handed out (maybe not yet durable)
         self._committed_revision = revision
+        metrics.STORE_REVISION.set(revision)
         self._latest = objects
         self._committed = {resource: dict(items) for resource, items in objects.items()}
         self._history = History(history, revision, clock)
@@ -168,7 +170,7 @@ class Store:
     # -- opening and running ----------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path, *, durability: Durability = "full", **options: Any) -> Store:
+    async def open(cls, path: Path, *, durability: Durability = "normal", **options: Any) -> Store:
         file = await SQLiteFile.open(path, durability=durability)
         revision, rows = await file.load()
         objects: dict[str, dict[Key, dict]] = {}
@@ -574,6 +576,7 @@ class Store:
                 if c.type != "DELETED"
             ]
             deletes = [key for key, c in final.items() if c.type == "DELETED"]
+            started = time.perf_counter()
             try:
                 with anyio.CancelScope(shield=True):
                     await self._file.commit(batch.changes[-1].revision, upserts, deletes)
@@ -584,7 +587,10 @@ class Store:
                 batch.done.set()
                 log.error("store commit failed; no further writes", exc_info=True)
                 raise
+            metrics.STORE_COMMITS.observe(time.perf_counter() - started)
+            metrics.STORE_BATCH_SIZE.observe(len(batch.changes))
             self._publish(batch.changes)
+            metrics.STORE_REVISION.set(self._committed_revision)
             batch.done.set()
 
     async def _checkpoint_loop(self) -> None:

@@ -16,6 +16,7 @@ from typing import Literal
 
 import anyio
 
+from karmadad import metrics
 from karmadad.errors import Expired, StatusError
 from karmadad.selectors import FieldSelector, LabelSelector, object_fields
 from karmadad.store.changes import Change
@@ -142,11 +143,13 @@ class WatchHub:
 
     def add(self, watcher: Watcher) -> None:
         self._by_resource.setdefault(watcher.query.resource, set()).add(watcher)
+        metrics.STORE_WATCHERS.inc()
 
     def remove(self, watcher: Watcher) -> None:
         watchers = self._by_resource.get(watcher.query.resource)
-        if watchers is not None:
+        if watchers is not None and watcher in watchers:
             watchers.discard(watcher)
+            metrics.STORE_WATCHERS.dec()
 
     def publish(self, change: Change) -> None:
         watchers = self._by_resource.get(change.resource)

@@ -24,6 +24,7 @@ class DaemonProcess:
         self.config_path = workdir / "karmadad.yaml"
         self.write_config(config)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        (workdir / "notify.sock").unlink(missing_ok=True)
         self.notify.bind(str(workdir / "notify.sock"))
         self.notify.settimeout(15)
         env = {**os.environ, "NOTIFY_SOCKET": str(workdir / "notify.sock")}
@@ -108,7 +109,10 @@ def test_ready_probes_metrics_watchdog_and_graceful_stop(start, ports, tmp_path)
     assert status == 200
     assert 'karmadad_build_info{python_version="' in metrics
     assert "process_resident_memory_bytes" in metrics
+    assert "karmadad_store_revision 5.0" in metrics  # the five initial namespaces
+    assert get(base + "/readyz?verbose")[1].splitlines()[:2] == ["[+]ops ok", "[+]store ok"]
     assert (tmp_path / ".karmadad").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / ".karmadad" / "karmadad.db").stat().st_mode & 0o777 == 0o600
 
     started = time.monotonic()
     daemon.proc.send_signal(signal.SIGTERM)
@@ -116,6 +120,16 @@ def test_ready_probes_metrics_watchdog_and_graceful_stop(start, ports, tmp_path)
     assert daemon.proc.wait(timeout=10) == 0
     assert time.monotonic() - started < 10
     assert any("msg=stopped" in line for line in daemon.log_lines())
+
+
+def test_restart_keeps_state_without_rewriting_it(start, ports):
+    metrics_url = f"http://{ports['metrics']['listen']}/metrics"
+    for _ in range(2):
+        daemon = start(ports)
+        daemon.messages_until("READY=1")
+        assert "karmadad_store_revision 5.0" in get(metrics_url)[1]
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=10) == 0
 
 
 def test_sigint_also_stops_cleanly(start, ports):

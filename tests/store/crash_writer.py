@@ -1,6 +1,6 @@
 """Child process of the crash test: writes as fast as it can and records each acknowledged write.
 
-    python -m tests.store.crash_writer DB ACK_LOG ROUND
+    python -m tests.store.crash_writer DB ACK_LOG ROUND DURABILITY
 
 Eight tasks create objects and one keeps updating a counter. A line goes to ACK_LOG (unbuffered)
 only after the store acknowledged the write; the parent kills this process at a random moment and
@@ -18,13 +18,13 @@ import anyio
 from karmadad.store import open_store
 
 
-async def main(db: Path, ack_log: Path, round_: int) -> None:
+async def main(db: Path, ack_log: Path, round_: int, durability: str) -> None:
     fd = os.open(ack_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def ack(line: str) -> None:
         os.write(fd, (line + "\n").encode())
 
-    async with open_store(db, durability=os.environ.get("KARMADAD_STORE_DURABILITY", "full")) as store:
+    async with open_store(db, durability=durability) as store:
         ack(f"open {store.revision}")
 
         async def creator(task: int) -> None:
@@ -51,4 +51,4 @@ async def main(db: Path, ack_log: Path, round_: int) -> None:
 
 
 if __name__ == "__main__":
-    anyio.run(main, Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]))
+    anyio.run(main, Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

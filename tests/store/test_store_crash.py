@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import anyio
+import pytest
 
 from karmadad.store import Query, open_store
 
@@ -43,7 +44,8 @@ async def verify(db: Path, acks: list[list[str]], previous_revision: int) -> int
         return store.revision
 
 
-def test_kill_minus_9_loses_nothing_acknowledged(tmp_path):
+@pytest.mark.parametrize("durability", ["normal", "full"])
+def test_kill_minus_9_loses_nothing_acknowledged(tmp_path, durability):
     db = tmp_path / "state.db"
     rng = random.Random(20261125)
     revision = 0
@@ -51,7 +53,16 @@ def test_kill_minus_9_loses_nothing_acknowledged(tmp_path):
     for round_ in range(ROUNDS):
         ack_log = tmp_path / f"acks-{round_}.log"
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.store.crash_writer", str(db), str(ack_log), str(round_)], cwd=ROOT
+            [
+                sys.executable,
+                "-m",
+                "tests.store.crash_writer",
+                str(db),
+                str(ack_log),
+                str(round_),
+                durability,
+            ],
+            cwd=ROOT,
         )
         try:
             deadline = time.monotonic() + 30
