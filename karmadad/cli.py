@@ -1,4 +1,4 @@
-"""Command line: ``karmadad run``, ``check-config`` and ``version``.
+"""Command line: ``karmadad run``, ``kubeconfig``, ``check-config`` and ``version``.
 
 Exit codes: 0 success, 2 unusable config or command line (before anything starts), 1 a failure
 while running.
@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", type=Path, required=True)
+    kubeconfig = commands.add_parser("kubeconfig", help="print a kubeconfig for kubectl")
+    kubeconfig.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
+    kubeconfig.add_argument("--user", help="which configured token user (default: the first)")
     commands.add_parser("version", help="print the version")
     return parser
 
@@ -54,6 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "version":
         print(f"karmadad {__version__}")
+        return 0
+    if args.command == "kubeconfig":
+        from karmadad.kubeconfig import KubeconfigError, build_kubeconfig
+
+        config = _load_or_report(args.config)
+        if config is None:
+            return EXIT_BAD_CONFIG
+        try:
+            sys.stdout.write(build_kubeconfig(config, args.user))
+        except KubeconfigError as error:
+            print(f"karmadad: {error}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "check-config":
         if _load_or_report(args.config) is None:

@@ -74,6 +74,8 @@ class TLSConfig(_Section):
 
     certFile: ExistingFile | None = None
     keyFile: ExistingFile | None = None
+    # Extra names (DNS or IP) the generated certificate covers besides localhost and loopback.
+    names: list[str] = []
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> TLSConfig:
@@ -83,11 +85,21 @@ class TLSConfig(_Section):
 
 
 class TokenConfig(_Section):
-    """A bearer token (read from ``tokenFile``, never from the config itself) and who it authenticates."""
+    """A bearer token, inline or (better) in its own file, and the user and groups it authenticates.
+
+    Group ``admin`` may do everything; group ``view`` may get, list and watch.
+    """
 
     user: str = Field(min_length=1)
     groups: list[str] = []
-    tokenFile: ExistingFile
+    token: str | None = Field(default=None, min_length=16, repr=False)
+    tokenFile: ExistingFile | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TokenConfig:
+        if (self.token is None) == (self.tokenFile is None):
+            raise PydanticCustomError("token_source", "exactly one of token and tokenFile must be set")
+        return self
 
 
 class APIConfig(_Section):

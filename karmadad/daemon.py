@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
 
 from karmadad import __version__
+from karmadad.api.builtin import default_registry, schemas_for
+from karmadad.apiserver.auth import TokenAuthenticator, configured_tokens
+from karmadad.apiserver.crds import CRDServing
+from karmadad.apiserver.openapi import OpenAPI
+from karmadad.apiserver.server import APIServer
+from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.logs import configure_logging, get_logger
-from karmadad.ops_server import Readiness, serve_ops
+from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.store import HistoryLimits, Store
 from karmadad.store.gc import GarbageCollector
@@ -73,6 +80,21 @@ class Daemon:
             await store.close()
         log.info("stopped")
 
+    def _api_server(self, store: Store) -> tuple[APIServer, ssl.SSLContext]:
+        api = self.config.api
+        if api.tls.certFile is not None and api.tls.keyFile is not None:
+            cert, key = api.tls.certFile, api.tls.keyFile
+        else:
+            pki = GeneratedPKI(self.config.dataDir / "pki")
+            host = split_listen(api.listen)[0]
+            pki.ensure([*api.tls.names, *([host] if host not in ("0.0.0.0", "::") else [])])
+            cert, key = pki.cert, pki.key
+        authenticator = TokenAuthenticator(configured_tokens(api, self.config.dataDir))
+        registry = default_registry()
+        server = APIServer(store, registry, authenticator, address=api.listen)
+        server.openapi = OpenAPI(registry, schemas_for)
+        return server, server_context(cert, key)
+
     async def _serve(self, store: Store) -> None:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async with anyio.create_task_group() as parts:
@@ -84,11 +106,17 @@ class Daemon:
                 await parts.start(GarbageCollector(store).run)
                 await parts.start(NamespaceLifecycle(store).run)
                 self.readiness.set("store", True)
+                self.readiness.set("api", False)
+                api_server, tls = self._api_server(store)
+                await parts.start(CRDServing(store, api_server.registry).run)
+                await parts.start(api_server.serve, self.config.api.listen, tls)
+                self.readiness.set("api", True)
                 parts.start_soon(self.notifier.keep_watchdog_fed)
                 log.info(
                     "karmadad serving",
                     version=__version__,
                     pid=os.getpid(),
+                    api=self.config.api.listen,
                     metrics=self.config.metrics.listen,
                     data_dir=str(self.config.dataDir),
                     revision=store.revision,

@@ -532,7 +532,9 @@ class Store:
 
     # -- staging and group commit ---------------------------------------------------------------
 
-    def _stage(self, resource: str, kind: ChangeType, obj: dict, previous: dict | None) -> _Batch:
+    def _stage(
+        self, resource: str, kind: ChangeType, obj: dict, previous: dict | None
+    ) -> tuple[_Batch, Change]:
         if self._failed is not None or not self._serving:
             raise ServiceUnavailable("the object store is not accepting writes")
         self._revision += 1
@@ -549,10 +551,11 @@ class Store:
         batch = self._batch
         batch.changes.append(change)
         self._wakeup.set()
-        return batch
+        return batch, change
 
-    async def _commit(self, batch: _Batch) -> dict:
-        change = batch.changes[-1]
+    async def _commit(self, staged: tuple[_Batch, Change]) -> dict:
+        """Wait until the staged change is durable; its object is the acknowledgement."""
+        batch, change = staged
         await batch.done.wait()
         if batch.error is not None:
             raise ServiceUnavailable(

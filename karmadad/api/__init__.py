@@ -1,0 +1,1 @@
+"""Kubernetes and Karmada API types, the resource registry and per-kind strategies."""

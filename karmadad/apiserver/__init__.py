@@ -1,0 +1,1 @@
+"""The Kubernetes-compatible HTTP front of the store."""

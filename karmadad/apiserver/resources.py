@@ -1,0 +1,534 @@
+"""The verbs on resources: get, list, watch, create, update, patch, delete, deletecollection.
+
+Each handler decodes the request, applies the kind's strategy, calls the store and encodes the
+answer the way kube-apiserver does (objects, lists, Tables, watch streams of JSON lines, Status
+errors). Nothing here knows Karmada's rules beyond what the strategy module applies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import anyio
+import yaml
+from aiohttp import web
+
+from karmadad.api import strategy
+from karmadad.api.registry import Registry, ResourceType, dig
+from karmadad.apiserver import tables
+from karmadad.apiserver.paths import ResourcePath
+from karmadad.errors import BadRequest, Conflict, Expired, MethodNotAllowed, NotFound, StatusError
+from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector
+from karmadad.store import Query, Store
+from karmadad.store.store import now_timestamp, revision_of
+
+JSON = "application/json"
+PATCH_TYPES = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+}
+SUPPORTED_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+MAX_PATCH_RETRIES = 5
+
+try:
+    _YAML_LOADER: Any = yaml.CSafeLoader
+except AttributeError:  # PyYAML without libyaml
+    _YAML_LOADER = yaml.SafeLoader
+
+
+class UnsupportedMediaType(StatusError):
+    code, reason = 415, "UnsupportedMediaType"
+
+
+class NotAcceptable(StatusError):
+    code, reason = 406, "NotAcceptable"
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_response(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(body=dumps(obj), status=status, content_type=JSON)
+
+
+def decode_body(raw: bytes, content_type: str) -> Any:
+    """JSON or YAML request bodies; anything else is 415, anything unparsable 400."""
+    if content_type in ("", JSON, "application/apply-patch+yaml") or content_type.endswith("+json"):
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            if content_type != "application/apply-patch+yaml":
+                raise BadRequest(f"the request body is not valid JSON: {error}") from None
+    elif content_type not in ("application/yaml", "application/x-yaml", "text/yaml"):
+        raise UnsupportedMediaType(
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f'application/json, application/yaml, not "{content_type}"'
+        )
+    try:
+        return yaml.load(raw, Loader=_YAML_LOADER)
+    except yaml.YAMLError as error:
+        raise BadRequest(f"the request body is not valid YAML: {error}") from None
+
+
+def _object_body(raw: bytes, content_type: str) -> dict:
+    body = decode_body(raw, content_type)
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _query(resource: ResourceType, namespace: str, params: Any) -> Query:
+    try:
+        labels = (
+            parse_label_selector(params.get("labelSelector", "")) if params.get("labelSelector") else None
+        )
+        fields = (
+            parse_field_selector(params.get("fieldSelector", "")) if params.get("fieldSelector") else None
+        )
+    except SelectorError as error:
+        raise BadRequest(f"unable to parse requirement: {error}") from None
+    if fields is not None and (unsupported := fields.fields - SUPPORTED_FIELDS):
+        raise BadRequest(
+            f'"{sorted(unsupported)[0]}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+        )
+    return Query(resource.group_resource, namespace or None, labels, fields)
+
+
+def _int_param(params: Any, name: str, default: int = 0) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"invalid value for {name}: {raw!r}") from None
+
+
+def _dry_run(params: Any) -> bool:
+    values = params.getall("dryRun", [])
+    if any(v != "All" for v in values):
+        raise BadRequest(f'Invalid value: "{values[0]}": supported values: "All"')
+    return bool(values)
+
+
+class ResourceAPI:
+    def __init__(self, store: Store, registry: Registry):
+        self.store = store
+        self.registry = registry
+
+    # -- entry point ------------------------------------------------------------------------
+
+    async def handle(
+        self, request: web.Request, resource: ResourceType, path: ResourcePath
+    ) -> web.StreamResponse:
+        method = request.method
+        if path.subresource and path.subresource not in resource.subresources:
+            raise NotFound(f"the server could not find the requested resource ({path.subresource})")
+        if resource.namespaced and path.namespace:
+            pass
+        elif not resource.namespaced and path.namespace:
+            raise NotFound("the server could not find the requested resource")
+        if not path.name:
+            if method == "GET":
+                if request.query.get("watch") in ("true", "1"):
+                    return await self.watch(request, resource, path)
+                return await self.list(request, resource, path)
+            if method == "POST":
+                return await self.create(request, resource, path)
+            if method == "DELETE":
+                return await self.delete_collection(request, resource, path)
+            raise MethodNotAllowed(
+                f"the server does not allow this method on the requested resource ({method})"
+            )
+        if method == "GET":
+            return self.get(request, resource, path)
+        if method == "PUT":
+            return await self.update(request, resource, path)
+        if method == "PATCH":
+            return await self.patch(request, resource, path)
+        if method == "DELETE" and not path.subresource:
+            return await self.delete(request, resource, path)
+        raise MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def _get(self, resource: ResourceType, path: ResourcePath) -> dict:
+        obj = self.store.find(resource.group_resource, path.namespace, path.name)
+        if obj is None:
+            raise NotFound.of(resource.group_resource, path.name)
+        return obj
+
+    def _render(
+        self, request: web.Request, resource: ResourceType, obj: dict, status: int = 200
+    ) -> web.Response:
+        if tables.wants_table(request.headers.get("Accept", "")):
+            include = request.query.get("includeObject", "Metadata")
+            return json_response(tables.table(resource, [obj], include_object=include), status)
+        return json_response(obj, status)
+
+    def get(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        obj = self._get(resource, path)
+        if path.subresource == "scale":
+            return json_response(self._scale_of(resource, obj))
+        return self._render(request, resource, obj)
+
+    async def list(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        params = request.query
+        query = _query(resource, path.namespace, params)
+        limit = _int_param(params, "limit")
+        revision = None
+        rv = params.get("resourceVersion", "")
+        if rv not in ("", "0"):
+            wanted = _int_param(params, "resourceVersion")
+            if params.get("resourceVersionMatch") == "Exact":
+                revision = wanted
+            elif wanted > self.store.revision:
+                self.store.list(query, revision=wanted)  # raises the "too large" Timeout
+        result = self.store.list(
+            query, limit=limit, continue_token=params.get("continue", ""), revision=revision
+        )
+        meta: dict[str, Any] = {"resourceVersion": str(result.revision)}
+        if result.continue_token:
+            meta["continue"] = result.continue_token
+            if result.remaining is not None:
+                meta["remainingItemCount"] = result.remaining
+        if tables.wants_table(request.headers.get("Accept", "")):
+            include = params.get("includeObject", "Metadata")
+            return json_response(tables.table(resource, result.items, include_object=include, list_meta=meta))
+        return json_response(
+            {
+                "kind": f"{resource.kind}List",
+                "apiVersion": resource.api_version,
+                "metadata": meta,
+                "items": result.items,
+            }
+        )
+
+    async def watch(
+        self, request: web.Request, resource: ResourceType, path: ResourcePath
+    ) -> web.StreamResponse:
+        params = request.query
+        query = _query(resource, path.namespace, params)
+        rv = params.get("resourceVersion", "")
+        since = None if rv in ("", "0") else _int_param(params, "resourceVersion")
+        timeout = _int_param(params, "timeoutSeconds", 1800) or 1800
+        bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
+        as_table = tables.wants_table(request.headers.get("Accept", ""))
+        response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
+        response.enable_chunked_encoding()
+        try:
+            watcher = self.store.watch(query, since=since, bookmark_interval=30.0 if bookmarks else None)
+        except Expired as error:
+            # As kube-apiserver: the watch starts, then says 410 in an ERROR event.
+            await response.prepare(request)
+            await response.write(dumps({"type": "ERROR", "object": error.status()}) + b"\n")
+            return response
+        await response.prepare(request)
+        first_table = True
+        try:
+            with anyio.move_on_after(timeout):
+                async for event in watcher:
+                    if event.type == "BOOKMARK":
+                        if not bookmarks:
+                            continue
+                        obj: Any = {
+                            "kind": resource.kind,
+                            "apiVersion": resource.api_version,
+                            "metadata": {"resourceVersion": str(event.revision)},
+                        }
+                    elif event.type == "ERROR":
+                        obj = event.object
+                    elif as_table:
+                        obj = tables.table(
+                            resource,
+                            [event.object],
+                            include_object=params.get("includeObject", "Metadata"),
+                            list_meta={"resourceVersion": str(event.revision)},
+                            with_columns=first_table,
+                        )
+                        first_table = False
+                    else:
+                        obj = event.object
+                    await response.write(dumps({"type": event.type, "object": obj}) + b"\n")
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            watcher.close()
+        with contextlib.suppress(ConnectionError):
+            await response.write_eof()
+        return response
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def _check_identity(
+        self, resource: ResourceType, path: ResourcePath, body: dict, *, name: str = ""
+    ) -> dict:
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if api_version and api_version != resource.api_version:
+            raise BadRequest(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({resource.api_version})"
+            )
+        if kind and kind != resource.kind:
+            raise BadRequest(
+                f"the kind in the data ({kind}) does not match the expected kind ({resource.kind})"
+            )
+        meta = body.get("metadata")
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise BadRequest("metadata must be an object")
+        if resource.namespaced:
+            namespace = meta.get("namespace") or path.namespace
+            if not path.namespace:
+                raise BadRequest("the namespace of the object is required: use a namespaced URL")
+            if namespace != path.namespace:
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta = {**meta, "namespace": path.namespace}
+        else:
+            meta = {k: v for k, v in meta.items() if k != "namespace"}
+        if name:
+            if meta.get("name") and meta["name"] != name:
+                raise BadRequest(
+                    f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+                )
+            meta["name"] = name
+        return {**body, "metadata": meta}
+
+    async def create(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        body = _object_body(await request.read(), request.content_type)
+        if path.subresource:
+            raise MethodNotAllowed("create is not supported on subresources")
+        obj = strategy.prepare_create(resource, self._check_identity(resource, path, body))
+        created = await self.store.create(resource.group_resource, obj, dry_run=_dry_run(request.query))
+        return self._render(request, resource, created, 201)
+
+    async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        body = _object_body(await request.read(), request.content_type)
+        dry_run = _dry_run(request.query)
+        if path.subresource == "scale":
+            return json_response(await self._update_scale(resource, path, body, dry_run))
+        obj = self._check_identity(resource, path, body, name=path.name)
+        updated = await self._write(resource, path, obj, dry_run)
+        return self._render(request, resource, updated)
+
+    async def _write(self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool) -> dict:
+        current = self._get(resource, path)
+        if path.subresource in ("status", "finalize"):
+            if path.subresource == "finalize":
+                spec = {
+                    **(current.get("spec") or {}),
+                    "finalizers": (obj.get("spec") or {}).get("finalizers", []),
+                }
+                obj = {**current, "metadata": {**current["metadata"], **_rv_only(obj)}, "spec": spec}
+                return await self.store.update(resource.group_resource, obj, dry_run=dry_run)
+            return await self.store.update(
+                resource.group_resource, obj, subresource="status", dry_run=dry_run
+            )
+        prepared = strategy.prepare_update(resource, current, obj)
+        return await self.store.update(resource.group_resource, prepared, dry_run=dry_run)
+
+    async def patch(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        from karmadad.apiserver import patch as patches
+
+        kind = PATCH_TYPES.get(request.content_type)
+        if kind is None:
+            raise UnsupportedMediaType(
+                f"the body of the request was in an unknown format - accepted media types include: "
+                f"{', '.join(PATCH_TYPES)}"
+            )
+        raw = await request.read()
+        dry_run = _dry_run(request.query)
+        params = request.query
+        patch_body = decode_body(raw, request.content_type) if kind != "json" else None
+        for _attempt in range(MAX_PATCH_RETRIES):
+            current = self.store.find(resource.group_resource, path.namespace, path.name)
+            if kind == "apply":
+                result = await self._apply(resource, path, current, patch_body, params, dry_run)
+                return self._render(request, resource, result[0], result[1])
+            if current is None:
+                raise NotFound.of(resource.group_resource, path.name)
+            base = self._scale_of(resource, current) if path.subresource == "scale" else current
+            if kind == "json":
+                patched = patches.apply_json_patch(base, raw)
+            elif kind == "merge":
+                if not isinstance(patch_body, dict):
+                    raise BadRequest("a merge patch must be a JSON object")
+                patched = patches.apply_merge_patch(base, patch_body)
+            else:
+                if not isinstance(patch_body, dict):
+                    raise BadRequest("a strategic merge patch must be a JSON object")
+                patched = patches.apply_strategic_merge_patch(
+                    base, patch_body, api_version=base.get("apiVersion", ""), kind=base.get("kind", "")
+                )
+            if not isinstance(patched, dict):
+                raise BadRequest("the patch did not produce an object")
+            try:
+                if path.subresource == "scale":
+                    return json_response(await self._update_scale(resource, path, patched, dry_run))
+                patched = self._check_identity(resource, path, patched, name=path.name)
+                if (
+                    not dig(patched, "metadata", "resourceVersion")
+                    or dig(patched, "metadata", "resourceVersion") == current["metadata"]["resourceVersion"]
+                ):
+                    patched["metadata"] = {
+                        **patched["metadata"],
+                        "resourceVersion": current["metadata"]["resourceVersion"],
+                    }
+                updated = await self._write(resource, path, patched, dry_run)
+                return self._render(request, resource, updated)
+            except Conflict:
+                if dig(patch_body, "metadata", "resourceVersion") if isinstance(patch_body, dict) else None:
+                    raise
+                continue  # someone wrote in between: patch the newer object
+        raise Conflict.of(resource.group_resource, path.name, "too many concurrent writes; try again")
+
+    async def _apply(
+        self,
+        resource: ResourceType,
+        path: ResourcePath,
+        current: dict | None,
+        body: Any,
+        params: Any,
+        dry_run: bool,
+    ) -> tuple[dict, int]:
+        from karmadad.apiserver.apply import server_side_apply
+
+        if not isinstance(body, dict):
+            raise BadRequest("an apply patch must be an object")
+        manager = params.get("fieldManager", "")
+        if not manager:
+            raise BadRequest("fieldManager is required for apply requests")
+        body = self._check_identity(resource, path, body, name=path.name)
+        force = params.get("force") in ("true", "1")
+        applied = server_side_apply(
+            current,
+            body,
+            manager=manager,
+            force=force,
+            api_version=resource.api_version,
+            kind=resource.kind,
+            now=now_timestamp(),
+        )
+        if current is None:
+            obj = strategy.prepare_create(resource, applied)
+            return await self.store.create(resource.group_resource, obj, dry_run=dry_run), 201
+        applied["metadata"] = {
+            **applied["metadata"],
+            "resourceVersion": current["metadata"]["resourceVersion"],
+        }
+        return await self._write(resource, path, applied, dry_run), 200
+
+    # -- scale --------------------------------------------------------------------------------
+
+    def _scale_of(self, resource: ResourceType, obj: dict) -> dict:
+        meta = obj["metadata"]
+        selector = dig(obj, "spec", "selector", "matchLabels") or {}
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
+            "spec": {"replicas": dig(obj, "spec", "replicas") or 0},
+            "status": {
+                "replicas": dig(obj, "status", "replicas") or 0,
+                "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
+            },
+        }
+
+    async def _update_scale(
+        self, resource: ResourceType, path: ResourcePath, scale: dict, dry_run: bool
+    ) -> dict:
+        replicas = dig(scale, "spec", "replicas")
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            from karmadad.errors import Cause, Invalid
+
+            raise Invalid.of(
+                "Scale",
+                "autoscaling",
+                path.name,
+                [Cause("spec.replicas", f"Invalid value: {replicas!r}: must be greater than or equal to 0")],
+            )
+        current = self._get(resource, path)
+        wanted_rv = dig(scale, "metadata", "resourceVersion")
+        obj = {**current, "spec": {**(current.get("spec") or {}), "replicas": replicas}}
+        obj["metadata"] = {
+            **current["metadata"],
+            "resourceVersion": wanted_rv or current["metadata"]["resourceVersion"],
+        }
+        updated = await self.store.update(resource.group_resource, obj, dry_run=dry_run)
+        return self._scale_of(resource, updated)
+
+    # -- deletes ------------------------------------------------------------------------------
+
+    async def _delete_options(self, request: web.Request) -> dict:
+        options: dict[str, Any] = {}
+        raw = await request.read()
+        if raw.strip():
+            body = decode_body(raw, request.content_type or JSON)
+            if not isinstance(body, dict):
+                raise BadRequest("DeleteOptions must be an object")
+            options.update(body)
+        params = request.query
+        if params.get("propagationPolicy"):
+            options["propagationPolicy"] = params["propagationPolicy"]
+        policy = options.get("propagationPolicy")
+        if options.get("orphanDependents") is True and policy is None:
+            policy = "Orphan"
+        if policy not in (None, "Background", "Foreground", "Orphan"):
+            raise BadRequest(
+                f'Invalid value: "{policy}": propagationPolicy must be one of "Background", "Foreground", "Orphan"'
+            )
+        options["propagationPolicy"] = policy
+        options["dryRun"] = bool(options.get("dryRun")) or _dry_run(params)
+        return options
+
+    async def delete(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
+        options = await self._delete_options(request)
+        preconditions = options.get("preconditions") or {}
+        obj, _gone = await self.store.delete(
+            resource.group_resource,
+            path.namespace,
+            path.name,
+            propagation=options["propagationPolicy"],
+            uid=preconditions.get("uid"),
+            resource_version=preconditions.get("resourceVersion"),
+            dry_run=options["dryRun"],
+        )
+        return self._render(request, resource, obj)
+
+    async def delete_collection(
+        self, request: web.Request, resource: ResourceType, path: ResourcePath
+    ) -> web.Response:
+        options = await self._delete_options(request)
+        query = _query(resource, path.namespace, request.query)
+        deleted = await self.store.delete_collection(
+            query, propagation=options["propagationPolicy"], dry_run=options["dryRun"]
+        )
+        return json_response(
+            {
+                "kind": f"{resource.kind}List",
+                "apiVersion": resource.api_version,
+                "metadata": {"resourceVersion": str(self.store.revision)},
+                "items": deleted,
+            }
+        )
+
+
+def _rv_only(obj: dict) -> dict:
+    rv = dig(obj, "metadata", "resourceVersion")
+    return {"resourceVersion": rv} if rv else {}
+
+
+def revision_header(obj: dict) -> str:
+    return str(revision_of(obj))

@@ -1,0 +1,152 @@
+"""The Kubernetes-compatible HTTPS API: routing, authentication, errors, and serving.
+
+Every request is authenticated (bearer token) and authorized (admin/view) before anything else;
+every failure leaves as a ``Status`` object. Discovery and OpenAPI are served from the registry, and
+resource requests go to :class:`ResourceAPI`.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import anyio
+from aiohttp import web
+from anyio.abc import TaskStatus
+
+from karmadad.api.registry import Registry
+from karmadad.apiserver import discovery
+from karmadad.apiserver.auth import TokenAuthenticator, allowed
+from karmadad.apiserver.paths import ResourcePath, parse_resource_path
+from karmadad.apiserver.resources import ResourceAPI, json_response
+from karmadad.errors import Forbidden, InternalError, NotFound, StatusError, Unauthorized
+from karmadad.logs import get_logger
+from karmadad.ops_server import split_listen
+from karmadad.store import Store
+
+log = get_logger("apiserver")
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+_VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+_OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
+
+
+class RequestEntityTooLarge(StatusError):
+    code, reason = 413, "RequestEntityTooLarge"
+
+
+def request_verb(request: web.Request, has_name: bool) -> str:
+    if request.method == "GET":
+        if request.query.get("watch") in ("true", "1"):
+            return "watch"
+        return "get" if has_name else "list"
+    verb = _VERB_BY_METHOD.get(request.method, request.method.lower())
+    if verb == "delete" and not has_name:
+        return "deletecollection"
+    return verb
+
+
+def forbidden(user: str, verb: str, parsed: ResourcePath) -> Forbidden:
+    """kube-apiserver's RBAC denial, word for word in shape."""
+    what = f"{parsed.plural}.{parsed.group}" if parsed.group else parsed.plural
+    if parsed.name:
+        what += f' "{parsed.name}"'
+    scope = f' in the namespace "{parsed.namespace}"' if parsed.namespace else " at the cluster scope"
+    message = f'{what} is forbidden: User "{user}" cannot {verb} resource "{parsed.plural}" in API group "{parsed.group}"'
+    return Forbidden(message + scope, group=parsed.group, kind=parsed.plural, name=parsed.name)
+
+
+def status_response(error: StatusError) -> web.Response:
+    response = json_response(error.status(), error.code)
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="karmadad"'
+    return response
+
+
+class APIServer:
+    def __init__(self, store: Store, registry: Registry, authenticator: TokenAuthenticator, *, address: str):
+        self.store = store
+        self.registry = registry
+        self.authenticator = authenticator
+        self.address = address
+        self.resources = ResourceAPI(store, registry)
+        self.openapi = None  # set by the daemon when the OpenAPI documents are available
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._guard])
+        app.router.add_route("*", "/{tail:.*}", self._route)
+        return app
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
+        try:
+            if request.path not in _OPEN_PATHS:
+                user = self.authenticator.authenticate(request.headers.get("Authorization"))
+                if user is None:
+                    raise Unauthorized("Unauthorized")
+                request["user"] = user
+            return await handler(request)
+        except StatusError as error:
+            return status_response(error)
+        except web.HTTPRequestEntityTooLarge:
+            return status_response(
+                RequestEntityTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            )
+        except web.HTTPException:
+            raise
+        except (ConnectionError, anyio.get_cancelled_exc_class()):
+            raise
+        except Exception:
+            log.error("request failed", method=request.method, path=request.path, exc_info=True)
+            return status_response(InternalError("an internal error occurred; see the karmadad log"))
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        if path in _OPEN_PATHS:
+            return web.Response(text="ok")
+        if request.method == "GET":
+            if (document := self._discovery(path)) is not None:
+                return json_response(document)
+            if self.openapi is not None and (path == "/openapi/v3" or path.startswith("/openapi/")):
+                return await self.openapi.handle(request, path)
+        parsed = parse_resource_path(path)
+        if parsed is None:
+            raise NotFound("the server could not find the requested resource")
+        resource = self.registry.get(parsed.group, parsed.version, parsed.plural)
+        if resource is None:
+            raise NotFound("the server could not find the requested resource")
+        verb = request_verb(request, bool(parsed.name))
+        user = request["user"]
+        if not allowed(user, verb):
+            raise forbidden(user.name, verb, parsed)
+        return await self.resources.handle(request, resource, parsed)
+
+    def _discovery(self, path: str) -> dict | None:
+        if path == "/version":
+            return discovery.version_info()
+        if path == "/api":
+            return discovery.api_versions(self.address)
+        if path == "/apis":
+            return discovery.api_group_list(self.registry)
+        parts = path.strip("/").split("/")
+        if parts == ["api", "v1"]:
+            return discovery.api_resource_list(self.registry, "", "v1")
+        if len(parts) == 2 and parts[0] == "apis":
+            return discovery.api_group(self.registry, parts[1])
+        if len(parts) == 3 and parts[0] == "apis":
+            return discovery.api_resource_list(self.registry, parts[1], parts[2])
+        return None
+
+    async def serve(
+        self, listen: str, tls: ssl.SSLContext, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            host, port = split_listen(listen)
+            await web.TCPSite(runner, host, port, ssl_context=tls).start()
+            log.info("API serving", listen=listen)
+            task_status.started()
+            await anyio.sleep_forever()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await runner.cleanup()

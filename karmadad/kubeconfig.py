@@ -1,0 +1,53 @@
+"""``karmadad kubeconfig``: a kubeconfig that points kubectl at this karmadad, with CA and token."""
+
+from __future__ import annotations
+
+import base64
+
+import yaml
+
+from karmadad.apiserver.auth import generated_admin_token
+from karmadad.config import DaemonConfig
+from karmadad.ops_server import split_listen
+
+
+class KubeconfigError(Exception):
+    pass
+
+
+def build_kubeconfig(config: DaemonConfig, user: str | None = None) -> str:
+    host, port = split_listen(config.api.listen)
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    ca_file = config.api.tls.certFile or config.dataDir / "pki" / "ca.crt"
+    if not ca_file.exists():
+        raise KubeconfigError(f"{ca_file} does not exist yet: start karmadad once to generate it")
+    if config.api.tokens:
+        entries = [t for t in config.api.tokens if user is None or t.user == user]
+        if not entries:
+            raise KubeconfigError(f"no token for user {user!r} in api.tokens")
+        entry = entries[0]
+        name = entry.user
+        token = entry.token if entry.token is not None else entry.tokenFile.read_text().strip()
+    else:
+        if user not in (None, "admin"):
+            raise KubeconfigError("api.tokens is empty: only the generated admin user exists")
+        name, token = "admin", generated_admin_token(config.dataDir)
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "karmadad",
+                "cluster": {
+                    "server": server,
+                    "certificate-authority-data": base64.b64encode(ca_file.read_bytes()).decode(),
+                },
+            }
+        ],
+        "users": [{"name": name, "user": {"token": token}}],
+        "contexts": [{"name": f"{name}@karmadad", "context": {"cluster": "karmadad", "user": name}}],
+        "current-context": f"{name}@karmadad",
+    }
+    return yaml.safe_dump(document, sort_keys=False)
