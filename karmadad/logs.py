@@ -63,7 +63,9 @@ class EventLogger(logging.LoggerAdapter):
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         passthrough = {k: kwargs.pop(k) for k in ("exc_info", "stack_info", "stacklevel") if k in kwargs}
-        return msg, {**passthrough, "extra": kwargs}
+        # A field named like a LogRecord attribute (name, msg, args, ...) would make logging raise.
+        fields = {(f"{k}_" if k in _RESERVED else k): v for k, v in kwargs.items()}
+        return msg, {**passthrough, "extra": fields}
 
 
 def get_logger(component: str) -> EventLogger:

@@ -15,7 +15,7 @@ from anyio.abc import TaskStatus
 
 from karmadad.api.registry import Registry
 from karmadad.apiserver import discovery
-from karmadad.apiserver.auth import TokenAuthenticator, allowed
+from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
 from karmadad.apiserver.resources import ResourceAPI, json_response
 from karmadad.errors import Forbidden, InternalError, NotFound, StatusError, Unauthorized
@@ -28,6 +28,7 @@ log = get_logger("apiserver")
 MAX_BODY_BYTES = 3 * 1024 * 1024
 _VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
+USER = web.RequestKey("user", User)
 
 
 class RequestEntityTooLarge(StatusError):
@@ -83,7 +84,7 @@ class APIServer:
                 user = self.authenticator.authenticate(request.headers.get("Authorization"))
                 if user is None:
                     raise Unauthorized("Unauthorized")
-                request["user"] = user
+                request[USER] = user
             return await handler(request)
         except StatusError as error:
             return status_response(error)
@@ -115,7 +116,7 @@ class APIServer:
         if resource is None:
             raise NotFound("the server could not find the requested resource")
         verb = request_verb(request, bool(parsed.name))
-        user = request["user"]
+        user = request[USER]
         if not allowed(user, verb):
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)

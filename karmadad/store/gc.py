@@ -142,7 +142,7 @@ class GarbageCollector:
         log.info(
             "deleting object whose owners are gone",
             resource=resource,
-            name=meta["name"],
+            object=meta["name"],
             namespace=meta.get("namespace", ""),
             propagation=policy,
         )

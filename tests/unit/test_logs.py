@@ -50,3 +50,10 @@ def test_level_filters_and_library_loggers_keep_the_format():
     logging.getLogger("aiohttp.server").warning("library says")
     assert "hidden" not in stream.getvalue()
     assert "component=aiohttp.server" in stream.getvalue()
+
+
+def test_fields_named_like_record_attributes_are_kept_not_fatal():
+    stream = capture("json")
+    get_logger("gc").info("deleting", name="web", msg_id=3)
+    event = json.loads(stream.getvalue())
+    assert event["name_"] == "web" and event["msg"] == "deleting"

@@ -1,0 +1,125 @@
+"""One karmadad for the API tests: a real daemon process, reached by the real kubectl over HTTPS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.kube.binaries import KubeBinaries
+from tests.kube.cluster import free_ports
+
+
+@dataclass
+class Karmadad:
+    workdir: Path
+    api: str
+    metrics: str
+    kubeconfig: Path
+    view_kubeconfig: Path
+    proc: subprocess.Popen
+    log: Path
+
+
+def kubectl_binary() -> str:
+    """The kubectl the tests drive: KARMADAD_TEST_KUBECTL, else the one built with the test clusters,
+    else the machine's."""
+    if explicit := os.environ.get("KARMADAD_TEST_KUBECTL"):
+        return explicit
+    built = KubeBinaries.expected().kubectl
+    if os.access(built, os.X_OK):
+        return str(built)
+    found = shutil.which("kubectl")
+    if found is None:
+        pytest.skip("no kubectl: build the test binaries (tests/kube/build-binaries.sh)")
+    return found
+
+
+def _wait_ready(metrics: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"karmadad exited: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://{metrics}/readyz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"karmadad not ready: {log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
+    workdir = tmp_path_factory.mktemp("karmadad")
+    api_port, metrics_port = free_ports(2)
+    (workdir / "admin.token").write_text("admin-token-for-the-api-tests\n")
+    (workdir / "view.token").write_text("view-token-for-the-api-tests\n")
+    config = {
+        "dataDir": str(workdir / "data"),
+        "api": {
+            "listen": f"127.0.0.1:{api_port}",
+            "tokens": [
+                {"user": "alice", "groups": ["admin"], "tokenFile": str(workdir / "admin.token")},
+                {"user": "victor", "groups": ["view"], "tokenFile": str(workdir / "view.token")},
+            ],
+        },
+        "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
+    }
+    config_path = workdir / "karmadad.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    log = workdir / "karmadad.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "karmadad", "run", "--config", str(config_path)], cwd=workdir, stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_ready(f"127.0.0.1:{metrics_port}", proc, log)
+        kubeconfigs = {}
+        for user in ("alice", "victor"):
+            text = subprocess.run(
+                [sys.executable, "-m", "karmadad", "kubeconfig", "--config", str(config_path), "--user", user],
+                cwd=workdir, check=True, capture_output=True, text=True,
+            ).stdout
+            path = workdir / f"{user}.kubeconfig"
+            path.write_text(text)
+            path.chmod(0o600)
+            kubeconfigs[user] = path
+        yield Karmadad(workdir, f"127.0.0.1:{api_port}", f"127.0.0.1:{metrics_port}", kubeconfigs["alice"],
+                       kubeconfigs["victor"], proc, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def kubectl(karmadad: Karmadad):
+    binary = kubectl_binary()
+
+    def run(*args: str, stdin: str | None = None, check: bool = True, kubeconfig: Path | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [binary, f"--kubeconfig={kubeconfig or karmadad.kubeconfig}", *args],
+            input=stdin, capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
+        )
+        if check:
+            assert result.returncode == 0, f"kubectl {' '.join(args)} failed:\n{result.stderr}"
+        return result
+
+    return run

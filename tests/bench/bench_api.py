@@ -1,0 +1,167 @@
+"""Benchmark of the API over HTTPS: karmadad against a real kube-apiserver, same client, same run.
+
+    .venv/bin/python -m tests.bench.bench_api [--requests 4000] [--seconds 5]
+
+Both servers get the same load from the same aiohttp client: 16 concurrent clients creating
+ConfigMaps, then 16 reading them back by name, then creates paced at 500/s for the latency
+percentiles. karmadad runs as its own process with its default settings; kube-apiserver is a member
+cluster of the test harness (with its etcd). Prints one JSON document and a short table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import anyio
+import yaml
+
+from tests.kube.binaries import build_binaries
+from tests.kube.cluster import KubeHarness, free_ports
+
+CLIENTS = 16
+
+
+class Target:
+    def __init__(self, name: str, server: str, token: str, ca: Path):
+        self.name, self.server, self.token = name, server, token
+        self.ssl = ssl.create_default_context(cafile=str(ca))
+
+    def session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            base_url=self.server,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            connector=aiohttp.TCPConnector(ssl=self.ssl, limit=CLIENTS * 2),
+        )
+
+
+def configmap(name: str) -> bytes:
+    return json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "v"}}).encode()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(target: Target, total: int, seconds: float, namespace: str) -> dict:
+    path = f"/api/v1/namespaces/{namespace}/configmaps"
+    async with target.session() as http:
+        async with http.post("/api/v1/namespaces", data=json.dumps({"metadata": {"name": namespace}})) as resp:
+            assert resp.status in (201, 409), await resp.text()
+        per_client = total // CLIENTS
+
+        async def creator(c: int) -> None:
+            for i in range(per_client):
+                async with http.post(path, data=configmap(f"c{c}-{i}")) as resp:
+                    assert resp.status == 201, await resp.text()
+                    await resp.read()
+
+        async def getter(c: int) -> None:
+            for i in range(per_client):
+                async with http.get(f"{path}/c{c}-{i}") as resp:
+                    assert resp.status == 200, await resp.text()
+                    await resp.read()
+
+        rates = {}
+        for label, worker in (("creates_per_s", creator), ("gets_per_s", getter)):
+            started = time.perf_counter()
+            async with anyio.create_task_group() as tasks:
+                for c in range(CLIENTS):
+                    tasks.start_soon(worker, c)
+            rates[label] = per_client * CLIENTS / (time.perf_counter() - started)
+
+        latencies: list[float] = []
+
+        async def paced_create(name: str) -> None:
+            started = time.perf_counter()
+            async with http.post(path, data=configmap(name)) as resp:
+                assert resp.status == 201, await resp.text()
+                await resp.read()
+            latencies.append(time.perf_counter() - started)
+
+        count = int(seconds * 500)
+        started = time.perf_counter()
+        async with anyio.create_task_group() as tasks:
+            for i in range(count):
+                if (pause := started + i / 500 - time.perf_counter()) > 0:
+                    await anyio.sleep(pause)
+                tasks.start_soon(paced_create, f"paced-{i}")
+        return {
+            **rates,
+            "paced_create_p50_ms": percentile(latencies, 0.5) * 1e3,
+            "paced_create_p99_ms": percentile(latencies, 0.99) * 1e3,
+        }
+
+
+def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
+    api, metrics = free_ports(2)
+    (workdir / "token").write_text("bench-token-0123456789abcdef\n")
+    config = {
+        "dataDir": str(workdir / "data"),
+        "api": {"listen": f"127.0.0.1:{api}", "tokens": [{"user": "bench", "groups": ["admin"], "tokenFile": str(workdir / "token")}]},
+        "metrics": {"listen": f"127.0.0.1:{metrics}"},
+        "log": {"level": "warning"},
+    }
+    (workdir / "karmadad.yaml").write_text(yaml.safe_dump(config))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "karmadad", "run", "--config", str(workdir / "karmadad.yaml")], cwd=workdir
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/readyz", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return proc, Target("karmadad", f"https://127.0.0.1:{api}", "bench-token-0123456789abcdef",
+                        workdir / "data" / "pki" / "ca.crt")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    binaries = build_binaries()
+    with tempfile.TemporaryDirectory(prefix="karmadad-bench-") as tmp:
+        workdir = Path(tmp)
+        harness = KubeHarness(workdir / "members", binaries)
+        harness.up(1)
+        proc = None
+        try:
+            member = harness.members[0]
+            kube = Target("kube-apiserver", member.server, member.token, harness.pki / "ca.crt")
+            proc, ours = start_karmadad(workdir)
+            results = {}
+            for target in (kube, ours, kube, ours):  # alternate, keep the better of two rounds each
+                figures = anyio.run(measure, target, args.requests, args.seconds, f"bench-{len(results)}-{time.monotonic_ns()}")
+                best = results.get(target.name)
+                if best is None or figures["creates_per_s"] > best["creates_per_s"]:
+                    results[target.name] = figures
+        finally:
+            if proc is not None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=15)
+            harness.down()
+    ratios = {
+        "creates": results["karmadad"]["creates_per_s"] / results["kube-apiserver"]["creates_per_s"],
+        "gets": results["karmadad"]["gets_per_s"] / results["kube-apiserver"]["gets_per_s"],
+    }
+    print(json.dumps({"clients": CLIENTS, "results": results, "ratio_karmadad_to_kube": ratios}, indent=2))
+    print(f"\n{'figure':<36}{'karmadad':>12}{'kube-apiserver':>16}")
+    for key in ("creates_per_s", "gets_per_s", "paced_create_p50_ms", "paced_create_p99_ms"):
+        print(f"{key:<36}{results['karmadad'][key]:>12.1f}{results['kube-apiserver'][key]:>16.1f}")
+
+
+if __name__ == "__main__":
+    main()
