@@ -24,6 +24,7 @@ from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.controllers.policy_release import PolicyRelease
 from karmadad.logs import configure_logging, get_logger
 from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.sdnotify import SystemdNotifier
@@ -109,6 +110,7 @@ class Daemon:
                 self.readiness.set("api", False)
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)
+                await parts.start(PolicyRelease(store).run)
                 await parts.start(api_server.serve, self.config.api.listen, tls)
                 self.readiness.set("api", True)
                 parts.start_soon(self.notifier.keep_watchdog_fed)

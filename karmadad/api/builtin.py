@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from karmadad.api import schemas
+from karmadad.api.karmada import karmada_resource_types, schemas_for_kind
 from karmadad.api.registry import BUILTIN_RESOURCES, Registry, ResourceType
+from karmadad.api.strategy import KARMADA_GROUPS
+
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
 def default_registry() -> Registry:
-    registry = Registry(BUILTIN_RESOURCES)
-    try:
-        from karmadad.api.karmada import karmada_resource_types
-    except ImportError:  # the Karmada kinds are being added
-        return registry
-    for resource in karmada_resource_types():
-        registry.add(resource)
-    return registry
+    return Registry([*BUILTIN_RESOURCES, *karmada_resource_types()])
 
 
 def schemas_for(resource: ResourceType) -> tuple[str, dict[str, dict]] | None:
@@ -26,4 +24,8 @@ def schemas_for(resource: ResourceType) -> tuple[str, dict[str, dict]] | None:
 
         name = schema_name(resource)
         return name, {name: schema}
-    return None
+    if resource.group in KARMADA_GROUPS:
+        name, definitions = schemas_for_kind(resource.kind)
+        return name, {**schemas.schemas_for([OBJECT_META]), **definitions}
+    name = schemas.definition_name(resource.api_version, resource.kind)
+    return None if name is None else (name, schemas.schemas_for([name]))

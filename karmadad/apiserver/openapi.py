@@ -99,7 +99,7 @@ def group_version_document(
         return None
     prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
     paths: dict[str, dict] = {}
-    components: dict[str, dict] = {_OBJECT_META: _GENERIC_META}
+    components: dict[str, dict] = {}
     for resource in sorted(resources, key=lambda r: r.plural):
         found = schemas(resource)
         if found is None:
@@ -155,6 +155,7 @@ def group_version_document(
                 "put": _operation(resource, "put", ref, body=("application/json",)),
                 "patch": _operation(resource, "patch", ref, body=_PATCH_MEDIA, params=(_FIELD_VALIDATION,)),
             }
+    components.setdefault(_OBJECT_META, _GENERIC_META)  # for kinds whose schemas did not bring it
     return {
         "openapi": "3.0.0",
         "info": {"title": "karmadad", "version": f"v{KUBE_MAJOR}.{KUBE_MINOR}.0"},

@@ -15,9 +15,10 @@ import anyio
 import yaml
 from aiohttp import web
 
-from karmadad.api import strategy
+from karmadad.api import fields, strategy
 from karmadad.api.registry import Registry, ResourceType, dig
 from karmadad.apiserver import tables
+from karmadad.apiserver.patch import UnsupportedMediaType
 from karmadad.apiserver.paths import ResourcePath
 from karmadad.errors import BadRequest, Conflict, Expired, MethodNotAllowed, NotFound, StatusError
 from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -38,10 +39,6 @@ try:
     _YAML_LOADER: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML without libyaml
     _YAML_LOADER = yaml.SafeLoader
-
-
-class UnsupportedMediaType(StatusError):
-    code, reason = 415, "UnsupportedMediaType"
 
 
 class NotAcceptable(StatusError):
@@ -114,6 +111,33 @@ def _dry_run(params: Any) -> bool:
     if any(v != "All" for v in values):
         raise BadRequest(f'Invalid value: "{values[0]}": supported values: "All"')
     return bool(values)
+
+
+def check_fields(resource: ResourceType, obj: dict, params: Any, warnings: list[str]) -> None:
+    """Apply ``fieldValidation``: Strict rejects unknown fields, Warn (the default) reports them."""
+    mode = params.get("fieldValidation", "Warn")
+    if mode not in ("Ignore", "Warn", "Strict"):
+        raise BadRequest(
+            f'Invalid value: "{mode}": fieldValidation must be one of "Ignore", "Warn", "Strict"'
+        )
+    if mode == "Ignore":
+        return
+    unknown = fields.unknown_fields(resource, obj)
+    if not unknown:
+        return
+    problems = [f'unknown field "{path}"' for path in unknown]
+    if mode == "Strict":
+        raise BadRequest(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
+            f"strict decoding error: {', '.join(problems)}"
+        )
+    warnings.extend(problems)
+
+
+def with_warnings(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
+    for warning in warnings:
+        response.headers.add("Warning", '299 - "' + warning.replace('"', '\\"') + '"')
+    return response
 
 
 class ResourceAPI:
@@ -306,18 +330,22 @@ class ResourceAPI:
         body = _object_body(await request.read(), request.content_type)
         if path.subresource:
             raise MethodNotAllowed("create is not supported on subresources")
+        warnings: list[str] = []
+        check_fields(resource, body, request.query, warnings)
         obj = strategy.prepare_create(resource, self._check_identity(resource, path, body))
         created = await self.store.create(resource.group_resource, obj, dry_run=_dry_run(request.query))
-        return self._render(request, resource, created, 201)
+        return with_warnings(self._render(request, resource, created, 201), warnings)
 
     async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         body = _object_body(await request.read(), request.content_type)
         dry_run = _dry_run(request.query)
         if path.subresource == "scale":
             return json_response(await self._update_scale(resource, path, body, dry_run))
+        warnings: list[str] = []
+        check_fields(resource, body, request.query, warnings)
         obj = self._check_identity(resource, path, body, name=path.name)
         updated = await self._write(resource, path, obj, dry_run)
-        return self._render(request, resource, updated)
+        return with_warnings(self._render(request, resource, updated), warnings)
 
     async def _write(self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool) -> dict:
         current = self._get(resource, path)
@@ -373,6 +401,8 @@ class ResourceAPI:
             try:
                 if path.subresource == "scale":
                     return json_response(await self._update_scale(resource, path, patched, dry_run))
+                warnings: list[str] = []
+                check_fields(resource, patched, params, warnings)
                 patched = self._check_identity(resource, path, patched, name=path.name)
                 if (
                     not dig(patched, "metadata", "resourceVersion")
@@ -383,7 +413,7 @@ class ResourceAPI:
                         "resourceVersion": current["metadata"]["resourceVersion"],
                     }
                 updated = await self._write(resource, path, patched, dry_run)
-                return self._render(request, resource, updated)
+                return with_warnings(self._render(request, resource, updated), warnings)
             except Conflict:
                 if dig(patch_body, "metadata", "resourceVersion") if isinstance(patch_body, dict) else None:
                     raise

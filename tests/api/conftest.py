@@ -82,7 +82,9 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
     log = workdir / "karmadad.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "karmadad", "run", "--config", str(config_path)], cwd=workdir, stdout=out,
+            [sys.executable, "-m", "karmadad", "run", "--config", str(config_path)],
+            cwd=workdir,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
@@ -90,15 +92,34 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
         kubeconfigs = {}
         for user in ("alice", "victor"):
             text = subprocess.run(
-                [sys.executable, "-m", "karmadad", "kubeconfig", "--config", str(config_path), "--user", user],
-                cwd=workdir, check=True, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "karmadad",
+                    "kubeconfig",
+                    "--config",
+                    str(config_path),
+                    "--user",
+                    user,
+                ],
+                cwd=workdir,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             path = workdir / f"{user}.kubeconfig"
             path.write_text(text)
             path.chmod(0o600)
             kubeconfigs[user] = path
-        yield Karmadad(workdir, f"127.0.0.1:{api_port}", f"127.0.0.1:{metrics_port}", kubeconfigs["alice"],
-                       kubeconfigs["victor"], proc, log)
+        yield Karmadad(
+            workdir,
+            f"127.0.0.1:{api_port}",
+            f"127.0.0.1:{metrics_port}",
+            kubeconfigs["alice"],
+            kubeconfigs["victor"],
+            proc,
+            log,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -112,11 +133,20 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
 def kubectl(karmadad: Karmadad):
     binary = kubectl_binary()
 
-    def run(*args: str, stdin: str | None = None, check: bool = True, kubeconfig: Path | None = None,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *args: str,
+        stdin: str | None = None,
+        check: bool = True,
+        kubeconfig: Path | None = None,
+        env: dict | None = None,
+    ) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [binary, f"--kubeconfig={kubeconfig or karmadad.kubeconfig}", *args],
-            input=stdin, capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **(env or {})},
         )
         if check:
             assert result.returncode == 0, f"kubectl {' '.join(args)} failed:\n{result.stderr}"

@@ -22,19 +22,65 @@ EXAMPLES = 10_000
 names = st.sampled_from(["a", "web", "x" * 70, "Bad_Name", "", "..", "default", "%2F", "a.b"])
 namespaces = st.sampled_from(["default", "kube-system", "missing", "", "team"])
 plurals = st.sampled_from(
-    ["configmaps", "deployments", "namespaces", "secrets", "propagationpolicies", "nonsense", "customresourcedefinitions"]
+    [
+        "configmaps",
+        "deployments",
+        "namespaces",
+        "secrets",
+        "propagationpolicies",
+        "nonsense",
+        "customresourcedefinitions",
+    ]
 )
-prefixes = st.sampled_from(["/api/v1", "/apis/apps/v1", "/apis/policy.karmada.io/v1alpha1", "/apis/apiextensions.k8s.io/v1",
-                            "/apis/nope/v9", "/apis", "/api", "/openapi/v3", "/version", ""])
+prefixes = st.sampled_from(
+    [
+        "/api/v1",
+        "/apis/apps/v1",
+        "/apis/policy.karmada.io/v1alpha1",
+        "/apis/apiextensions.k8s.io/v1",
+        "/apis/nope/v9",
+        "/apis",
+        "/api",
+        "/openapi/v3",
+        "/version",
+        "",
+    ]
+)
 subresources = st.sampled_from(["", "", "status", "scale", "finalize", "bogus"])
-queries = st.sampled_from(["", "?watch=true&timeoutSeconds=1", "?watch=1&resourceVersion=1&timeoutSeconds=1", "?labelSelector=a%3Db", "?labelSelector=%3D%3D%3D",
-                           "?fieldSelector=metadata.name%3Da", "?fieldSelector=spec.x%3D1", "?limit=2", "?limit=x",
-                           "?continue=garbage", "?resourceVersion=999999", "?dryRun=All", "?dryRun=Nope",
-                           "?propagationPolicy=Orphan", "?propagationPolicy=Sideways", "?fieldManager=fuzz&force=true"])
+queries = st.sampled_from(
+    [
+        "",
+        "?watch=true&timeoutSeconds=1",
+        "?watch=1&resourceVersion=1&timeoutSeconds=1",
+        "?labelSelector=a%3Db",
+        "?labelSelector=%3D%3D%3D",
+        "?fieldSelector=metadata.name%3Da",
+        "?fieldSelector=spec.x%3D1",
+        "?limit=2",
+        "?limit=x",
+        "?continue=garbage",
+        "?resourceVersion=999999",
+        "?dryRun=All",
+        "?dryRun=Nope",
+        "?propagationPolicy=Orphan",
+        "?propagationPolicy=Sideways",
+        "?fieldManager=fuzz&force=true",
+    ]
+)
 methods = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-content_types = st.sampled_from(["application/json", "application/yaml", "application/merge-patch+json",
-                                 "application/json-patch+json", "application/strategic-merge-patch+json",
-                                 "application/apply-patch+yaml", "application/vnd.kubernetes.protobuf", "text/plain", ""])
+content_types = st.sampled_from(
+    [
+        "application/json",
+        "application/yaml",
+        "application/merge-patch+json",
+        "application/json-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/apply-patch+yaml",
+        "application/vnd.kubernetes.protobuf",
+        "text/plain",
+        "",
+    ]
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -54,13 +100,23 @@ def bodies(draw) -> bytes:
         meta["labels"] = draw(st.dictionaries(st.text(max_size=5), json_values, max_size=2))
     if draw(st.booleans()):
         meta["ownerReferences"] = draw(json_values)
-    obj = {"apiVersion": draw(st.sampled_from(["v1", "apps/v1", "policy.karmada.io/v1alpha1", "x/y"])),
-           "kind": draw(st.sampled_from(["ConfigMap", "Deployment", "PropagationPolicy", "Namespace", "Nope"])),
-           "metadata": meta, "spec": draw(json_values), "data": draw(json_values)}
+    obj = {
+        "apiVersion": draw(st.sampled_from(["v1", "apps/v1", "policy.karmada.io/v1alpha1", "x/y"])),
+        "kind": draw(st.sampled_from(["ConfigMap", "Deployment", "PropagationPolicy", "Namespace", "Nope"])),
+        "metadata": meta,
+        "spec": draw(json_values),
+        "data": draw(json_values),
+    }
     if kind == 3:
-        return json.dumps([{"op": draw(st.sampled_from(["add", "remove", "replace", "test", "bogus"])),
-                            "path": draw(st.sampled_from(["/metadata/labels/a", "/spec", "", "/x/y/z"])),
-                            "value": draw(json_values)}]).encode()
+        return json.dumps(
+            [
+                {
+                    "op": draw(st.sampled_from(["add", "remove", "replace", "test", "bogus"])),
+                    "path": draw(st.sampled_from(["/metadata/labels/a", "/spec", "", "/x/y/z"])),
+                    "value": draw(json_values),
+                }
+            ]
+        ).encode()
     return json.dumps(obj).encode()
 
 
@@ -86,13 +142,22 @@ def test_generated_requests_never_get_a_5xx(tmp_path):
         async with open_store(tmp_path / "fuzz.db") as store:
             async with anyio.create_task_group() as tasks:
                 await tasks.start(GarbageCollector(store).run)
-                api = APIServer(store, default_registry(), TokenAuthenticator({TOKEN: User("fuzz", ("admin",))}),
-                                address="127.0.0.1:0")
+                api = APIServer(
+                    store,
+                    default_registry(),
+                    TokenAuthenticator({TOKEN: User("fuzz", ("admin",))}),
+                    address="127.0.0.1:0",
+                )
                 async with TestClient(TestServer(api.app())) as client:
                     seen: list[int] = []
 
-                    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                              suppress_health_check=list(HealthCheck))
+                    @settings(
+                        max_examples=EXAMPLES,
+                        deadline=None,
+                        derandomize=True,
+                        database=None,
+                        suppress_health_check=list(HealthCheck),
+                    )
                     @given(requests())
                     def one(request) -> None:
                         seen.append(request)
@@ -108,8 +173,20 @@ def test_generated_requests_never_get_a_5xx(tmp_path):
                             async with client.request(method, path, data=body, headers=headers) as resp:
                                 await resp.read()
                                 statuses[resp.status] = statuses.get(resp.status, 0) + 1
-                                assert resp.status < 500, (method, path, content_type, body, await resp.text())
-                        assert not hung.cancelled_caught, ("no answer within 10 s", method, path, content_type, body)
+                                assert resp.status < 500, (
+                                    method,
+                                    path,
+                                    content_type,
+                                    body,
+                                    await resp.text(),
+                                )
+                        assert not hung.cancelled_caught, (
+                            "no answer within 10 s",
+                            method,
+                            path,
+                            content_type,
+                            body,
+                        )
                     async with client.get("/readyz") as resp:
                         assert resp.status == 200
                     assert await store.integrity_check() == "ok"

@@ -119,9 +119,18 @@ def test_get_watch_shows_a_change(kubectl, karmadad):
     from tests.api.conftest import kubectl_binary
 
     watcher = subprocess.Popen(
-        [kubectl_binary(), f"--kubeconfig={karmadad.kubeconfig}", "get", "deploy", "web-w", "-w",
-         "--request-timeout=8s"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            kubectl_binary(),
+            f"--kubeconfig={karmadad.kubeconfig}",
+            "get",
+            "deploy",
+            "web-w",
+            "-w",
+            "--request-timeout=8s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(watcher.stdout), daemon=True)
@@ -138,9 +147,19 @@ def test_delete_garbage_collects_owned_objects(kubectl):
     kubectl("apply", "-f", "-", stdin=deployment("web-owner"))
     owner = get_json(kubectl, "deploy", "web-owner")
     owned = {
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "owned-by-web-owner", "ownerReferences": [
-            {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web-owner", "uid": owner["metadata"]["uid"]}]},
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "owned-by-web-owner",
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": "web-owner",
+                    "uid": owner["metadata"]["uid"],
+                }
+            ],
+        },
     }
     kubectl("apply", "-f", "-", stdin=json.dumps(owned))
     kubectl("delete", "deploy", "web-owner")

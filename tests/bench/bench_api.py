@@ -45,7 +45,9 @@ class Target:
 
 
 def configmap(name: str) -> bytes:
-    return json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "v"}}).encode()
+    return json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "v"}}
+    ).encode()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,7 +58,9 @@ def percentile(values: list[float], q: float) -> float:
 async def measure(target: Target, total: int, seconds: float, namespace: str) -> dict:
     path = f"/api/v1/namespaces/{namespace}/configmaps"
     async with target.session() as http:
-        async with http.post("/api/v1/namespaces", data=json.dumps({"metadata": {"name": namespace}})) as resp:
+        async with http.post(
+            "/api/v1/namespaces", data=json.dumps({"metadata": {"name": namespace}})
+        ) as resp:
             assert resp.status in (201, 409), await resp.text()
         per_client = total // CLIENTS
 
@@ -108,7 +112,10 @@ def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
     (workdir / "token").write_text("bench-token-0123456789abcdef\n")
     config = {
         "dataDir": str(workdir / "data"),
-        "api": {"listen": f"127.0.0.1:{api}", "tokens": [{"user": "bench", "groups": ["admin"], "tokenFile": str(workdir / "token")}]},
+        "api": {
+            "listen": f"127.0.0.1:{api}",
+            "tokens": [{"user": "bench", "groups": ["admin"], "tokenFile": str(workdir / "token")}],
+        },
         "metrics": {"listen": f"127.0.0.1:{metrics}"},
         "log": {"level": "warning"},
     }
@@ -123,8 +130,12 @@ def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
                 break
         except OSError:
             time.sleep(0.1)
-    return proc, Target("karmadad", f"https://127.0.0.1:{api}", "bench-token-0123456789abcdef",
-                        workdir / "data" / "pki" / "ca.crt")
+    return proc, Target(
+        "karmadad",
+        f"https://127.0.0.1:{api}",
+        "bench-token-0123456789abcdef",
+        workdir / "data" / "pki" / "ca.crt",
+    )
 
 
 def main() -> None:
@@ -144,7 +155,13 @@ def main() -> None:
             proc, ours = start_karmadad(workdir)
             results = {}
             for target in (kube, ours, kube, ours):  # alternate, keep the better of two rounds each
-                figures = anyio.run(measure, target, args.requests, args.seconds, f"bench-{len(results)}-{time.monotonic_ns()}")
+                figures = anyio.run(
+                    measure,
+                    target,
+                    args.requests,
+                    args.seconds,
+                    f"bench-{len(results)}-{time.monotonic_ns()}",
+                )
                 best = results.get(target.name)
                 if best is None or figures["creates_per_s"] > best["creates_per_s"]:
                     results[target.name] = figures

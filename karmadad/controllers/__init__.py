@@ -1,0 +1,1 @@
+"""Karmada's controllers, one module each: each turns one kind of object into the next along the flow."""
