@@ -36,6 +36,15 @@ _PATCH_MEDIA = (
 )
 
 
+_NON_STRATEGIC_PATCH_MEDIA = tuple(m for m in _PATCH_MEDIA if "strategic" not in m)
+
+
+def smp_supported(resource: ResourceType) -> bool:
+    from karmadad.api import schemas
+
+    return not resource.custom and schemas.definition_name(resource.api_version, resource.kind) is not None
+
+
 def _param(name: str, description: str) -> dict:
     return {"name": name, "in": "query", "description": description, "schema": _QUERY}
 
@@ -115,6 +124,9 @@ def group_version_document(
         )
         components[ref_name] = top
         ref = f"#/components/schemas/{ref_name}"
+        # kubectl computes a strategic merge patch only where the patch operation accepts one: as in
+        # kube-apiserver, built-in kinds do, custom resources (and the Karmada kinds) do not.
+        patch_media = _PATCH_MEDIA if smp_supported(resource) else _NON_STRATEGIC_PATCH_MEDIA
         base = (
             f"{prefix}/namespaces/{{namespace}}/{resource.plural}"
             if resource.namespaced
@@ -143,7 +155,7 @@ def group_version_document(
                 resource,
                 "patch",
                 ref,
-                body=_PATCH_MEDIA,
+                body=patch_media,
                 params=(_FIELD_VALIDATION, _DRY_RUN, _FIELD_MANAGER, _param("force", "Force apply.")),
             ),
             "delete": _operation(resource, "delete", ref, params=(_DRY_RUN,)),
@@ -153,7 +165,7 @@ def group_version_document(
             paths[f"{base}/{{name}}/{sub}"] = {
                 "get": _operation(resource, "get", ref),
                 "put": _operation(resource, "put", ref, body=("application/json",)),
-                "patch": _operation(resource, "patch", ref, body=_PATCH_MEDIA, params=(_FIELD_VALIDATION,)),
+                "patch": _operation(resource, "patch", ref, body=patch_media, params=(_FIELD_VALIDATION,)),
             }
     components.setdefault(_OBJECT_META, _GENERIC_META)  # for kinds whose schemas did not bring it
     return {

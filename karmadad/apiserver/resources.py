@@ -239,12 +239,22 @@ class ResourceAPI:
         params = request.query
         query = _query(resource, path.namespace, params)
         rv = params.get("resourceVersion", "")
-        since = None if rv in ("", "0") else _int_param(params, "resourceVersion")
         timeout = _int_param(params, "timeoutSeconds", 1800) or 1800
         bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
+        initial_events = params.get("sendInitialEvents")
+        if initial_events == "true" and not bookmarks:
+            raise BadRequest("sendInitialEvents requires allowWatchBookmarks=true")
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
+        # Without a resourceVersion a watch starts with the current objects (unless the client said
+        # sendInitialEvents=false); a streaming list (sendInitialEvents=true) ends them with a bookmark.
+        initial: list[dict] = []
+        if rv in ("", "0") and initial_events != "false":
+            listed = self.store.list(query)
+            initial, since = listed.items, listed.revision
+        else:
+            since = self.store.revision if rv in ("", "0") else _int_param(params, "resourceVersion")
         try:
             watcher = self.store.watch(query, since=since, bookmark_interval=30.0 if bookmarks else None)
         except Expired as error:
@@ -253,31 +263,46 @@ class ResourceAPI:
             await response.write(dumps({"type": "ERROR", "object": error.status()}) + b"\n")
             return response
         await response.prepare(request)
-        first_table = True
+        columns_sent = False
+
+        def render(obj: dict, revision: int) -> Any:
+            nonlocal columns_sent
+            if not as_table:
+                return obj
+            rendered = tables.table(
+                resource,
+                [obj],
+                include_object=params.get("includeObject", "Metadata"),
+                list_meta={"resourceVersion": str(revision)},
+                with_columns=not columns_sent,
+            )
+            columns_sent = True
+            return rendered
+
+        def bookmark(revision: int, annotations: dict | None = None) -> dict:
+            meta: dict[str, Any] = {"resourceVersion": str(revision)}
+            if annotations:
+                meta["annotations"] = annotations
+            return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": meta}
+
         try:
             with anyio.move_on_after(timeout):
+                for obj in initial:
+                    await response.write(
+                        dumps({"type": "ADDED", "object": render(obj, revision_of(obj))}) + b"\n"
+                    )
+                if initial_events == "true":
+                    end = bookmark(since, {"k8s.io/initial-events-end": "true"})
+                    await response.write(dumps({"type": "BOOKMARK", "object": end}) + b"\n")
                 async for event in watcher:
                     if event.type == "BOOKMARK":
                         if not bookmarks:
                             continue
-                        obj: Any = {
-                            "kind": resource.kind,
-                            "apiVersion": resource.api_version,
-                            "metadata": {"resourceVersion": str(event.revision)},
-                        }
+                        obj: Any = bookmark(event.revision)
                     elif event.type == "ERROR":
                         obj = event.object
-                    elif as_table:
-                        obj = tables.table(
-                            resource,
-                            [event.object],
-                            include_object=params.get("includeObject", "Metadata"),
-                            list_meta={"resourceVersion": str(event.revision)},
-                            with_columns=first_table,
-                        )
-                        first_table = False
                     else:
-                        obj = event.object
+                        obj = render(event.object, event.revision)
                     await response.write(dumps({"type": event.type, "object": obj}) + b"\n")
         except (ConnectionResetError, ConnectionError):
             pass
