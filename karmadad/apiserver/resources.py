@@ -96,6 +96,22 @@ def _query(resource: ResourceType, namespace: str, params: Any) -> Query:
     return Query(resource.group_resource, namespace or None, labels, fields)
 
 
+TRUE_VALUES = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+
+
+def bool_param(params: Any, name: str) -> bool | None:
+    """A boolean query parameter as Go's strconv.ParseBool reads it; None when absent."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw in TRUE_VALUES:
+        return True
+    if raw in _FALSE:
+        return False
+    raise BadRequest(f"invalid value for {name}: {raw!r}: must be true or false")
+
+
 def _int_param(params: Any, name: str, default: int = 0) -> int:
     raw = params.get(name)
     if raw in (None, ""):
@@ -159,7 +175,7 @@ class ResourceAPI:
             raise NotFound("the server could not find the requested resource")
         if not path.name:
             if method == "GET":
-                if request.query.get("watch") in ("true", "1"):
+                if bool_param(request.query, "watch"):
                     return await self.watch(request, resource, path)
                 return await self.list(request, resource, path)
             if method == "POST":
@@ -240,9 +256,9 @@ class ResourceAPI:
         query = _query(resource, path.namespace, params)
         rv = params.get("resourceVersion", "")
         timeout = _int_param(params, "timeoutSeconds", 1800) or 1800
-        bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
-        initial_events = params.get("sendInitialEvents")
-        if initial_events == "true" and not bookmarks:
+        bookmarks = bool(bool_param(params, "allowWatchBookmarks"))
+        initial_events = bool_param(params, "sendInitialEvents")
+        if initial_events and not bookmarks:
             raise BadRequest("sendInitialEvents requires allowWatchBookmarks=true")
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
@@ -250,7 +266,7 @@ class ResourceAPI:
         # Without a resourceVersion a watch starts with the current objects (unless the client said
         # sendInitialEvents=false); a streaming list (sendInitialEvents=true) ends them with a bookmark.
         initial: list[dict] = []
-        if rv in ("", "0") and initial_events != "false":
+        if rv in ("", "0") and initial_events is not False:
             listed = self.store.list(query)
             initial, since = listed.items, listed.revision
         else:
@@ -291,7 +307,7 @@ class ResourceAPI:
                     await response.write(
                         dumps({"type": "ADDED", "object": render(obj, revision_of(obj))}) + b"\n"
                     )
-                if initial_events == "true":
+                if initial_events:
                     end = bookmark(since, {"k8s.io/initial-events-end": "true"})
                     await response.write(dumps({"type": "BOOKMARK", "object": end}) + b"\n")
                 async for event in watcher:
@@ -304,6 +320,8 @@ class ResourceAPI:
                     else:
                         obj = render(event.object, event.revision)
                     await response.write(dumps({"type": event.type, "object": obj}) + b"\n")
+            if bookmarks:  # timed out: tell the client how far it got, so it resumes without re-listing
+                await response.write(dumps({"type": "BOOKMARK", "object": bookmark(self.store.revision)}) + b"\n")
         except (ConnectionResetError, ConnectionError):
             pass
         finally:
@@ -462,7 +480,7 @@ class ResourceAPI:
         if not manager:
             raise BadRequest("fieldManager is required for apply requests")
         body = self._check_identity(resource, path, body, name=path.name)
-        force = params.get("force") in ("true", "1")
+        force = bool(bool_param(params, "force"))
         applied = server_side_apply(
             current,
             body,

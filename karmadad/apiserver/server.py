@@ -17,7 +17,7 @@ from karmadad.api.registry import Registry
 from karmadad.apiserver import discovery
 from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
-from karmadad.apiserver.resources import ResourceAPI, json_response
+from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response
 from karmadad.errors import Forbidden, InternalError, NotFound, StatusError, Unauthorized
 from karmadad.logs import get_logger
 from karmadad.ops_server import split_listen
@@ -37,7 +37,7 @@ class RequestEntityTooLarge(StatusError):
 
 def request_verb(request: web.Request, has_name: bool) -> str:
     if request.method == "GET":
-        if request.query.get("watch") in ("true", "1"):
+        if request.query.get("watch") in TRUE_VALUES:
             return "watch"
         return "get" if has_name else "list"
     verb = _VERB_BY_METHOD.get(request.method, request.method.lower())

@@ -76,6 +76,7 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
             ],
         },
         "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
+        "store": {"historyEvents": 1000},  # small, so a test can outrun it
     }
     config_path = workdir / "karmadad.yaml"
     config_path.write_text(yaml.safe_dump(config))
