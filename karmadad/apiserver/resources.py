@@ -321,7 +321,9 @@ class ResourceAPI:
                         obj = render(event.object, event.revision)
                     await response.write(dumps({"type": event.type, "object": obj}) + b"\n")
             if bookmarks:  # timed out: tell the client how far it got, so it resumes without re-listing
-                await response.write(dumps({"type": "BOOKMARK", "object": bookmark(self.store.revision)}) + b"\n")
+                await response.write(
+                    dumps({"type": "BOOKMARK", "object": bookmark(self.store.revision)}) + b"\n"
+                )
         except (ConnectionResetError, ConnectionError):
             pass
         finally:

@@ -12,6 +12,7 @@ object's ``metadata.resourceVersion``. Objects handed out are shared and must no
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -73,9 +74,16 @@ def now_timestamp() -> str:
     return _last_timestamp[1]
 
 
+_random_pool = bytearray()
+
+
 def new_uid() -> str:
-    """A random (version 4) UUID, formatted without the cost of constructing a ``uuid.UUID``."""
-    h = bytearray(os.urandom(16))
+    """A random (version 4) UUID, formatted without the cost of a ``uuid.UUID`` or a syscall each."""
+    global _random_pool
+    if len(_random_pool) < 16:
+        _random_pool = bytearray(os.urandom(4096))
+    h = _random_pool[-16:]
+    del _random_pool[-16:]
     h[6] = (h[6] & 0x0F) | 0x40
     h[8] = (h[8] & 0x3F) | 0x80
     x = h.hex()
@@ -115,7 +123,8 @@ class ListResult:
 @dataclass
 class _Batch:
     changes: list[Change] = field(default_factory=list)
-    done: anyio.Event = field(default_factory=anyio.Event)
+    # asyncio's own Event on the hot path: anyio's wrapper costs more than the rest of a wait.
+    done: asyncio.Event = field(default_factory=asyncio.Event)
     error: BaseException | None = None
 
 
@@ -156,7 +165,7 @@ class Store:
         self._watch_buffer = watch_buffer
         self._hub = WatchHub()
         self._batch = _Batch()
-        self._wakeup = anyio.Event()
+        self._wakeup = asyncio.Event()
         self._serving = False
         self._failed: BaseException | None = None
         self._listeners: list[Callable[[Change], None]] = []
@@ -566,7 +575,7 @@ class Store:
     async def _write_loop(self) -> None:
         while True:
             await self._wakeup.wait()
-            self._wakeup = anyio.Event()
+            self._wakeup.clear()
             if not self._batch.changes:
                 continue
             batch, self._batch = self._batch, _Batch()

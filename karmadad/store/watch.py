@@ -8,6 +8,7 @@ as ADDED and leave it as DELETED, as kube-apiserver's watch cache does.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Callable
@@ -85,7 +86,7 @@ class Watcher:
         self.query = query
         self._buffer = buffer
         self._events: deque[WatchEvent] = deque()
-        self._wakeup = anyio.Event()
+        self._wakeup = asyncio.Event()  # asyncio's own: this runs once per event per watcher
         self._closed = False
         self._current_revision = current_revision
         self._bookmark_interval = bookmark_interval
@@ -122,7 +123,7 @@ class Watcher:
         while not self._events:
             if self._closed:
                 raise StopAsyncIteration
-            self._wakeup = anyio.Event()
+            self._wakeup.clear()
             interval = self._bookmark_interval if self._bookmark_interval is not None else math.inf
             with anyio.move_on_after(interval):
                 await self._wakeup.wait()

@@ -36,7 +36,10 @@ async def test_list_then_watch_from_the_list_revision(core):
     seen = []
     with anyio.fail_after(10):
         async with watch.Watch().stream(
-            core.list_namespaced_config_map, NS, resource_version=listing.metadata.resource_version, timeout_seconds=5
+            core.list_namespaced_config_map,
+            NS,
+            resource_version=listing.metadata.resource_version,
+            timeout_seconds=5,
         ) as stream:
             async for event in stream:
                 seen.append((event["type"], event["object"].metadata.name))
@@ -69,8 +72,13 @@ async def test_a_revision_older_than_the_history_is_410(core):
 async def test_bookmarks_and_streaming_lists(core):
     await core.create_namespaced_config_map(NS, {"metadata": {"name": "streamed"}})
     response = await core.list_namespaced_config_map(
-        NS, watch=True, send_initial_events=True, allow_watch_bookmarks=True,
-        resource_version_match="NotOlderThan", timeout_seconds=1, _preload_content=False,
+        NS,
+        watch=True,
+        send_initial_events=True,
+        allow_watch_bookmarks=True,
+        resource_version_match="NotOlderThan",
+        timeout_seconds=1,
+        _preload_content=False,
     )
     events = []
     with anyio.fail_after(10):
