@@ -44,8 +44,6 @@ class ResourceType:
         "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch",
     )  # fmt: skip
     custom: bool = False  # served because of a CustomResourceDefinition
-    # scale subresource paths (spec replicas, status replicas, label selector), for CRDs and built-ins
-    scale_paths: tuple[str, str, str] = (".spec.replicas", ".status.replicas", ".status.selector")
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -100,9 +98,6 @@ class Registry:
 
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
         return [r for r in self._by_path.values() if r.group == group and r.version == version]
-
-    def find_storage(self, group_resource: str) -> list[ResourceType]:
-        return [r for r in self._by_path.values() if r.group_resource == group_resource]
 
 
 def dig(obj: Any, *path: str | int) -> Any:

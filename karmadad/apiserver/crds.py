@@ -68,7 +68,6 @@ def resource_types(crd: dict) -> list[ResourceType]:
         if not version.get("served", True):
             continue
         subresources = version.get("subresources") or {}
-        scale = subresources.get("scale") or {}
         columns = tuple(
             Column(
                 c["name"],
@@ -94,11 +93,6 @@ def resource_types(crd: dict) -> list[ResourceType]:
                 subresources=tuple(s for s in ("status", "scale") if s in subresources),
                 columns=columns,
                 custom=True,
-                scale_paths=(
-                    scale.get("specReplicasPath", ".spec.replicas"),
-                    scale.get("statusReplicasPath", ".status.replicas"),
-                    scale.get("labelSelectorPath", ".status.selector"),
-                ),
                 extra={"schema": (version.get("schema") or {}).get("openAPIV3Schema")},
             )
         )

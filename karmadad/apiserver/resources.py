@@ -169,9 +169,7 @@ class ResourceAPI:
         method = request.method
         if path.subresource and path.subresource not in resource.subresources:
             raise NotFound(f"the server could not find the requested resource ({path.subresource})")
-        if resource.namespaced and path.namespace:
-            pass
-        elif not resource.namespaced and path.namespace:
+        if not resource.namespaced and path.namespace:
             raise NotFound("the server could not find the requested resource")
         if not path.name:
             if method == "GET":
@@ -603,7 +601,3 @@ class ResourceAPI:
 def _rv_only(obj: dict) -> dict:
     rv = dig(obj, "metadata", "resourceVersion")
     return {"resourceVersion": rv} if rv else {}
-
-
-def revision_header(obj: dict) -> str:
-    return str(revision_of(obj))

@@ -649,10 +649,6 @@ class Store:
 
     # -- maintenance --------------------------------------------------------------------------
 
-    def trim_history(self) -> None:
-        """Drop changes older than the history's age limit (also done on every commit)."""
-        self._history.trim()
-
     async def integrity_check(self) -> str:
         return await self._file.integrity_check()
 
