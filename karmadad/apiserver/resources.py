@@ -130,11 +130,16 @@ def _dry_run(params: Any) -> bool:
 
 
 def check_fields(resource: ResourceType, obj: dict, params: Any, warnings: list[str]) -> None:
-    """Apply ``fieldValidation``: Strict rejects unknown fields, Warn (the default) reports them."""
+    """Reject values of the wrong type; apply ``fieldValidation``: Strict rejects unknown fields, Warn reports."""
     mode = params.get("fieldValidation", "Warn")
     if mode not in ("Ignore", "Warn", "Strict"):
         raise BadRequest(
             f'Invalid value: "{mode}": fieldValidation must be one of "Ignore", "Warn", "Strict"'
+        )
+    if wrong := fields.type_errors(resource, obj):
+        raise BadRequest(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
+            + "; ".join(wrong)
         )
     if mode == "Ignore":
         return
