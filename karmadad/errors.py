@@ -157,6 +157,3 @@ class InternalError(StatusError):
 class ServiceUnavailable(StatusError):
     code, reason = 503, "ServiceUnavailable"
 
-
-class Timeout(StatusError):
-    code, reason = 504, "Timeout"

@@ -231,7 +231,7 @@ class ResourceAPI:
             if params.get("resourceVersionMatch") == "Exact":
                 revision = wanted
             elif wanted > self.store.revision:
-                self.store.list(query, revision=wanted)  # raises the "too large" Timeout
+                self.store.list(query, revision=wanted)  # raises "too large resource version"
         result = self.store.list(
             query, limit=limit, continue_token=params.get("continue", ""), revision=revision
         )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from karmadad.errors import Cause, Expired, Timeout
+from karmadad.errors import BadRequest, Cause, Expired
 
 ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped resources
@@ -68,17 +68,10 @@ class History:
         if revision < self.compacted_revision:
             raise Expired(f"too old resource version: {revision} ({self.compacted_revision})")
         if revision > current:
-            raise Timeout(
-                f"Too large resource version: {revision}, current: {current}",
-                causes=[
-                    Cause(
-                        "",
-                        f"Too large resource version: {revision}, current: {current}",
-                        "ResourceVersionTooLarge",
-                    )
-                ],
-                retry_after_seconds=1,
-            )
+            # kube-apiserver answers 504 after waiting for a lagging replica to catch up; one store never
+            # will, so this is the client's mistake (400). client-go recognises the cause either way.
+            message = f"Too large resource version: {revision}, current: {current}"
+            raise BadRequest(message, causes=[Cause("", message, "ResourceVersionTooLarge")])
 
     def since(self, revision: int) -> Iterable[Change]:
         """Changes with a revision above ``revision``, oldest first (call :meth:`check` first)."""
