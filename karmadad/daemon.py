@@ -24,6 +24,7 @@ from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.controllers.cluster import ClusterController
 from karmadad.controllers.policy_release import PolicyRelease
 from karmadad.logs import configure_logging, get_logger
 from karmadad.ops_server import Readiness, serve_ops, split_listen
@@ -111,6 +112,9 @@ class Daemon:
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)
                 await parts.start(PolicyRelease(store).run)
+                clusters = ClusterController(store, self.config)
+                self.on_reload(clusters.on_reload)
+                await parts.start(clusters.run)
                 await parts.start(api_server.serve, self.config.api.listen, tls)
                 self.readiness.set("api", True)
                 parts.start_soon(self.notifier.keep_watchdog_fed)

@@ -156,4 +156,3 @@ class InternalError(StatusError):
 
 class ServiceUnavailable(StatusError):
     code, reason = 503, "ServiceUnavailable"
-

@@ -1,0 +1,327 @@
+"""Member clusters from the config file: their Cluster objects and their status.
+
+Registration makes the Cluster objects match the config's ``clusters:`` list — at start and on every
+SIGHUP: new entries are created, changed ones updated, and Clusters this file registered but no longer
+lists are deleted. Clusters created through the API are left alone.
+
+The status loop probes each member every few seconds (``/readyz``, falling back to ``/healthz``), and
+when it answers reads its version and Nodes: ``Ready`` with Karmada's reasons, ``kubernetesVersion``,
+``nodeSummary`` and ``resourceSummary.allocatable``. Ready only flips after the new answer has held for
+the threshold (30 s, as Karmada), so a blip changes nothing; a NotReady member gets the ``not-ready`` or
+``unreachable`` NoSchedule taint, never an emptying. Status is written only when it changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+
+from karmadad.api import strategy
+from karmadad.api.builtin import default_registry
+from karmadad.api.karmada.cluster import CONDITION_READY, TAINT_NOT_READY, TAINT_UNREACHABLE
+from karmadad.config import ClusterConfig, DaemonConfig
+from karmadad.errors import Conflict, NotFound
+from karmadad.logs import get_logger
+from karmadad.members.connection import MemberConnection, MemberUnreachable
+from karmadad.store import Store
+from karmadad.store.store import now_timestamp
+
+log = get_logger("cluster")
+
+CLUSTERS = "clusters.cluster.karmada.io"
+REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemon's config owns
+_CLUSTER_TYPE = default_registry().get("cluster.karmada.io", "v1alpha1", "clusters")
+_READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
+
+
+def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) -> dict:
+    """The Cluster object a config entry asks for (readiness taints already on it are kept)."""
+    kept = [
+        t
+        for t in ((existing or {}).get("spec") or {}).get("taints") or ()
+        if t.get("key") in _READINESS_TAINTS
+    ]
+    taints = [t.model_dump(exclude_defaults=False) for t in entry.taints] + kept
+    meta = {**((existing or {}).get("metadata") or {})}
+    meta.update(
+        name=entry.name,
+        labels={**(meta.get("labels") or {}), **entry.labels},
+        annotations={**(meta.get("annotations") or {}), REGISTERED_BY: "config"},
+    )
+    spec = {**(((existing or {}).get("spec")) or {})}
+    spec.update(
+        syncMode="Push",
+        apiEndpoint=server,
+        provider=entry.provider,
+        region=entry.region,
+        zones=list(entry.zones),
+        taints=taints,
+    )
+    for key in ("provider", "region"):
+        if not spec[key]:
+            spec.pop(key)
+    if not spec["zones"]:
+        spec.pop("zones")
+    if not spec["taints"]:
+        spec.pop("taints")
+    return {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": meta, "spec": spec}
+
+
+def parse_quantity(value: str | int | float) -> float:
+    """A Kubernetes quantity as a number (cpu in cores, memory in bytes)."""
+    text = str(value)
+    suffixes = {
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "Pi": 2**50,
+        "Ei": 2**60,
+        "n": 1e-9,
+        "u": 1e-6,
+        "m": 1e-3,
+        "k": 1e3,
+        "M": 1e6,
+        "G": 1e9,
+        "T": 1e12,
+        "P": 1e15,
+        "E": 1e18,
+    }
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * suffixes[suffix]
+    return float(text)
+
+
+def format_quantity(name: str, amount: float) -> str:
+    if name == "cpu":
+        return f"{round(amount * 1000)}m" if amount != int(amount) else str(int(amount))
+    if name in ("memory", "ephemeral-storage") or name.startswith("hugepages-"):
+        for suffix, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+            if amount >= size and amount % size == 0:
+                return f"{int(amount // size)}{suffix}"
+    return str(int(amount)) if amount == int(amount) else str(amount)
+
+
+def node_figures(nodes: list[dict]) -> tuple[dict, dict]:
+    """``nodeSummary`` and summed ``allocatable`` of a member's Nodes."""
+    ready = sum(
+        1
+        for n in nodes
+        if any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (n.get("status") or {}).get("conditions") or ()
+        )
+    )
+    totals: dict[str, float] = {}
+    for node in nodes:
+        for name, value in ((node.get("status") or {}).get("allocatable") or {}).items():
+            totals[name] = totals.get(name, 0.0) + parse_quantity(value)
+    allocatable = {name: format_quantity(name, amount) for name, amount in sorted(totals.items())}
+    return {"totalNum": len(nodes), "readyNum": ready}, allocatable
+
+
+@dataclass
+class Observation:
+    ready: bool
+    reason: str
+    message: str
+    since: float
+
+
+class ClusterController:
+    """Registration from the config and the per-member status loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: DaemonConfig,
+        *,
+        interval: float = 10.0,
+        threshold: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.store = store
+        self.config = config
+        self.interval = interval
+        self.threshold = threshold
+        self.clock = clock
+        self._connections: dict[str, MemberConnection] = {}
+        self._observed: dict[str, Observation] = {}
+        self._wakeup = anyio.Event()
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        await self.register(self.config)
+        task_status.started()
+        try:
+            while True:
+                async with anyio.create_task_group() as probes:
+                    for entry in self.config.clusters:
+                        probes.start_soon(self._probe_safely, entry)
+                with anyio.move_on_after(self.interval):
+                    await self._wakeup.wait()
+                self._wakeup = anyio.Event()
+        finally:
+            with anyio.CancelScope(shield=True):
+                for connection in self._connections.values():
+                    await connection.close()
+
+    async def on_reload(self, old: DaemonConfig, new: DaemonConfig) -> None:
+        self.config = new
+        for name in {c.name for c in old.clusters} - {c.name for c in new.clusters}:
+            if (connection := self._connections.pop(name, None)) is not None:
+                await connection.close()
+            self._observed.pop(name, None)
+        for entry in new.clusters:
+            if entry != next((c for c in old.clusters if c.name == entry.name), None):
+                if (connection := self._connections.pop(entry.name, None)) is not None:
+                    await connection.close()
+        await self.register(new)
+        self._wakeup.set()
+
+    # -- registration ---------------------------------------------------------------------------
+
+    async def _server_of(self, entry: ClusterConfig) -> str:
+        connection = await self._connection(entry)
+        return connection.server if connection is not None else ""
+
+    async def _connection(self, entry: ClusterConfig) -> MemberConnection | None:
+        if entry.name not in self._connections:
+            try:
+                self._connections[entry.name] = await MemberConnection.open(entry)
+            except Exception as error:
+                log.error("cannot load the member's kubeconfig", cluster=entry.name, error=str(error))
+                return None
+        return self._connections[entry.name]
+
+    async def register(self, config: DaemonConfig) -> None:
+        wanted = {entry.name for entry in config.clusters}
+        for entry in config.clusters:
+            existing = self.store.find(CLUSTERS, "", entry.name)
+            desired = desired_cluster(entry, await self._server_of(entry), existing)
+            try:
+                if existing is None:
+                    await self.store.create(CLUSTERS, strategy.prepare_create(_CLUSTER_TYPE, desired))
+                    log.info("cluster registered", cluster=entry.name)
+                else:
+                    await self.store.update(
+                        CLUSTERS, strategy.prepare_update(_CLUSTER_TYPE, existing, desired)
+                    )
+            except Exception as error:
+                log.error("cluster registration failed", cluster=entry.name, error=str(error))
+        for cluster in self.store.list_all(CLUSTERS):
+            meta = cluster["metadata"]
+            if meta["name"] not in wanted and (meta.get("annotations") or {}).get(REGISTERED_BY) == "config":
+                with contextlib.suppress(NotFound):
+                    await self.store.delete(CLUSTERS, "", meta["name"])
+                    log.info("cluster unregistered", cluster=meta["name"])
+
+    # -- status -----------------------------------------------------------------------------------
+
+    async def _probe_safely(self, entry: ClusterConfig) -> None:
+        try:
+            await self._probe(entry)
+        except Exception:
+            log.error("cluster status update failed", cluster=entry.name, exc_info=True)
+
+    async def _observe(self, entry: ClusterConfig) -> tuple[bool, str, str, MemberConnection | None]:
+        connection = await self._connection(entry)
+        if connection is None:
+            return False, "ClusterNotReachable", "cannot load the cluster's kubeconfig", None
+        try:
+            status, _ = await connection.get("/readyz")
+            if status == 404:
+                status, _ = await connection.get("/healthz")
+        except MemberUnreachable as error:
+            return False, "ClusterNotReachable", f"cluster is not reachable: {error}", connection
+        if status != 200:
+            return False, "ClusterNotReady", f"cluster is not healthy: /readyz answered {status}", connection
+        return True, "ClusterReady", "cluster is healthy and ready to accept workloads", connection
+
+    async def _probe(self, entry: ClusterConfig) -> None:
+        ready, reason, message, connection = await self._observe(entry)
+        now = self.clock()
+        previous = self._observed.get(entry.name)
+        if previous is None or previous.ready != ready:
+            self._observed[entry.name] = Observation(ready, reason, message, now)
+        else:
+            previous.reason, previous.message = reason, message
+        cluster = self.store.find(CLUSTERS, "", entry.name)
+        if cluster is None:
+            return
+        current = next(
+            (
+                c
+                for c in (cluster.get("status") or {}).get("conditions") or ()
+                if c.get("type") == CONDITION_READY
+            ),
+            None,
+        )
+        observed = self._observed[entry.name]
+        # Flip only after the new answer held for the threshold; the first answer counts at once.
+        if (
+            current is not None
+            and (current.get("status") == "True") != ready
+            and now - observed.since < self.threshold
+        ):
+            ready = current.get("status") == "True"
+            reason, message = current.get("reason", ""), current.get("message", "")
+        status = dict(cluster.get("status") or {})
+        condition = {
+            "type": CONDITION_READY,
+            "status": "True" if ready else "False",
+            "reason": reason,
+            "message": message,
+        }
+        unchanged = current is not None and all(current.get(k) == v for k, v in condition.items())
+        condition["lastTransitionTime"] = (
+            current["lastTransitionTime"]
+            if unchanged or (current and current.get("status") == condition["status"])
+            else now_timestamp()
+        )
+        status["conditions"] = [
+            *(c for c in status.get("conditions") or () if c.get("type") != CONDITION_READY),
+            condition,
+        ]
+        if ready and connection is not None and observed.ready:
+            with contextlib.suppress(MemberUnreachable):
+                code, version = await connection.get("/version")
+                if code == 200 and isinstance(version, dict):
+                    status["kubernetesVersion"] = version.get("gitVersion", "")
+                code, nodes = await connection.get("/api/v1/nodes")
+                if code == 200 and isinstance(nodes, dict):
+                    summary, allocatable = node_figures(nodes.get("items") or [])
+                    status["nodeSummary"] = summary
+                    status["resourceSummary"] = {
+                        **(status.get("resourceSummary") or {}),
+                        "allocatable": allocatable,
+                    }
+        await self._write(cluster, status, ready, reason)
+
+    async def _write(self, cluster: dict, status: dict, ready: bool, reason: str) -> None:
+        if status != cluster.get("status"):
+            with contextlib.suppress(Conflict, NotFound):
+                cluster = await self.store.update(
+                    CLUSTERS, {**cluster, "status": status}, subresource="status"
+                )
+        taints = [
+            t
+            for t in (cluster.get("spec") or {}).get("taints") or ()
+            if t.get("key") not in _READINESS_TAINTS
+        ]
+        if not ready:
+            key = TAINT_UNREACHABLE if reason == "ClusterNotReachable" else TAINT_NOT_READY
+            taints.append({"key": key, "effect": "NoSchedule", "timeAdded": now_timestamp()})
+        old_taints = (cluster.get("spec") or {}).get("taints") or []
+        if [(t.get("key"), t.get("effect")) for t in taints] != [
+            (t.get("key"), t.get("effect")) for t in old_taints
+        ]:
+            spec = {**(cluster.get("spec") or {}), "taints": taints}
+            if not taints:
+                spec.pop("taints")
+            with contextlib.suppress(Conflict, NotFound):
+                await self.store.update(CLUSTERS, {**cluster, "spec": spec})

@@ -1,0 +1,1 @@
+"""Member clusters: connections with each member's own credentials, and what karmadad reads from them."""

@@ -1,0 +1,64 @@
+"""One connection per member cluster, built from its kubeconfig (and context) with kubernetes_asyncio.
+
+Requests carry a timeout so a dead member fails fast instead of stalling whoever asked; each member has
+its own client, so a slow one never holds up the others.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubernetes_asyncio import client, config
+
+from karmadad.config import ClusterConfig
+
+REQUEST_TIMEOUT = 5.0
+
+
+class MemberUnreachable(Exception):
+    """The member did not answer (connection refused, TLS failure, timeout)."""
+
+
+class MemberConnection:
+    def __init__(self, name: str, api: client.ApiClient, server: str):
+        self.name = name
+        self.api = api
+        self.server = server
+
+    @classmethod
+    async def open(cls, cluster: ClusterConfig) -> MemberConnection:
+        configuration = client.Configuration()
+        await config.load_kube_config(
+            config_file=str(cluster.kubeconfig),
+            context=cluster.context,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+        return cls(cluster.name, client.ApiClient(configuration), configuration.host)
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        """GET ``path``; (status, decoded JSON or text). Raises MemberUnreachable when nobody answers."""
+        try:
+            response = await self.api.call_api(
+                path,
+                "GET",
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            body = await response.read()
+            status = response.status
+            response.release()
+        except client.ApiException as error:
+            status, body = error.status, (error.body or b"")
+        except Exception as error:  # aiohttp/ssl/timeout errors all mean "not reachable"
+            raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
+        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    async def close(self) -> None:
+        await self.api.close()

@@ -1,0 +1,160 @@
+"""Member clusters from the config file become Cluster objects with live status; SIGHUP re-registers."""
+
+from __future__ import annotations
+
+import json
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.kube.cluster import KubeHarness, free_ports
+
+pytestmark = pytest.mark.real_cluster
+
+
+class Daemon:
+    def __init__(self, workdir: Path, clusters: list[dict]):
+        self.workdir = workdir
+        api, metrics = free_ports(2)
+        self.api, self.metrics = f"127.0.0.1:{api}", f"127.0.0.1:{metrics}"
+        (workdir / "token").write_text("registration-test-token\n")
+        self.config_path = workdir / "karmadad.yaml"
+        self.write(clusters)
+        self.log = workdir / "karmadad.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "karmadad", "run", "--config", str(self.config_path)],
+                cwd=workdir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def write(self, clusters: list[dict]) -> None:
+        config = {
+            "dataDir": str(self.workdir / "data"),
+            "api": {
+                "listen": self.api,
+                "tokens": [{"user": "t", "groups": ["admin"], "tokenFile": str(self.workdir / "token")}],
+            },
+            "metrics": {"listen": self.metrics},
+            "clusters": clusters,
+        }
+        self.config_path.write_text(yaml.safe_dump(config))
+
+    def clusters(self) -> dict[str, dict]:
+        context = ssl.create_default_context(cafile=str(self.workdir / "data" / "pki" / "ca.crt"))
+        req = urllib.request.Request(f"https://{self.api}/apis/cluster.karmada.io/v1alpha1/clusters")
+        req.add_header("Authorization", "Bearer registration-test-token")
+        with urllib.request.urlopen(req, context=context, timeout=5) as resp:
+            return {c["metadata"]["name"]: c for c in json.loads(resp.read())["items"]}
+
+    def wait_for(self, check, within: float, what: str) -> dict[str, dict]:
+        deadline = time.monotonic() + within
+        last = {}
+        while time.monotonic() < deadline:
+            try:
+                last = self.clusters()
+                if check(last):
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(
+            f"{what} not reached within {within}s: {json.dumps(last)[:2000]}\n{self.log.read_text()[-3000:]}"
+        )
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def ready(cluster: dict) -> bool:
+    return any(
+        c["type"] == "Ready" and c["status"] == "True"
+        for c in (cluster.get("status") or {}).get("conditions") or ()
+    )
+
+
+@pytest.fixture
+def config_clusters(kube_members: KubeHarness) -> list[dict]:
+    return yaml.safe_load((kube_members.workdir / "clusters.yaml").read_text())["clusters"]
+
+
+def test_members_become_ready_clusters_and_sighup_reregisters(config_clusters, tmp_path):
+    daemon = Daemon(tmp_path, config_clusters)
+    try:
+        clusters = daemon.wait_for(
+            lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 30, "3 Ready clusters"
+        )
+        for name, cluster in clusters.items():
+            entry = next(c for c in config_clusters if c["name"] == name)
+            assert cluster["spec"]["syncMode"] == "Push" and cluster["spec"]["provider"] == entry["provider"]
+            assert cluster["spec"]["zones"] == entry["zones"]
+            status = cluster["status"]
+            assert status["kubernetesVersion"] == "v1.36.3"
+            assert status["nodeSummary"] == {"totalNum": 2, "readyNum": 2}
+            # the harness's two fake nodes per member: 32 cpu, 256Gi, 110 pods each
+            assert status["resourceSummary"]["allocatable"] == {"cpu": "64", "memory": "512Gi", "pods": "220"}
+            assert not [
+                t for t in cluster["spec"].get("taints", []) if t["key"].startswith("cluster.karmada.io/")
+            ]
+        # drop member2, keep the others: registration follows a SIGHUP within 5 s, without a restart
+        daemon.write([c for c in config_clusters if c["name"] != "member2"])
+        daemon.proc.send_signal(signal.SIGHUP)
+        daemon.wait_for(lambda cs: set(cs) == {"member1", "member3"}, 5, "member2 unregistered")
+        daemon.write(config_clusters)
+        daemon.proc.send_signal(signal.SIGHUP)
+        daemon.wait_for(
+            lambda cs: set(cs) == {"member1", "member2", "member3"} and ready(cs["member2"]),
+            5,
+            "member2 registered again",
+        )
+        assert daemon.proc.poll() is None
+    finally:
+        daemon.stop()
+
+
+def test_a_cluster_with_an_unreachable_server_is_not_ready_and_tainted(config_clusters, tmp_path):
+    unreachable = tmp_path / "unreachable.kubeconfig"
+    port = free_ports(1)[0]  # nothing listens there
+    unreachable.write_text(
+        Path(config_clusters[0]["kubeconfig"])
+        .read_text()
+        .replace(
+            yaml.safe_load(Path(config_clusters[0]["kubeconfig"]).read_text())["clusters"][0]["cluster"][
+                "server"
+            ],
+            f"https://127.0.0.1:{port}",
+        )
+    )
+    clusters = [config_clusters[0], {"name": "ghost", "kubeconfig": str(unreachable)}]
+    daemon = Daemon(tmp_path, clusters)
+    try:
+        found = daemon.wait_for(
+            lambda cs: (
+                "ghost" in cs
+                and any(
+                    t["key"] == "cluster.karmada.io/unreachable"
+                    for t in cs["ghost"]["spec"].get("taints", [])
+                )
+                and ready(cs.get("member1", {}))
+            ),
+            30,
+            "ghost tainted, member1 ready",
+        )
+        condition = next(c for c in found["ghost"]["status"]["conditions"] if c["type"] == "Ready")
+        assert condition["status"] == "False" and condition["reason"] == "ClusterNotReachable"
+        assert "not reachable" in condition["message"]
+    finally:
+        daemon.stop()

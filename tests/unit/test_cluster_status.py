@@ -1,0 +1,55 @@
+from karmadad.config import ClusterConfig
+from karmadad.controllers.cluster import desired_cluster, format_quantity, node_figures, parse_quantity
+
+
+def test_quantities():
+    assert (
+        parse_quantity("500m") == 0.5 and parse_quantity("2Gi") == 2 * 2**30 and parse_quantity("110") == 110
+    )
+    assert format_quantity("cpu", 64.0) == "64" and format_quantity("cpu", 1.5) == "1500m"
+    assert format_quantity("memory", 512 * 2**30) == "512Gi" and format_quantity("pods", 220.0) == "220"
+
+
+def test_node_figures_sum_allocatable_and_count_ready():
+    nodes = [
+        {
+            "status": {
+                "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                "conditions": [{"type": "Ready", "status": "True"}],
+            }
+        },
+        {
+            "status": {
+                "allocatable": {"cpu": "500m", "memory": "512Mi", "pods": "10"},
+                "conditions": [{"type": "Ready", "status": "False"}],
+            }
+        },
+    ]
+    summary, allocatable = node_figures(nodes)
+    assert summary == {"totalNum": 2, "readyNum": 1}
+    assert allocatable == {"cpu": "32500m", "memory": "262656Mi", "pods": "120"}
+
+
+def test_desired_cluster_keeps_readiness_taints(tmp_path):
+    kubeconfig = tmp_path / "k"
+    kubeconfig.write_text("{}")
+    entry = ClusterConfig(
+        name="m1",
+        kubeconfig=kubeconfig,
+        provider="aws",
+        zones=["a"],
+        taints=[{"key": "dedicated", "effect": "NoSchedule"}],
+    )
+    existing = {
+        "metadata": {"name": "m1"},
+        "spec": {
+            "taints": [
+                {"key": "cluster.karmada.io/unreachable", "effect": "NoSchedule"},
+                {"key": "old", "effect": "NoSchedule"},
+            ]
+        },
+    }
+    cluster = desired_cluster(entry, "https://x", existing)
+    assert [t["key"] for t in cluster["spec"]["taints"]] == ["dedicated", "cluster.karmada.io/unreachable"]
+    assert cluster["spec"]["syncMode"] == "Push" and cluster["spec"]["apiEndpoint"] == "https://x"
+    assert cluster["metadata"]["annotations"]["karmadad.io/registered-by"] == "config"
