@@ -64,3 +64,6 @@ STORE_BATCH_SIZE = Histogram(
 )
 STORE_REVISION = Gauge("karmadad_store_revision", "The newest durable revision of the object store.")
 STORE_WATCHERS = Gauge("karmadad_store_watchers", "Open watches on the object store.")
+
+# Member clusters.
+CLUSTER_READY = Gauge("karmadad_cluster_ready", "1 when the member cluster is Ready, else 0.", ["cluster"])

@@ -5,10 +5,11 @@ SIGHUP: new entries are created, changed ones updated, and Clusters this file re
 lists are deleted. Clusters created through the API are left alone.
 
 The status loop probes each member every few seconds (``/readyz``, falling back to ``/healthz``), and
-when it answers reads its version and Nodes: ``Ready`` with Karmada's reasons, ``kubernetesVersion``,
-``nodeSummary`` and ``resourceSummary.allocatable``. Ready only flips after the new answer has held for
-the threshold (30 s, as Karmada), so a blip changes nothing; a NotReady member gets the ``not-ready`` or
-``unreachable`` NoSchedule taint, never an emptying. Status is written only when it changed.
+when it answers reads its version, Nodes and Pods: ``Ready`` with Karmada's reasons, ``kubernetesVersion``,
+``nodeSummary`` and ``resourceSummary`` (allocatable; allocated and allocating from pod requests, as
+Karmada). Ready only flips after the new answer has held for the threshold (30 s, as Karmada), so a blip
+changes nothing; a NotReady member gets the ``not-ready`` or ``unreachable`` NoSchedule taint, never an
+emptying. Status is written only when it changed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 import anyio
 
+from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
 from karmadad.api.karmada.cluster import CONDITION_READY, TAINT_NOT_READY, TAINT_UNREACHABLE
@@ -125,6 +127,38 @@ def node_figures(nodes: list[dict]) -> tuple[dict, dict]:
     return {"totalNum": len(nodes), "readyNum": ready}, allocatable
 
 
+def _pod_requests(pod: dict) -> dict[str, float]:
+    """What a pod asks for: the larger of its containers' sum and any init container (as the scheduler counts)."""
+    spec = pod.get("spec") or {}
+    total: dict[str, float] = {}
+    for container in spec.get("containers") or ():
+        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
+            total[name] = total.get(name, 0.0) + parse_quantity(value)
+    for container in spec.get("initContainers") or ():
+        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
+            total[name] = max(total.get(name, 0.0), parse_quantity(value))
+    for name, value in (spec.get("overhead") or {}).items():
+        total[name] = total.get(name, 0.0) + parse_quantity(value)
+    return total
+
+
+def pod_figures(pods: list[dict]) -> tuple[dict, dict]:
+    """``allocated`` (bound, not finished) and ``allocating`` (not yet bound) requests, with pod counts."""
+    allocated: dict[str, float] = {}
+    allocating: dict[str, float] = {}
+    for pod in pods:
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        target = allocated if (pod.get("spec") or {}).get("nodeName") else allocating
+        for name, amount in _pod_requests(pod).items():
+            target[name] = target.get(name, 0.0) + amount
+        target["pods"] = target.get("pods", 0.0) + 1
+    return (
+        {n: format_quantity(n, a) for n, a in sorted(allocated.items())},
+        {n: format_quantity(n, a) for n, a in sorted(allocating.items())},
+    )
+
+
 @dataclass
 class Observation:
     ready: bool
@@ -176,6 +210,8 @@ class ClusterController:
             if (connection := self._connections.pop(name, None)) is not None:
                 await connection.close()
             self._observed.pop(name, None)
+            with contextlib.suppress(KeyError):
+                metrics.CLUSTER_READY.remove(name)
         for entry in new.clusters:
             if entry != next((c for c in old.clusters if c.name == entry.name), None):
                 if (connection := self._connections.pop(entry.name, None)) is not None:
@@ -300,6 +336,15 @@ class ClusterController:
                         **(status.get("resourceSummary") or {}),
                         "allocatable": allocatable,
                     }
+                code, pods = await connection.get("/api/v1/pods")
+                if code == 200 and isinstance(pods, dict):
+                    allocated, allocating = pod_figures(pods.get("items") or [])
+                    status["resourceSummary"] = {
+                        **(status.get("resourceSummary") or {}),
+                        "allocated": allocated,
+                        "allocating": allocating,
+                    }
+        metrics.CLUSTER_READY.labels(entry.name).set(1 if ready else 0)
         await self._write(cluster, status, ready, reason)
 
     async def _write(self, cluster: dict, status: dict, ready: bool, reason: str) -> None:

@@ -91,7 +91,8 @@ def config_clusters(kube_members: KubeHarness) -> list[dict]:
     return yaml.safe_load((kube_members.workdir / "clusters.yaml").read_text())["clusters"]
 
 
-def test_members_become_ready_clusters_and_sighup_reregisters(config_clusters, tmp_path):
+def test_members_become_ready_clusters_and_sighup_reregisters(config_clusters, tmp_path, kube_binaries):
+    binaries = kube_binaries
     daemon = Daemon(tmp_path, config_clusters)
     try:
         clusters = daemon.wait_for(
@@ -109,6 +110,27 @@ def test_members_become_ready_clusters_and_sighup_reregisters(config_clusters, t
             assert not [
                 t for t in cluster["spec"].get("taints", []) if t["key"].startswith("cluster.karmada.io/")
             ]
+        # pods that run in a member count as allocated there
+        from tests.integration.test_kube_harness import DEPLOYMENT, kubectl
+
+        member3 = next(c for c in config_clusters if c["name"] == "member3")
+        kubectl(
+            binaries,
+            member3["kubeconfig"],
+            "apply",
+            "-f",
+            "-",
+            stdin=DEPLOYMENT.replace("name: nginx, namespace", "name: counted, namespace"),
+        )
+        found = daemon.wait_for(
+            lambda cs: (cs["member3"]["status"]["resourceSummary"].get("allocated") or {}).get("pods") == "3",
+            30,
+            "3 running pods counted as allocated in member3",
+        )
+        assert found["member3"]["status"]["resourceSummary"]["allocated"]["cpu"] == "300m"
+        kubectl(
+            binaries, member3["kubeconfig"], "delete", "deployment", "counted", "--wait=true", "--timeout=60s"
+        )
         # drop member2, keep the others: registration follows a SIGHUP within 5 s, without a restart
         daemon.write([c for c in config_clusters if c["name"] != "member2"])
         daemon.proc.send_signal(signal.SIGHUP)

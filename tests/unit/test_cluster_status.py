@@ -1,5 +1,11 @@
 from karmadad.config import ClusterConfig
-from karmadad.controllers.cluster import desired_cluster, format_quantity, node_figures, parse_quantity
+from karmadad.controllers.cluster import (
+    desired_cluster,
+    format_quantity,
+    node_figures,
+    parse_quantity,
+    pod_figures,
+)
 
 
 def test_quantities():
@@ -53,3 +59,24 @@ def test_desired_cluster_keeps_readiness_taints(tmp_path):
     assert [t["key"] for t in cluster["spec"]["taints"]] == ["dedicated", "cluster.karmada.io/unreachable"]
     assert cluster["spec"]["syncMode"] == "Push" and cluster["spec"]["apiEndpoint"] == "https://x"
     assert cluster["metadata"]["annotations"]["karmadad.io/registered-by"] == "config"
+
+
+def test_pod_figures_split_bound_from_pending_and_skip_finished():
+    def pod(node, phase, cpu, init_cpu=None):
+        spec = {"containers": [{"resources": {"requests": {"cpu": cpu, "memory": "64Mi"}}}]}
+        if init_cpu:
+            spec["initContainers"] = [{"resources": {"requests": {"cpu": init_cpu}}}]
+        if node:
+            spec["nodeName"] = node
+        return {"spec": spec, "status": {"phase": phase}}
+
+    allocated, allocating = pod_figures(
+        [
+            pod("n1", "Running", "100m"),
+            pod("n1", "Running", "100m", init_cpu="1"),
+            pod(None, "Pending", "250m"),
+            pod("n2", "Succeeded", "4"),
+        ]
+    )
+    assert allocated == {"cpu": "1100m", "memory": "128Mi", "pods": "2"}
+    assert allocating == {"cpu": "250m", "memory": "64Mi", "pods": "1"}
