@@ -24,7 +24,12 @@ import anyio
 from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
-from karmadad.api.karmada.cluster import CONDITION_READY, TAINT_NOT_READY, TAINT_UNREACHABLE
+from karmadad.api.karmada.cluster import (
+    CONDITION_COMPLETE_API_ENABLEMENTS,
+    CONDITION_READY,
+    TAINT_NOT_READY,
+    TAINT_UNREACHABLE,
+)
 from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.errors import Conflict, NotFound
 from karmadad.logs import get_logger
@@ -38,6 +43,7 @@ CLUSTERS = "clusters.cluster.karmada.io"
 REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemon's config owns
 _CLUSTER_TYPE = default_registry().get("cluster.karmada.io", "v1alpha1", "clusters")
 _READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
+API_DISCOVERY_PERIOD = 60.0  # seconds between rediscoveries of a member's APIs
 
 
 def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) -> dict:
@@ -159,6 +165,46 @@ def pod_figures(pods: list[dict]) -> tuple[dict, dict]:
     )
 
 
+async def discover_api_enablements(connection: MemberConnection) -> tuple[list[dict], bool]:
+    """The member's served group-versions and their resources (no subresources), sorted; and whether
+    every group-version answered."""
+    group_versions: list[str] = []
+    code, core = await connection.get("/api")
+    if code == 200 and isinstance(core, dict):
+        group_versions += list(core.get("versions") or ())
+    code, groups = await connection.get("/apis")
+    complete = code == 200
+    if complete and isinstance(groups, dict):
+        for group in groups.get("groups") or ():
+            group_versions += [v["groupVersion"] for v in group.get("versions") or ()]
+    results: dict[str, list[dict]] = {}
+
+    async def one(group_version: str) -> None:
+        nonlocal complete
+        path = f"/api/{group_version}" if "/" not in group_version else f"/apis/{group_version}"
+        try:
+            code, listed = await connection.get(path)
+        except MemberUnreachable:
+            code, listed = 0, None
+        if code != 200 or not isinstance(listed, dict):
+            complete = False
+            return
+        results[group_version] = sorted(
+            (
+                {"name": r["name"], "kind": r.get("kind", "")}
+                for r in listed.get("resources") or ()
+                if "/" not in r["name"]
+            ),
+            key=lambda r: r["name"],
+        )
+
+    async with anyio.create_task_group() as tasks:
+        for group_version in group_versions:
+            tasks.start_soon(one, group_version)
+    enablements = [{"groupVersion": gv, "resources": results[gv]} for gv in sorted(results)]
+    return enablements, complete and bool(enablements)
+
+
 @dataclass
 class Observation:
     ready: bool
@@ -186,6 +232,7 @@ class ClusterController:
         self.clock = clock
         self._connections: dict[str, MemberConnection] = {}
         self._observed: dict[str, Observation] = {}
+        self._discovered_at: dict[str, float] = {}
         self._wakeup = anyio.Event()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -336,6 +383,7 @@ class ClusterController:
                         **(status.get("resourceSummary") or {}),
                         "allocatable": allocatable,
                     }
+                await self._refresh_api_enablements(entry.name, connection, status)
                 code, pods = await connection.get("/api/v1/pods")
                 if code == 200 and isinstance(pods, dict):
                     allocated, allocating = pod_figures(pods.get("items") or [])
@@ -346,6 +394,48 @@ class ClusterController:
                     }
         metrics.CLUSTER_READY.labels(entry.name).set(1 if ready else 0)
         await self._write(cluster, status, ready, reason)
+
+    async def _refresh_api_enablements(self, name: str, connection: MemberConnection, status: dict) -> None:
+        """Rediscover the member's APIs at most once per API_DISCOVERY_PERIOD (discovery is many requests)."""
+        last = self._discovered_at.get(name)
+        if last is not None and self.clock() - last < API_DISCOVERY_PERIOD and status.get("apiEnablements"):
+            return
+        enablements, complete = await discover_api_enablements(connection)
+        self._discovered_at[name] = self.clock()
+        if not enablements:
+            reason, message = "Empty", "no API of the cluster could be discovered"
+        elif complete:
+            reason, message = "Complete", "all the APIs of the cluster were discovered"
+        else:
+            reason, message = "Partial", "some APIs of the cluster could not be discovered"
+        status["apiEnablements"] = enablements
+        conditions = [
+            c for c in status.get("conditions") or () if c.get("type") != CONDITION_COMPLETE_API_ENABLEMENTS
+        ]
+        previous = next(
+            (
+                c
+                for c in status.get("conditions") or ()
+                if c.get("type") == CONDITION_COMPLETE_API_ENABLEMENTS
+            ),
+            None,
+        )
+        state = "True" if complete else "False"
+        since = (
+            previous["lastTransitionTime"]
+            if previous and previous.get("status") == state
+            else now_timestamp()
+        )
+        conditions.append(
+            {
+                "type": CONDITION_COMPLETE_API_ENABLEMENTS,
+                "status": state,
+                "reason": reason,
+                "message": message,
+                "lastTransitionTime": since,
+            }
+        )
+        status["conditions"] = conditions
 
     async def _write(self, cluster: dict, status: dict, ready: bool, reason: str) -> None:
         if status != cluster.get("status"):

@@ -107,6 +107,11 @@ def test_members_become_ready_clusters_and_sighup_reregisters(config_clusters, t
             assert status["nodeSummary"] == {"totalNum": 2, "readyNum": 2}
             # the harness's two fake nodes per member: 32 cpu, 256Gi, 110 pods each
             assert status["resourceSummary"]["allocatable"] == {"cpu": "64", "memory": "512Gi", "pods": "220"}
+            apps = next(e for e in status["apiEnablements"] if e["groupVersion"] == "apps/v1")
+            assert {"name": "deployments", "kind": "Deployment"} in apps["resources"]
+            assert not any("/" in r["name"] for e in status["apiEnablements"] for r in e["resources"])
+            complete = next(c for c in status["conditions"] if c["type"] == "CompleteAPIEnablements")
+            assert complete["status"] == "True" and complete["reason"] == "Complete"
             assert not [
                 t for t in cluster["spec"].get("taints", []) if t["key"].startswith("cluster.karmada.io/")
             ]
