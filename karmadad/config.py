@@ -157,6 +157,14 @@ class StoreConfig(_Section):
     historyAgeSeconds: float = Field(default=300.0, ge=10)
 
 
+class ClusterStatusConfig(_Section):
+    """How member clusters are probed (Karmada's defaults)."""
+
+    intervalSeconds: float = Field(default=10.0, gt=0)
+    # A probe result must hold this long before Ready flips, so a blip changes nothing.
+    thresholdSeconds: float = Field(default=30.0, ge=0)
+
+
 class DaemonConfig(_Section):
     dataDir: Path = Path(".karmadad")
     store: StoreConfig = StoreConfig()
@@ -164,6 +172,7 @@ class DaemonConfig(_Section):
     metrics: MetricsConfig = MetricsConfig()
     log: LogConfig = LogConfig()
     clusters: list[ClusterConfig] = []
+    clusterStatus: ClusterStatusConfig = ClusterStatusConfig()
 
     @field_validator("clusters")
     @classmethod

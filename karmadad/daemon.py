@@ -112,7 +112,10 @@ class Daemon:
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)
                 await parts.start(PolicyRelease(store).run)
-                clusters = ClusterController(store, self.config)
+                probing = self.config.clusterStatus
+                clusters = ClusterController(
+                    store, self.config, interval=probing.intervalSeconds, threshold=probing.thresholdSeconds
+                )
                 self.on_reload(clusters.on_reload)
                 await parts.start(clusters.run)
                 await parts.start(api_server.serve, self.config.api.listen, tls)

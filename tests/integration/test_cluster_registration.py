@@ -20,8 +20,9 @@ pytestmark = pytest.mark.real_cluster
 
 
 class Daemon:
-    def __init__(self, workdir: Path, clusters: list[dict]):
+    def __init__(self, workdir: Path, clusters: list[dict], extra: dict | None = None):
         self.workdir = workdir
+        self.extra = extra or {}
         api, metrics = free_ports(2)
         self.api, self.metrics = f"127.0.0.1:{api}", f"127.0.0.1:{metrics}"
         (workdir / "token").write_text("registration-test-token\n")
@@ -45,6 +46,7 @@ class Daemon:
             },
             "metrics": {"listen": self.metrics},
             "clusters": clusters,
+            **self.extra,
         }
         self.config_path.write_text(yaml.safe_dump(config))
 

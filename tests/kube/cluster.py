@@ -65,7 +65,8 @@ class Member:
     region: str
     zone: str
     kubeconfig: str
-    pids: list[int] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)  # kube-apiserver first
+    apiserver_argv: list[str] = field(default_factory=list)
 
     @property
     def server(self) -> str:
@@ -233,10 +234,11 @@ class KubeHarness:
             )
         return proc.pid
 
-    def _spawn_component(self, member: Member, home: Path, component: str, argv: list[str]) -> None:
-        binary = getattr(self.binaries, component)
-        member.pids.append(self._spawn([str(binary), *argv], home / f"{component}.log"))
+    def _spawn_component(self, member: Member, home: Path, component: str, argv: list[str]) -> list[str]:
+        full = [str(getattr(self.binaries, component)), *argv]
+        member.pids.append(self._spawn(full, home / f"{component}.log"))
         self._save_state()
+        return full
 
     def _start_etcd(self, timeout: float) -> None:
         client, peer = free_ports(2)
@@ -281,7 +283,7 @@ class KubeHarness:
         self.members.append(member)
 
         spawn = partial(self._spawn_component, member, home)
-        spawn(
+        member.apiserver_argv = spawn(
             "kube_apiserver",
             [
                 f"--etcd-servers={self.etcd_url}",
@@ -408,6 +410,28 @@ class KubeHarness:
             for m in sorted(self.members, key=lambda m: m.name)
         ]
         (self.workdir / "clusters.yaml").write_text(yaml.safe_dump({"clusters": clusters}, sort_keys=False))
+
+    def stop_apiserver(self, name: str) -> None:
+        """Kill one member's kube-apiserver (its controllers keep running, as in an API outage)."""
+        pid = self.member(name).pids[0]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        while _process_alive(pid):
+            time.sleep(0.05)
+
+    def start_apiserver(self, name: str, timeout: float = READY_TIMEOUT) -> None:
+        """Start a stopped member's kube-apiserver again, with the same flags, and wait until it is ready."""
+        member = self.member(name)
+        home = self.workdir / name
+        member.pids[0] = self._spawn(member.apiserver_argv, home / "kube_apiserver.log")
+        self._save_state()
+        client = MemberClient(member, self.pki / "ca.crt")
+        self._wait(
+            lambda: client.request("GET", "/readyz")[0] == 200,
+            timeout,
+            f"{name} kube-apiserver /readyz",
+            home / "kube_apiserver.log",
+        )
 
     def member(self, name: str) -> Member:
         return next(m for m in self.members if m.name == name)
