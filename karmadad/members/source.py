@@ -1,0 +1,78 @@
+"""A member cluster's resource as an informer source: LIST, then WATCH from the list's revision.
+
+The watch stream is read as raw JSON lines (kubernetes_asyncio would parse each event into models,
+twice); bookmarks keep the resume point fresh; a stream that stays silent longer than the inactivity
+timeout is treated as dead (a member that vanished without closing the connection), and a 410 makes
+the informer list again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import anyio
+
+from karmadad.errors import Expired
+from karmadad.members.connection import MemberConnection, MemberUnreachable
+from karmadad.runtime.informer import SourceEvent
+
+WATCH_SECONDS = 300  # server-side timeout of one watch request; the informer resumes after it
+INACTIVITY_SECONDS = 90.0  # no event and no bookmark for this long: the stream is dead
+
+
+class MemberWatchFailed(Exception):
+    pass
+
+
+def strip_managed_fields(obj: dict) -> dict:
+    """Cached member objects stay lean: managedFields are never needed from a member."""
+    meta = obj.get("metadata") or {}
+    if "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
+
+
+class MemberSource:
+    def __init__(self, connection: MemberConnection, path: str, *, inactivity: float = INACTIVITY_SECONDS):
+        self.connection = connection
+        self.path = path  # e.g. /api/v1/pods or /apis/apps/v1/namespaces/default/deployments
+        self.name = f"{connection.name}:{path}"
+        self._inactivity = inactivity
+
+    async def list(self) -> tuple[list[dict], int]:
+        status, body = await self.connection.get(self.path)
+        if status != 200 or not isinstance(body, dict):
+            raise MemberWatchFailed(f"LIST {self.path} answered {status}")
+        return body.get("items") or [], int(body.get("metadata", {}).get("resourceVersion") or 0)
+
+    async def watch(self, since: int) -> AsyncIterator[SourceEvent]:
+        query = f"?watch=1&allowWatchBookmarks=true&resourceVersion={since}&timeoutSeconds={WATCH_SECONDS}"
+        try:
+            response = await self.connection.api.call_api(
+                self.path + query,
+                "GET",
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=WATCH_SECONDS + 30,
+            )
+        except Exception as error:
+            raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
+        try:
+            while True:
+                with anyio.fail_after(self._inactivity):
+                    line = await response.content.readline()
+                if not line:
+                    return  # the server ended the watch; the informer resumes from its revision
+                event = json.loads(line)
+                kind, obj = event.get("type"), event.get("object") or {}
+                if kind == "ERROR":
+                    if obj.get("code") == 410:
+                        raise Expired(obj.get("message", "too old resource version"))
+                    raise MemberWatchFailed(obj.get("message", "watch error"))
+                revision = int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+                yield SourceEvent(kind, None if kind == "BOOKMARK" else obj, revision)
+        except TimeoutError:
+            raise MemberWatchFailed(f"no event or bookmark for {self._inactivity:.0f}s") from None
+        finally:
+            response.release()
