@@ -34,6 +34,8 @@ from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.errors import Conflict, NotFound
 from karmadad.logs import get_logger
 from karmadad.members.connection import MemberConnection, MemberUnreachable
+from karmadad.members.transforms import pod_requests
+from karmadad.quantity import format_quantity, parse_quantity
 from karmadad.store import Store
 from karmadad.store.store import now_timestamp
 
@@ -79,42 +81,6 @@ def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) ->
     return {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": meta, "spec": spec}
 
 
-def parse_quantity(value: str | int | float) -> float:
-    """A Kubernetes quantity as a number (cpu in cores, memory in bytes)."""
-    text = str(value)
-    suffixes = {
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "Pi": 2**50,
-        "Ei": 2**60,
-        "n": 1e-9,
-        "u": 1e-6,
-        "m": 1e-3,
-        "k": 1e3,
-        "M": 1e6,
-        "G": 1e9,
-        "T": 1e12,
-        "P": 1e15,
-        "E": 1e18,
-    }
-    for suffix in sorted(suffixes, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * suffixes[suffix]
-    return float(text)
-
-
-def format_quantity(name: str, amount: float) -> str:
-    if name == "cpu":
-        return f"{round(amount * 1000)}m" if amount != int(amount) else str(int(amount))
-    if name in ("memory", "ephemeral-storage") or name.startswith("hugepages-"):
-        for suffix, size in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
-            if amount >= size and amount % size == 0:
-                return f"{int(amount // size)}{suffix}"
-    return str(int(amount)) if amount == int(amount) else str(amount)
-
-
 def node_figures(nodes: list[dict]) -> tuple[dict, dict]:
     """``nodeSummary`` and summed ``allocatable`` of a member's Nodes."""
     ready = sum(
@@ -133,21 +99,6 @@ def node_figures(nodes: list[dict]) -> tuple[dict, dict]:
     return {"totalNum": len(nodes), "readyNum": ready}, allocatable
 
 
-def _pod_requests(pod: dict) -> dict[str, float]:
-    """What a pod asks for: the larger of its containers' sum and any init container (as the scheduler counts)."""
-    spec = pod.get("spec") or {}
-    total: dict[str, float] = {}
-    for container in spec.get("containers") or ():
-        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
-            total[name] = total.get(name, 0.0) + parse_quantity(value)
-    for container in spec.get("initContainers") or ():
-        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
-            total[name] = max(total.get(name, 0.0), parse_quantity(value))
-    for name, value in (spec.get("overhead") or {}).items():
-        total[name] = total.get(name, 0.0) + parse_quantity(value)
-    return total
-
-
 def pod_figures(pods: list[dict]) -> tuple[dict, dict]:
     """``allocated`` (bound, not finished) and ``allocating`` (not yet bound) requests, with pod counts."""
     allocated: dict[str, float] = {}
@@ -156,7 +107,9 @@ def pod_figures(pods: list[dict]) -> tuple[dict, dict]:
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
             continue
         target = allocated if (pod.get("spec") or {}).get("nodeName") else allocating
-        for name, amount in _pod_requests(pod).items():
+        spec = pod.get("spec") or {}
+        requests = spec["requests"] if "requests" in spec else pod_requests(spec)  # lean or as received
+        for name, amount in requests.items():
             target[name] = target.get(name, 0.0) + amount
         target["pods"] = target.get("pods", 0.0) + 1
     return (

@@ -153,6 +153,7 @@ class Informer:
                 await anyio.sleep(self._relist_backoff)
                 continue
             self._replace(items, revision)
+            del items  # the raw listed objects: only their transformed forms stay cached
             if not started:
                 started = True
                 self._synced.set()
