@@ -5,7 +5,7 @@ SIGHUP: new entries are created, changed ones updated, and Clusters this file re
 lists are deleted. Clusters created through the API are left alone.
 
 The status loop probes each member every few seconds (``/readyz``, falling back to ``/healthz``), and
-when it answers reads its version, Nodes and Pods: ``Ready`` with Karmada's reasons, ``kubernetesVersion``,
+when it answers reads its version and APIs, and its Nodes and Pods from shared, lean informer caches: ``Ready`` with Karmada's reasons, ``kubernetesVersion``,
 ``nodeSummary`` and ``resourceSummary`` (allocatable; allocated and allocating from pod requests, as
 Karmada). Ready only flips after the new answer has held for the threshold (30 s, as Karmada), so a blip
 changes nothing; a NotReady member gets the ``not-ready`` or ``unreachable`` NoSchedule taint, never an
@@ -34,8 +34,10 @@ from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.errors import Conflict, NotFound
 from karmadad.logs import get_logger
 from karmadad.members.connection import MemberConnection, MemberUnreachable
-from karmadad.members.transforms import pod_requests
+from karmadad.members.source import MemberSource
+from karmadad.members.transforms import lean_node, lean_pod, pod_requests
 from karmadad.quantity import format_quantity, parse_quantity
+from karmadad.runtime.informer import Informer
 from karmadad.store import Store
 from karmadad.store.store import now_timestamp
 
@@ -46,6 +48,7 @@ REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemo
 _CLUSTER_TYPE = default_registry().get("cluster.karmada.io", "v1alpha1", "clusters")
 _READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
 API_DISCOVERY_PERIOD = 60.0  # seconds between rediscoveries of a member's APIs
+INITIAL_SYNC_SECONDS = 3.0  # how long a first status waits for a member's caches to fill
 
 
 def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) -> dict:
@@ -159,6 +162,13 @@ async def discover_api_enablements(connection: MemberConnection) -> tuple[list[d
 
 
 @dataclass
+class MemberCaches:
+    nodes: Informer
+    pods: Informer
+    scope: anyio.CancelScope
+
+
+@dataclass
 class Observation:
     ready: bool
     reason: str
@@ -186,36 +196,65 @@ class ClusterController:
         self._connections: dict[str, MemberConnection] = {}
         self._observed: dict[str, Observation] = {}
         self._discovered_at: dict[str, float] = {}
+        self._informers: dict[str, MemberCaches] = {}
+        self._tasks: anyio.abc.TaskGroup | None = None
         self._wakeup = anyio.Event()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         await self.register(self.config)
         task_status.started()
         try:
-            while True:
-                async with anyio.create_task_group() as probes:
-                    for entry in self.config.clusters:
-                        probes.start_soon(self._probe_safely, entry)
-                with anyio.move_on_after(self.interval):
-                    await self._wakeup.wait()
-                self._wakeup = anyio.Event()
+            async with anyio.create_task_group() as self._tasks:
+                while True:
+                    async with anyio.create_task_group() as probes:
+                        for entry in self.config.clusters:
+                            probes.start_soon(self._probe_safely, entry)
+                    with anyio.move_on_after(self.interval):
+                        await self._wakeup.wait()
+                    self._wakeup = anyio.Event()
         finally:
             with anyio.CancelScope(shield=True):
-                for connection in self._connections.values():
-                    await connection.close()
+                for name in list(self._connections):
+                    await self._disconnect(name)
+
+    async def _disconnect(self, name: str) -> None:
+        if (informers := self._informers.pop(name, None)) is not None:
+            informers.scope.cancel()
+        if (connection := self._connections.pop(name, None)) is not None:
+            await connection.close()
+
+    async def _informers_of(self, name: str, connection: MemberConnection) -> MemberCaches:
+        """The member's Node and Pod informers, started on first use and shared from then on."""
+        if name not in self._informers:
+            caches = MemberCaches(
+                Informer(MemberSource(connection, "/api/v1/nodes"), transform=lean_node),
+                Informer(MemberSource(connection, "/api/v1/pods"), transform=lean_pod),
+                anyio.CancelScope(),
+            )
+
+            async def run_caches() -> None:
+                with caches.scope:
+                    async with anyio.create_task_group() as tasks:
+                        tasks.start_soon(caches.nodes.run)
+                        tasks.start_soon(caches.pods.run)
+
+            self._tasks.start_soon(run_caches)
+            self._informers[name] = caches
+            with anyio.move_on_after(INITIAL_SYNC_SECONDS):
+                await caches.nodes.wait_synced()
+                await caches.pods.wait_synced()
+        return self._informers[name]
 
     async def on_reload(self, old: DaemonConfig, new: DaemonConfig) -> None:
         self.config = new
         for name in {c.name for c in old.clusters} - {c.name for c in new.clusters}:
-            if (connection := self._connections.pop(name, None)) is not None:
-                await connection.close()
+            await self._disconnect(name)
             self._observed.pop(name, None)
             with contextlib.suppress(KeyError):
                 metrics.CLUSTER_READY.remove(name)
         for entry in new.clusters:
             if entry != next((c for c in old.clusters if c.name == entry.name), None):
-                if (connection := self._connections.pop(entry.name, None)) is not None:
-                    await connection.close()
+                await self._disconnect(entry.name)
         await self.register(new)
         self._wakeup.set()
 
@@ -328,23 +367,22 @@ class ClusterController:
                 code, version = await connection.get("/version")
                 if code == 200 and isinstance(version, dict):
                     status["kubernetesVersion"] = version.get("gitVersion", "")
-                code, nodes = await connection.get("/api/v1/nodes")
-                if code == 200 and isinstance(nodes, dict):
-                    summary, allocatable = node_figures(nodes.get("items") or [])
-                    status["nodeSummary"] = summary
-                    status["resourceSummary"] = {
-                        **(status.get("resourceSummary") or {}),
-                        "allocatable": allocatable,
-                    }
                 await self._refresh_api_enablements(entry.name, connection, status)
-                code, pods = await connection.get("/api/v1/pods")
-                if code == 200 and isinstance(pods, dict):
-                    allocated, allocating = pod_figures(pods.get("items") or [])
-                    status["resourceSummary"] = {
-                        **(status.get("resourceSummary") or {}),
-                        "allocated": allocated,
-                        "allocating": allocating,
-                    }
+            caches = await self._informers_of(entry.name, connection)
+            if caches.nodes.has_synced:
+                summary, allocatable = node_figures(caches.nodes.list())
+                status["nodeSummary"] = summary
+                status["resourceSummary"] = {
+                    **(status.get("resourceSummary") or {}),
+                    "allocatable": allocatable,
+                }
+            if caches.pods.has_synced:
+                allocated, allocating = pod_figures(caches.pods.list())
+                status["resourceSummary"] = {
+                    **(status.get("resourceSummary") or {}),
+                    "allocated": allocated,
+                    "allocating": allocating,
+                }
         metrics.CLUSTER_READY.labels(entry.name).set(1 if ready else 0)
         await self._write(cluster, status, ready, reason)
 

@@ -8,6 +8,7 @@ expired, the informer lists again and tells handlers the difference, as client-g
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,6 +22,7 @@ from karmadad.store.store import Store, revision_of
 from karmadad.store.watch import Query
 
 log = get_logger("informer")
+MAX_BACKOFF = 30.0
 
 Indexer = Callable[[dict], list[str]]
 Transform = Callable[[dict], dict]
@@ -143,32 +145,52 @@ class Informer:
     # -- running -----------------------------------------------------------------------------
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """List, report started once the cache is filled, then watch; re-list whenever needed."""
+        """List, report started once the cache is filled, then watch from the list's revision.
+
+        A broken watch resumes from the last revision seen (events or bookmarks); only an expired
+        revision costs a new list. Failures back off exponentially with jitter, up to 30 s.
+        """
         started = False
+        failures = 0
         while True:
             try:
                 items, revision = await self.source.list()
             except Exception as error:
-                log.warning("list failed; retrying", source=self.source.name, error=str(error))
-                await anyio.sleep(self._relist_backoff)
+                failures += 1
+                log.warning(
+                    "list failed; retrying", source=self.source.name, error=str(error), failures=failures
+                )
+                await anyio.sleep(self._backoff(failures))
                 continue
             self._replace(items, revision)
             del items  # the raw listed objects: only their transformed forms stay cached
+            failures = 0
             if not started:
                 started = True
                 self._synced.set()
                 task_status.started()
-            try:
-                async for event in self.source.watch(self._revision):
-                    self._apply(event)
-            except Expired:
-                log.info("watch expired; listing again", source=self.source.name, revision=self._revision)
-                continue
-            except Exception as error:
-                log.warning("watch failed; listing again", source=self.source.name, error=str(error))
-                await anyio.sleep(self._relist_backoff)
-                continue
-            # The stream ended without an error (a closed connection): resume from where it was.
+            while True:
+                try:
+                    async for event in self.source.watch(self._revision):
+                        self._apply(event)
+                        failures = 0
+                except Expired:
+                    log.info("watch expired; listing again", source=self.source.name, revision=self._revision)
+                    break
+                except Exception as error:
+                    failures += 1
+                    log.warning(
+                        "watch failed; resuming",
+                        source=self.source.name,
+                        error=str(error),
+                        revision=self._revision,
+                        failures=failures,
+                    )
+                    await anyio.sleep(self._backoff(failures))
+                # else: the server ended the watch (its timeout); resume from the same revision
+
+    def _backoff(self, failures: int) -> float:
+        return min(MAX_BACKOFF, self._relist_backoff * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
 
     def _replace(self, items: list[dict], revision: int) -> None:
         fresh = {}
