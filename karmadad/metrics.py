@@ -67,3 +67,25 @@ STORE_WATCHERS = Gauge("karmadad_store_watchers", "Open watches on the object st
 
 # Member clusters.
 CLUSTER_READY = Gauge("karmadad_cluster_ready", "1 when the member cluster is Ready, else 0.", ["cluster"])
+MEMBER_REQUEST_DURATION = Histogram(
+    "karmadad_member_request_duration_seconds",
+    "Latency of requests to member clusters.",
+    ["cluster", "verb"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+MEMBER_REQUEST_ERRORS = Counter(
+    "karmadad_member_request_errors_total",
+    "Requests to member clusters that failed or got no answer.",
+    ["cluster", "verb"],
+)
+
+# Informers (the local store's and the members').
+INFORMER_EVENTS = Counter(
+    "karmadad_informer_events_total", "Watch events applied to informer caches.", ["cluster", "resource"]
+)
+INFORMER_LISTS = Counter(
+    "karmadad_informer_lists_total", "Full lists informers made (start and relists).", ["cluster", "resource"]
+)
+INFORMER_WATCH_RESTARTS = Counter(
+    "karmadad_informer_watch_restarts_total", "Watches that broke and were resumed.", ["cluster", "resource"]
+)

@@ -7,10 +7,12 @@ its own client, so a slow one never holds up the others.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from kubernetes_asyncio import client, config
 
+from karmadad import metrics
 from karmadad.config import ClusterConfig
 
 REQUEST_TIMEOUT = 5.0
@@ -39,6 +41,7 @@ class MemberConnection:
 
     async def get(self, path: str) -> tuple[int, Any]:
         """GET ``path``; (status, decoded JSON or text). Raises MemberUnreachable when nobody answers."""
+        started = time.perf_counter()
         try:
             response = await self.api.call_api(
                 path,
@@ -53,7 +56,12 @@ class MemberConnection:
         except client.ApiException as error:
             status, body = error.status, (error.body or b"")
         except Exception as error:  # aiohttp/ssl/timeout errors all mean "not reachable"
+            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, "get").inc()
             raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
+        finally:
+            metrics.MEMBER_REQUEST_DURATION.labels(self.name, "get").observe(time.perf_counter() - started)
+        if status >= 500 or status == 429:
+            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, "get").inc()
         text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
         try:
             return status, json.loads(text)

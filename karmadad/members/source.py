@@ -38,6 +38,7 @@ class MemberSource:
         self.connection = connection
         self.path = path  # e.g. /api/v1/pods or /apis/apps/v1/namespaces/default/deployments
         self.name = f"{connection.name}:{path}"
+        self.cluster, self.resource = connection.name, path
         self._inactivity = inactivity
 
     async def list(self) -> tuple[list[dict], int]:

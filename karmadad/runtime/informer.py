@@ -16,6 +16,7 @@ from typing import Protocol
 import anyio
 from anyio.abc import TaskStatus
 
+from karmadad import metrics
 from karmadad.errors import Expired
 from karmadad.logs import get_logger
 from karmadad.store.store import Store, revision_of
@@ -39,6 +40,8 @@ class Source(Protocol):
     """What an informer needs from where the objects live."""
 
     name: str
+    cluster: str  # "" for the local store
+    resource: str
 
     async def list(self) -> tuple[list[dict], int]:
         """Every object and the revision the list is consistent at."""
@@ -56,6 +59,7 @@ class StoreSource:
         self.store = store
         self.query = query
         self.name = query.resource
+        self.cluster, self.resource = "", query.resource
         self._bookmark_interval = bookmark_interval
 
     async def list(self) -> tuple[list[dict], int]:
@@ -152,7 +156,11 @@ class Informer:
         """
         started = False
         failures = 0
+        labels = (self.source.cluster, self.source.resource)
+        events, lists = metrics.INFORMER_EVENTS.labels(*labels), metrics.INFORMER_LISTS.labels(*labels)
+        restarts = metrics.INFORMER_WATCH_RESTARTS.labels(*labels)
         while True:
+            lists.inc()
             try:
                 items, revision = await self.source.list()
             except Exception as error:
@@ -173,6 +181,7 @@ class Informer:
                 try:
                     async for event in self.source.watch(self._revision):
                         self._apply(event)
+                        events.inc()
                         failures = 0
                 except Expired:
                     log.info("watch expired; listing again", source=self.source.name, revision=self._revision)
@@ -187,6 +196,7 @@ class Informer:
                         failures=failures,
                     )
                     await anyio.sleep(self._backoff(failures))
+                restarts.inc()
                 # else: the server ended the watch (its timeout); resume from the same revision
 
     def _backoff(self, failures: int) -> float:

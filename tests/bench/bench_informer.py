@@ -207,7 +207,7 @@ def deployment(i: int) -> dict:
 class ListSource:
     """A source that lists pre-encoded objects (decoded here, as from the wire) and never watches."""
 
-    name = "bench"
+    name, cluster, resource = "bench", "bench", "pods"
 
     def __init__(self, lines: list[bytes]):
         self.lines = lines
