@@ -124,11 +124,20 @@ class Taint(_Section):
 
 
 class ClusterConfig(_Section):
-    """One member cluster and the facts the scheduler places by."""
+    """One member cluster, how to reach it, and the facts the scheduler places by.
+
+    Reach it through a kubeconfig (and optionally one of its contexts), or through ``server`` with a
+    ``tokenFile`` and a ``caFile``.
+    """
 
     name: str
-    kubeconfig: ExistingFile
+    kubeconfig: ExistingFile | None = None
     context: str | None = None
+    server: str | None = Field(default=None, pattern=r"^https://")
+    tokenFile: ExistingFile | None = None
+    caFile: ExistingFile | None = None
+    qps: float = Field(default=40.0, gt=0)  # client-side request rate limit towards this member (Karmada's)
+    burst: int = Field(default=60, ge=1)
     provider: str = ""
     region: str = ""
     zones: list[str] = []
@@ -145,6 +154,20 @@ class ClusterConfig(_Section):
                 {"max": _CLUSTER_NAME_MAX},
             )
         return name
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> ClusterConfig:
+        if (self.kubeconfig is None) == (self.server is None):
+            raise PydanticCustomError(
+                "cluster_access", "set either kubeconfig or server (with tokenFile and caFile)"
+            )
+        if self.server is not None and (self.tokenFile is None or self.caFile is None):
+            raise PydanticCustomError("cluster_access", "server needs tokenFile and caFile")
+        if self.kubeconfig is not None and (self.tokenFile or self.caFile):
+            raise PydanticCustomError(
+                "cluster_access", "tokenFile and caFile go with server, not with kubeconfig"
+            )
+        return self
 
 
 class StoreConfig(_Section):

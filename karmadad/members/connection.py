@@ -10,10 +10,12 @@ import json
 import time
 from typing import Any
 
+import anyio
 from kubernetes_asyncio import client, config
 
 from karmadad import metrics
 from karmadad.config import ClusterConfig
+from karmadad.runtime.workqueue import TokenBucket
 
 REQUEST_TIMEOUT = 5.0
 
@@ -23,24 +25,38 @@ class MemberUnreachable(Exception):
 
 
 class MemberConnection:
-    def __init__(self, name: str, api: client.ApiClient, server: str):
+    def __init__(self, name: str, api: client.ApiClient, server: str, limiter: TokenBucket | None = None):
         self.name = name
         self.api = api
         self.server = server
+        self._limiter = limiter
 
     @classmethod
     async def open(cls, cluster: ClusterConfig) -> MemberConnection:
         configuration = client.Configuration()
-        await config.load_kube_config(
-            config_file=str(cluster.kubeconfig),
-            context=cluster.context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-        return cls(cluster.name, client.ApiClient(configuration), configuration.host)
+        if cluster.kubeconfig is not None:
+            await config.load_kube_config(
+                config_file=str(cluster.kubeconfig),
+                context=cluster.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+        else:
+            configuration.host = cluster.server
+            configuration.ssl_ca_cert = str(cluster.caFile)
+            configuration.api_key = {"BearerToken": cluster.tokenFile.read_text().strip()}
+            configuration.api_key_prefix = {"BearerToken": "Bearer"}
+        limiter = TokenBucket(rate=cluster.qps, burst=cluster.burst)
+        return cls(cluster.name, client.ApiClient(configuration), configuration.host, limiter)
+
+    async def throttle(self) -> None:
+        """Wait for this member's client-side rate limit (QPS/burst), as client-go's does."""
+        if self._limiter is not None and (delay := self._limiter.when()) > 0:
+            await anyio.sleep(delay)
 
     async def get(self, path: str) -> tuple[int, Any]:
         """GET ``path``; (status, decoded JSON or text). Raises MemberUnreachable when nobody answers."""
+        await self.throttle()
         started = time.perf_counter()
         try:
             response = await self.api.call_api(

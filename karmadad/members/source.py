@@ -49,6 +49,7 @@ class MemberSource:
 
     async def watch(self, since: int) -> AsyncIterator[SourceEvent]:
         query = f"?watch=1&allowWatchBookmarks=true&resourceVersion={since}&timeoutSeconds={WATCH_SECONDS}"
+        await self.connection.throttle()
         try:
             response = await self.connection.api.call_api(
                 self.path + query,

@@ -187,3 +187,25 @@ def test_a_cluster_with_an_unreachable_server_is_not_ready_and_tainted(config_cl
         assert "not reachable" in condition["message"]
     finally:
         daemon.stop()
+
+
+def test_a_cluster_reached_by_server_token_and_ca(kube_members: KubeHarness, tmp_path):
+    member = kube_members.member("member1")
+    token = tmp_path / "member1.token"
+    token.write_text(member.token + "\n")
+    token.chmod(0o600)
+    entry = {
+        "name": "direct",
+        "server": member.server,
+        "tokenFile": str(token),
+        "caFile": str(kube_members.pki / "ca.crt"),
+        "qps": 20,
+        "burst": 30,
+    }
+    daemon = Daemon(tmp_path, [entry])
+    try:
+        found = daemon.wait_for(lambda cs: "direct" in cs and ready(cs["direct"]), 30, "direct Ready")
+        assert found["direct"]["spec"]["apiEndpoint"] == member.server
+        assert found["direct"]["status"]["kubernetesVersion"] == "v1.36.3"
+    finally:
+        daemon.stop()

@@ -52,11 +52,30 @@ def test_each_problem_names_its_path(tmp_path):
     assert len(found) == 6
 
 
-def test_cluster_requires_name_and_kubeconfig():
-    assert sorted(problems({"clusters": [{}]})) == [
-        "clusters[0].kubeconfig: required",
-        "clusters[0].name: required",
+def test_cluster_requires_name_and_a_way_in():
+    assert problems({"clusters": [{}]}) == ["clusters[0].name: required"]
+    assert problems({"clusters": [{"name": "m1"}]}) == [
+        "clusters[0]: set either kubeconfig or server (with tokenFile and caFile)"
     ]
+
+
+def test_cluster_by_server_token_and_ca(tmp_path):
+    token, ca = tmp_path / "token", tmp_path / "ca.crt"
+    token.write_text("t")
+    ca.write_text("c")
+    entry = {
+        "name": "m1",
+        "server": "https://10.0.0.1:6443",
+        "tokenFile": str(token),
+        "caFile": str(ca),
+        "qps": 5,
+    }
+    cluster = parse_config({"clusters": [entry]}).clusters[0]
+    assert cluster.server == "https://10.0.0.1:6443" and cluster.qps == 5 and cluster.burst == 60
+    assert problems({"clusters": [{**entry, "caFile": None}]}) == [
+        "clusters[0]: server needs tokenFile and caFile"
+    ]
+    assert problems({"clusters": [{**entry, "server": "http://plain"}]})[0].startswith("clusters[0].server:")
 
 
 def test_duplicate_cluster_names_are_rejected(tmp_path):
