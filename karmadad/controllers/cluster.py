@@ -14,6 +14,7 @@ emptying. Status is written only when it changed.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import time
 from collections.abc import Callable
@@ -197,6 +198,7 @@ class ClusterController:
         self._observed: dict[str, Observation] = {}
         self._discovered_at: dict[str, float] = {}
         self._informers: dict[str, MemberCaches] = {}
+        self._entries: dict[str, ClusterConfig] = {}
         self._tasks: anyio.abc.TaskGroup | None = None
         self._wakeup = anyio.Event()
 
@@ -206,8 +208,10 @@ class ClusterController:
         try:
             async with anyio.create_task_group() as self._tasks:
                 while True:
+                    targets = [*self.config.clusters, *self._joined_clusters()]
+                    await self._forget_others({t.name for t in targets})
                     async with anyio.create_task_group() as probes:
-                        for entry in self.config.clusters:
+                        for entry in targets:
                             probes.start_soon(self._probe_safely, entry)
                     with anyio.move_on_after(self.interval):
                         await self._wakeup.wait()
@@ -216,6 +220,54 @@ class ClusterController:
             with anyio.CancelScope(shield=True):
                 for name in list(self._connections):
                     await self._disconnect(name)
+
+    def _joined_clusters(self) -> list[ClusterConfig]:
+        """Clusters created through the API as ``karmadactl join`` does: ``spec.apiEndpoint`` and a
+        ``spec.secretRef`` to a Secret with ``token`` and ``caBundle``. Their credentials are written to
+        private files in dataDir so they connect exactly like configured clusters."""
+        joined = []
+        for cluster in self.store.list_all(CLUSTERS):
+            meta, spec = cluster["metadata"], cluster.get("spec") or {}
+            ref = spec.get("secretRef") or {}
+            if (meta.get("annotations") or {}).get(REGISTERED_BY) == "config" or meta.get(
+                "deletionTimestamp"
+            ):
+                continue
+            if not spec.get("apiEndpoint") or not ref.get("name"):
+                continue
+            secret = self.store.find("secrets", ref.get("namespace") or "karmada-cluster", ref["name"])
+            data = (secret or {}).get("data") or {}
+            try:
+                token = base64.b64decode(data["token"])
+                ca = base64.b64decode(data["caBundle"])
+            except (KeyError, ValueError):
+                log.warning("joined cluster has no usable secret (token, caBundle)", cluster=meta["name"])
+                continue
+            home = self.config.dataDir / "members" / meta["name"]
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for file_name, content in (("token", token), ("ca.crt", ca)):
+                path = home / file_name
+                if not path.exists() or path.read_bytes() != content:
+                    path.touch(mode=0o600, exist_ok=True)
+                    path.write_bytes(content)
+            try:
+                joined.append(
+                    ClusterConfig(
+                        name=meta["name"],
+                        server=spec["apiEndpoint"],
+                        tokenFile=home / "token",
+                        caFile=home / "ca.crt",
+                    )
+                )
+            except ValueError as error:
+                log.warning("joined cluster cannot be used", cluster=meta["name"], error=str(error))
+        return joined
+
+    async def _forget_others(self, names: set[str]) -> None:
+        """Close connections and caches of clusters no longer probed (unjoined or dropped)."""
+        for name in set(self._connections) - names:
+            await self._disconnect(name)
+            self._observed.pop(name, None)
 
     async def _disconnect(self, name: str) -> None:
         if (informers := self._informers.pop(name, None)) is not None:
@@ -265,6 +317,9 @@ class ClusterController:
         return connection.server if connection is not None else ""
 
     async def _connection(self, entry: ClusterConfig) -> MemberConnection | None:
+        if self._entries.get(entry.name) not in (None, entry):  # credentials or address changed
+            await self._disconnect(entry.name)
+        self._entries[entry.name] = entry
         if entry.name not in self._connections:
             try:
                 self._connections[entry.name] = await MemberConnection.open(entry)

@@ -50,12 +50,21 @@ class Daemon:
         }
         self.config_path.write_text(yaml.safe_dump(config))
 
-    def clusters(self) -> dict[str, dict]:
+    def _request(self, path: str, body: dict | None = None) -> dict:
         context = ssl.create_default_context(cafile=str(self.workdir / "data" / "pki" / "ca.crt"))
-        req = urllib.request.Request(f"https://{self.api}/apis/cluster.karmada.io/v1alpha1/clusters")
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"https://{self.api}{path}", data=data, method="POST" if data else "GET")
         req.add_header("Authorization", "Bearer registration-test-token")
+        req.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(req, context=context, timeout=5) as resp:
-            return {c["metadata"]["name"]: c for c in json.loads(resp.read())["items"]}
+            return json.loads(resp.read())
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._request(path, body)
+
+    def clusters(self) -> dict[str, dict]:
+        items = self._request("/apis/cluster.karmada.io/v1alpha1/clusters")["items"]
+        return {c["metadata"]["name"]: c for c in items}
 
     def wait_for(self, check, within: float, what: str) -> dict[str, dict]:
         deadline = time.monotonic() + within
@@ -207,5 +216,43 @@ def test_a_cluster_reached_by_server_token_and_ca(kube_members: KubeHarness, tmp
         found = daemon.wait_for(lambda cs: "direct" in cs and ready(cs["direct"]), 30, "direct Ready")
         assert found["direct"]["spec"]["apiEndpoint"] == member.server
         assert found["direct"]["status"]["kubernetesVersion"] == "v1.36.3"
+    finally:
+        daemon.stop()
+
+
+def test_a_cluster_joined_through_the_api_with_a_secret(kube_members: KubeHarness, tmp_path):
+    import base64
+
+    member = kube_members.member("member2")
+    daemon = Daemon(tmp_path, [])
+    try:
+        daemon.wait_for(lambda cs: cs == {}, 20, "the daemon serving")
+        ca = (kube_members.pki / "ca.crt").read_bytes()
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "joined", "namespace": "karmada-cluster"},
+            "data": {
+                "token": base64.b64encode(member.token.encode()).decode(),
+                "caBundle": base64.b64encode(ca).decode(),
+            },
+        }
+        cluster = {
+            "apiVersion": "cluster.karmada.io/v1alpha1",
+            "kind": "Cluster",
+            "metadata": {"name": "joined"},
+            "spec": {
+                "apiEndpoint": member.server,
+                "syncMode": "Push",
+                "secretRef": {"namespace": "karmada-cluster", "name": "joined"},
+            },
+        }
+        daemon.post("/api/v1/namespaces/karmada-cluster/secrets", secret)
+        daemon.post("/apis/cluster.karmada.io/v1alpha1/clusters", cluster)
+        found = daemon.wait_for(
+            lambda cs: "joined" in cs and ready(cs["joined"]), 30, "the joined cluster Ready"
+        )
+        assert found["joined"]["status"]["kubernetesVersion"] == "v1.36.3"
+        assert (tmp_path / "data" / "members" / "joined" / "token").stat().st_mode & 0o777 == 0o600
     finally:
         daemon.stop()
