@@ -9,9 +9,7 @@ deleted, removes every custom resource of it before letting the CRD go (the
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
+from karmadad.api.jsonpath import column_value, parse_steps
 from karmadad.api.registry import Column, Registry, ResourceType
 from karmadad.errors import NotFound
 from karmadad.logs import get_logger
@@ -26,37 +24,12 @@ CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
 
 def json_path(path: str):
-    """A getter for the JSONPath subset printer columns use: ``.a.b``, ``.a[0]``, ``.a[?(@.k=="v")].b``."""
-    steps: list[Any] = []
-    for match in re.finditer(
-        r'\.([A-Za-z0-9_\-]+)|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_]+)\s*==\s*["\']([^"\']*)["\']\)\]', path
-    ):
-        field, index, key, value = match.groups()
-        if field is not None:
-            steps.append(("field", field))
-        elif index is not None:
-            steps.append(("index", int(index)))
-        else:
-            steps.append(("filter", key, value))
-
-    def get(obj: Any) -> Any:
-        current = obj
-        for step in steps:
-            if step[0] == "field":
-                current = current.get(step[1]) if isinstance(current, dict) else None
-            elif step[0] == "index":
-                current = current[step[1]] if isinstance(current, list) and step[1] < len(current) else None
-            else:
-                current = (
-                    next((i for i in current if isinstance(i, dict) and str(i.get(step[1])) == step[2]), None)
-                    if isinstance(current, list)
-                    else None
-                )
-            if current is None:
-                return None
-        return current
-
-    return get
+    """A getter for a CRD printer column; a path outside the supported subset shows as empty."""
+    try:
+        parse_steps(path)
+    except ValueError:
+        return lambda obj: None
+    return lambda obj: column_value(obj, path)
 
 
 def resource_types(crd: dict) -> list[ResourceType]:

@@ -10,10 +10,10 @@ AGE is listed where Karmada lists it.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from typing import Any
+
+from karmadad.api.jsonpath import column_value
 
 __all__ = [
     "KARMADA_RESOURCES",
@@ -222,53 +222,6 @@ RESOURCES_BY_KIND: dict[str, KarmadaResource] = {resource.kind: resource for res
 
 
 # --------------------------------------------------------------------------- column values
-
-
-_STEP_RE = re.compile(r'\.([A-Za-z0-9_-]+)|\[\*\]|\[\?\(@\.([A-Za-z0-9_]+)=="([^"]*)"\)\]')
-
-
-@functools.cache
-def _steps(json_path: str) -> tuple[tuple[str, Any], ...]:
-    """The few JSONPath forms used above: ``.a.b``, ``.a[*].b``, ``.a[?(@.type=="X")].b``."""
-    steps: list[tuple[str, Any]] = []
-    position = 0
-    for match in _STEP_RE.finditer(json_path):
-        if match.start() != position:
-            break
-        position = match.end()
-        if match[1]:
-            steps.append(("key", match[1]))
-        elif match[2]:
-            steps.append(("filter", (match[2], match[3])))
-        else:
-            steps.append(("all", None))
-    if position != len(json_path):
-        raise ValueError(f"unsupported JSONPath: {json_path}")
-    return tuple(steps)
-
-
-def column_value(obj: dict, json_path: str) -> Any:
-    """A column's value in ``obj``: one value, several joined by commas (as kubectl does), or None."""
-    values: list[Any] = [obj]
-    for step, argument in _steps(json_path):
-        found: list[Any] = []
-        for value in values:
-            if step == "key":
-                if isinstance(value, dict) and argument in value:
-                    found.append(value[argument])
-            elif isinstance(value, list):
-                if step == "all":
-                    found.extend(value)
-                else:
-                    field, wanted = argument
-                    found.extend(v for v in value if isinstance(v, dict) and v.get(field) == wanted)
-        values = found
-    if not values:
-        return None
-    if len(values) == 1:
-        value = values[0]
-        return ",".join(str(v) for v in value) if isinstance(value, list) else value
-    return ",".join(str(v) for v in values)
 
 
 def _cell(column: PrinterColumn, default: Any = None):
