@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 
 from karmadad import __version__
-from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.config import ConfigError, DaemonConfig, load_config, missing_member_files
 from karmadad.logs import configure_logging
 
 EXIT_BAD_CONFIG = 2
@@ -71,7 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     if args.command == "check-config":
-        if _load_or_report(args.config) is None:
+        config = _load_or_report(args.config)
+        if config is None:
+            return EXIT_BAD_CONFIG
+        if missing := missing_member_files(config):
+            for problem in missing:
+                print(f"karmadad: config: {problem}", file=sys.stderr)
             return EXIT_BAD_CONFIG
         print(f"{args.config}: ok")
         return 0

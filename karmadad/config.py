@@ -131,11 +131,13 @@ class ClusterConfig(_Section):
     """
 
     name: str
-    kubeconfig: ExistingFile | None = None
+    # Credential files are read when the member is connected, not here: one member's missing file must not
+    # stop the daemon (its Cluster says why); ``check-config`` still reports them (``missing_member_files``).
+    kubeconfig: Path | None = None
     context: str | None = None
     server: str | None = Field(default=None, pattern=r"^https://")
-    tokenFile: ExistingFile | None = None
-    caFile: ExistingFile | None = None
+    tokenFile: Path | None = None
+    caFile: Path | None = None
     qps: float = Field(default=40.0, gt=0)  # client-side request rate limit towards this member (Karmada's)
     burst: int = Field(default=60, ge=1)
     provider: str = ""
@@ -210,6 +212,16 @@ class DaemonConfig(_Section):
                 )
             seen[cluster.name] = index
         return clusters
+
+
+def missing_member_files(config: DaemonConfig) -> list[str]:
+    """``path: file not found`` for each member credential file that is not there (for ``check-config``)."""
+    return [
+        f"clusters[{index}].{key}: file not found"
+        for index, cluster in enumerate(config.clusters)
+        for key in ("kubeconfig", "tokenFile", "caFile")
+        if (path := getattr(cluster, key)) is not None and not path.is_file()
+    ]
 
 
 def _format_location(loc: tuple[str | int, ...]) -> str:

@@ -176,24 +176,37 @@ def test_a_cluster_with_an_unreachable_server_is_not_ready_and_tainted(config_cl
             f"https://127.0.0.1:{port}",
         )
     )
-    clusters = [config_clusters[0], {"name": "ghost", "kubeconfig": str(unreachable)}]
+    clusters = [
+        config_clusters[0],
+        {"name": "ghost", "kubeconfig": str(unreachable)},
+        {"name": "lost", "kubeconfig": str(tmp_path / "no-such.kubeconfig")},
+    ]
     daemon = Daemon(tmp_path, clusters)
     try:
         found = daemon.wait_for(
             lambda cs: (
-                "ghost" in cs
-                and any(
-                    t["key"] == "cluster.karmada.io/unreachable"
-                    for t in cs["ghost"]["spec"].get("taints", [])
+                {"ghost", "lost"} <= set(cs)
+                and all(
+                    any(t["key"] == "cluster.karmada.io/unreachable" for t in cs[n]["spec"].get("taints", []))
+                    for n in ("ghost", "lost")
                 )
                 and ready(cs.get("member1", {}))
             ),
             30,
-            "ghost tainted, member1 ready",
+            "ghost and lost tainted, member1 ready",
         )
         condition = next(c for c in found["ghost"]["status"]["conditions"] if c["type"] == "Ready")
         assert condition["status"] == "False" and condition["reason"] == "ClusterNotReachable"
         assert "not reachable" in condition["message"]
+        condition = next(c for c in found["lost"]["status"]["conditions"] if c["type"] == "Ready")
+        assert condition["status"] == "False"
+        assert (
+            condition["message"]
+            == f"cannot load the cluster's credentials: {tmp_path / 'no-such.kubeconfig'}: file not found"
+        )
+        logged = daemon.log.read_text()
+        assert "cannot load the member's credentials" in logged and logged.count("no-such.kubeconfig") == 1
+        assert daemon.proc.poll() is None
     finally:
         daemon.stop()
 
