@@ -25,8 +25,10 @@ from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.controllers.cluster import ClusterController
+from karmadad.controllers.execution_space import ExecutionSpaces
 from karmadad.controllers.policy_release import PolicyRelease
 from karmadad.logs import configure_logging, get_logger
+from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.store import HistoryLimits, Store
@@ -102,7 +104,8 @@ class Daemon:
             async with anyio.create_task_group() as parts:
                 self.readiness.set("ops", False)
                 self.readiness.set("store", False)
-                await parts.start(serve_ops, self.config.metrics.listen, self.readiness)
+                members = Members()
+                await parts.start(serve_ops, self.config.metrics.listen, self.readiness, members)
                 self.readiness.set("ops", True)
                 await parts.start(store.serve)
                 await parts.start(GarbageCollector(store).run)
@@ -112,9 +115,15 @@ class Daemon:
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)
                 await parts.start(PolicyRelease(store).run)
+                await parts.start(ExecutionSpaces(store).run)
+                await parts.start(members.run)
                 probing = self.config.clusterStatus
                 clusters = ClusterController(
-                    store, self.config, interval=probing.intervalSeconds, threshold=probing.thresholdSeconds
+                    store,
+                    self.config,
+                    members,
+                    interval=probing.intervalSeconds,
+                    threshold=probing.thresholdSeconds,
                 )
                 self.on_reload(clusters.on_reload)
                 await parts.start(clusters.run)

@@ -1,4 +1,6 @@
-"""The operations endpoint: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for probes.
+"""The operations endpoint: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for probes, and
+``/debug/informers`` (what each member informer holds: synced, object count, revision; with
+``?objects=1`` every cached key and its resourceVersion — names only, never contents).
 
 It listens apart from the Kubernetes API (plain HTTP on loopback by default) so that scraping and
 probing need no credentials and keep working while the API is busy or not yet serving.
@@ -12,6 +14,7 @@ from anyio.abc import TaskStatus
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
+from karmadad.members.registry import Members
 from karmadad.metrics import REGISTRY
 
 
@@ -35,7 +38,27 @@ class Readiness:
         return "\n".join([*lines, "readyz check " + ("passed" if self.ready else "failed")]) + "\n"
 
 
-def build_ops_app(readiness: Readiness, registry: CollectorRegistry = REGISTRY) -> web.Application:
+def informer_report(members: Members, objects: bool) -> list[dict]:
+    report = []
+    for cluster, path, informer in members.informers():
+        entry = {
+            "cluster": cluster,
+            "resource": path,
+            "synced": informer.has_synced,
+            "revision": informer.revision,
+            "count": len(informer.keys()),
+        }
+        if objects:
+            entry["objects"] = {
+                k: (o.get("metadata") or {}).get("resourceVersion") for k, o in informer.items()
+            }
+        report.append(entry)
+    return report
+
+
+def build_ops_app(
+    readiness: Readiness, registry: CollectorRegistry = REGISTRY, members: Members | None = None
+) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
         return web.Response(body=encoder(registry), headers={"Content-Type": content_type})
@@ -49,7 +72,12 @@ def build_ops_app(readiness: Readiness, registry: CollectorRegistry = REGISTRY) 
         body = readiness.report() if verbose or status != 200 else "ok"
         return web.Response(status=status, text=body)
 
+    async def informers(request: web.Request) -> web.Response:
+        objects = request.query.get("objects") in ("1", "true")
+        return web.json_response(informer_report(members, objects) if members is not None else [])
+
     app = web.Application()
+    app.router.add_get("/debug/informers", informers)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", healthz)
@@ -63,10 +91,14 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 async def serve_ops(
-    listen: str, readiness: Readiness, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    listen: str,
+    readiness: Readiness,
+    members: Members | None = None,
+    *,
+    task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; reports started once the socket listens."""
-    runner = web.AppRunner(build_ops_app(readiness), access_log=None, handle_signals=False)
+    runner = web.AppRunner(build_ops_app(readiness, members=members), access_log=None, handle_signals=False)
     await runner.setup()
     try:
         host, port = split_listen(listen)

@@ -31,20 +31,20 @@ from karmadad.api.karmada.cluster import (
     TAINT_NOT_READY,
     TAINT_UNREACHABLE,
 )
+from karmadad.api.karmada.resources import CLUSTERS
 from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.errors import Conflict, NotFound
 from karmadad.logs import get_logger
 from karmadad.members.connection import MemberConnection, MemberUnreachable
-from karmadad.members.source import MemberSource
+from karmadad.members.registry import Members
 from karmadad.members.transforms import lean_node, lean_pod, pod_requests
 from karmadad.quantity import format_quantity, parse_quantity
 from karmadad.runtime.informer import Informer
-from karmadad.store import Store
+from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
 
 log = get_logger("cluster")
 
-CLUSTERS = "clusters.cluster.karmada.io"
 REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemon's config owns
 _CLUSTER_TYPE = default_registry().get("cluster.karmada.io", "v1alpha1", "clusters")
 _READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
@@ -163,13 +163,6 @@ async def discover_api_enablements(connection: MemberConnection) -> tuple[list[d
 
 
 @dataclass
-class MemberCaches:
-    nodes: Informer
-    pods: Informer
-    scope: anyio.CancelScope
-
-
-@dataclass
 class Observation:
     ready: bool
     reason: str
@@ -184,6 +177,7 @@ class ClusterController:
         self,
         store: Store,
         config: DaemonConfig,
+        members: Members,
         *,
         interval: float = 10.0,
         threshold: float = 30.0,
@@ -191,35 +185,32 @@ class ClusterController:
     ):
         self.store = store
         self.config = config
+        self.members = members
         self.interval = interval
         self.threshold = threshold
         self.clock = clock
-        self._connections: dict[str, MemberConnection] = {}
         self._observed: dict[str, Observation] = {}
         self._discovered_at: dict[str, float] = {}
-        self._informers: dict[str, MemberCaches] = {}
-        self._entries: dict[str, ClusterConfig] = {}
-        self._tasks: anyio.abc.TaskGroup | None = None
         self._wakeup = anyio.Event()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         await self.register(self.config)
+        self.store.subscribe(self._on_change)
         task_status.started()
-        try:
-            async with anyio.create_task_group() as self._tasks:
-                while True:
-                    targets = [*self.config.clusters, *self._joined_clusters()]
-                    await self._forget_others({t.name for t in targets})
-                    async with anyio.create_task_group() as probes:
-                        for entry in targets:
-                            probes.start_soon(self._probe_safely, entry)
-                    with anyio.move_on_after(self.interval):
-                        await self._wakeup.wait()
-                    self._wakeup = anyio.Event()
-        finally:
-            with anyio.CancelScope(shield=True):
-                for name in list(self._connections):
-                    await self._disconnect(name)
+        while True:
+            await self.register(self.config)  # idempotent; re-creates a Cluster whose unjoin just finished
+            targets = [*self.config.clusters, *self._joined_clusters()]
+            await self._forget_others({t.name for t in targets})
+            async with anyio.create_task_group() as probes:
+                for entry in targets:
+                    probes.start_soon(self._probe_safely, entry)
+            with anyio.move_on_after(self.interval):
+                await self._wakeup.wait()
+            self._wakeup = anyio.Event()
+
+    def _on_change(self, change: Change) -> None:
+        if change.resource == CLUSTERS and change.type == "DELETED":
+            self._wakeup.set()
 
     def _joined_clusters(self) -> list[ClusterConfig]:
         """Clusters created through the API as ``karmadactl join`` does: ``spec.apiEndpoint`` and a
@@ -265,73 +256,42 @@ class ClusterController:
 
     async def _forget_others(self, names: set[str]) -> None:
         """Close connections and caches of clusters no longer probed (unjoined or dropped)."""
-        for name in set(self._connections) - names:
-            await self._disconnect(name)
+        for name in self.members.names() - names:
+            await self.members.disconnect(name)
             self._observed.pop(name, None)
 
-    async def _disconnect(self, name: str) -> None:
-        if (informers := self._informers.pop(name, None)) is not None:
-            informers.scope.cancel()
-        if (connection := self._connections.pop(name, None)) is not None:
-            await connection.close()
-
-    async def _informers_of(self, name: str, connection: MemberConnection) -> MemberCaches:
-        """The member's Node and Pod informers, started on first use and shared from then on."""
-        if name not in self._informers:
-            caches = MemberCaches(
-                Informer(MemberSource(connection, "/api/v1/nodes"), transform=lean_node),
-                Informer(MemberSource(connection, "/api/v1/pods"), transform=lean_pod),
-                anyio.CancelScope(),
-            )
-
-            async def run_caches() -> None:
-                with caches.scope:
-                    async with anyio.create_task_group() as tasks:
-                        tasks.start_soon(caches.nodes.run)
-                        tasks.start_soon(caches.pods.run)
-
-            self._tasks.start_soon(run_caches)
-            self._informers[name] = caches
+    async def _member_caches(self, name: str) -> tuple[Informer, Informer]:
+        """The member's shared Node and Pod informers; a first status waits briefly for them to fill."""
+        nodes = self.members.informer(name, "/api/v1/nodes", lean_node)
+        pods = self.members.informer(name, "/api/v1/pods", lean_pod)
+        if not (nodes.has_synced and pods.has_synced):
             with anyio.move_on_after(INITIAL_SYNC_SECONDS):
-                await caches.nodes.wait_synced()
-                await caches.pods.wait_synced()
-        return self._informers[name]
+                await nodes.wait_synced()
+                await pods.wait_synced()
+        return nodes, pods
 
     async def on_reload(self, old: DaemonConfig, new: DaemonConfig) -> None:
         self.config = new
         for name in {c.name for c in old.clusters} - {c.name for c in new.clusters}:
-            await self._disconnect(name)
+            await self.members.disconnect(name)
             self._observed.pop(name, None)
             with contextlib.suppress(KeyError):
                 metrics.CLUSTER_READY.remove(name)
-        for entry in new.clusters:
-            if entry != next((c for c in old.clusters if c.name == entry.name), None):
-                await self._disconnect(entry.name)
-        await self.register(new)
+        await self.register(new)  # a changed entry reconnects on its next use (Members.connection)
         self._wakeup.set()
 
     # -- registration ---------------------------------------------------------------------------
 
     async def _server_of(self, entry: ClusterConfig) -> str:
-        connection = await self._connection(entry)
+        connection = await self.members.connection(entry)
         return connection.server if connection is not None else ""
-
-    async def _connection(self, entry: ClusterConfig) -> MemberConnection | None:
-        if self._entries.get(entry.name) not in (None, entry):  # credentials or address changed
-            await self._disconnect(entry.name)
-        self._entries[entry.name] = entry
-        if entry.name not in self._connections:
-            try:
-                self._connections[entry.name] = await MemberConnection.open(entry)
-            except Exception as error:
-                log.error("cannot load the member's kubeconfig", cluster=entry.name, error=str(error))
-                return None
-        return self._connections[entry.name]
 
     async def register(self, config: DaemonConfig) -> None:
         wanted = {entry.name for entry in config.clusters}
         for entry in config.clusters:
             existing = self.store.find(CLUSTERS, "", entry.name)
+            if existing is not None and existing["metadata"].get("deletionTimestamp"):
+                continue  # still being unjoined: registered anew once it is gone
             desired = desired_cluster(entry, await self._server_of(entry), existing)
             try:
                 if existing is None:
@@ -345,7 +305,11 @@ class ClusterController:
                 log.error("cluster registration failed", cluster=entry.name, error=str(error))
         for cluster in self.store.list_all(CLUSTERS):
             meta = cluster["metadata"]
-            if meta["name"] not in wanted and (meta.get("annotations") or {}).get(REGISTERED_BY) == "config":
+            if (
+                meta["name"] not in wanted
+                and (meta.get("annotations") or {}).get(REGISTERED_BY) == "config"
+                and not meta.get("deletionTimestamp")
+            ):
                 with contextlib.suppress(NotFound):
                     await self.store.delete(CLUSTERS, "", meta["name"])
                     log.info("cluster unregistered", cluster=meta["name"])
@@ -359,9 +323,9 @@ class ClusterController:
             log.error("cluster status update failed", cluster=entry.name, exc_info=True)
 
     async def _observe(self, entry: ClusterConfig) -> tuple[bool, str, str, MemberConnection | None]:
-        connection = await self._connection(entry)
+        connection = await self.members.connection(entry)
         if connection is None:
-            return False, "ClusterNotReachable", "cannot load the cluster's kubeconfig", None
+            return False, "ClusterNotReachable", self.members.load_error(entry.name), None
         try:
             status, _ = await connection.get("/readyz")
             if status == 404:
@@ -423,16 +387,16 @@ class ClusterController:
                 if code == 200 and isinstance(version, dict):
                     status["kubernetesVersion"] = version.get("gitVersion", "")
                 await self._refresh_api_enablements(entry.name, connection, status)
-            caches = await self._informers_of(entry.name, connection)
-            if caches.nodes.has_synced:
-                summary, allocatable = node_figures(caches.nodes.list())
+            nodes, pods = await self._member_caches(entry.name)
+            if nodes.has_synced:
+                summary, allocatable = node_figures(nodes.list())
                 status["nodeSummary"] = summary
                 status["resourceSummary"] = {
                     **(status.get("resourceSummary") or {}),
                     "allocatable": allocatable,
                 }
-            if caches.pods.has_synced:
-                allocated, allocating = pod_figures(caches.pods.list())
+            if pods.has_synced:
+                allocated, allocating = pod_figures(pods.list())
                 status["resourceSummary"] = {
                     **(status.get("resourceSummary") or {}),
                     "allocated": allocated,

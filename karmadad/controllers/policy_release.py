@@ -9,13 +9,14 @@ nothing it claimed is left to release, so ``kubectl delete pp`` completes.
 from __future__ import annotations
 
 from karmadad.api.karmada import CLUSTER_PROPAGATION_POLICY_FINALIZER, PROPAGATION_POLICY_FINALIZER
+from karmadad.api.karmada.resources import CLUSTER_PROPAGATION_POLICIES, PROPAGATION_POLICIES
 from karmadad.errors import NotFound
 from karmadad.runtime.controller import Controller
 from karmadad.store import Change, Store
 
 POLICIES = {
-    "propagationpolicies.policy.karmada.io": PROPAGATION_POLICY_FINALIZER,
-    "clusterpropagationpolicies.policy.karmada.io": CLUSTER_PROPAGATION_POLICY_FINALIZER,
+    PROPAGATION_POLICIES: PROPAGATION_POLICY_FINALIZER,
+    CLUSTER_PROPAGATION_POLICIES: CLUSTER_PROPAGATION_POLICY_FINALIZER,
 }
 
 

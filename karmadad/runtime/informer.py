@@ -125,6 +125,9 @@ class Informer:
     def keys(self) -> list[str]:
         return list(self._cache)
 
+    def items(self) -> list[tuple[str, dict]]:
+        return list(self._cache.items())
+
     def by_index(self, index: str, value: str) -> list[dict]:
         return [self._cache[k] for k in self._indexes[index].get(value, ())]
 

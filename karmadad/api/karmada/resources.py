@@ -16,13 +16,32 @@ from typing import Any
 from karmadad.api.jsonpath import column_value
 
 __all__ = [
+    "CLUSTERS",
+    "CLUSTER_OVERRIDE_POLICIES",
+    "CLUSTER_PROPAGATION_POLICIES",
+    "CLUSTER_RESOURCE_BINDINGS",
     "KARMADA_RESOURCES",
+    "OVERRIDE_POLICIES",
+    "PROPAGATION_POLICIES",
     "RESOURCES_BY_KIND",
+    "RESOURCE_BINDINGS",
+    "WORKS",
     "KarmadaResource",
     "PrinterColumn",
     "column_value",
     "karmada_resource_types",
 ]
+
+
+# The store's keys (``plural.group``) of the Karmada kinds controllers read and write.
+CLUSTERS = "clusters.cluster.karmada.io"
+PROPAGATION_POLICIES = "propagationpolicies.policy.karmada.io"
+CLUSTER_PROPAGATION_POLICIES = "clusterpropagationpolicies.policy.karmada.io"
+OVERRIDE_POLICIES = "overridepolicies.policy.karmada.io"
+CLUSTER_OVERRIDE_POLICIES = "clusteroverridepolicies.policy.karmada.io"
+RESOURCE_BINDINGS = "resourcebindings.work.karmada.io"
+CLUSTER_RESOURCE_BINDINGS = "clusterresourcebindings.work.karmada.io"
+WORKS = "works.work.karmada.io"
 
 
 @dataclass(frozen=True)
