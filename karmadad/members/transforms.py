@@ -8,7 +8,7 @@ copies of the key strings the JSON decoder made.
 
 from __future__ import annotations
 
-from karmadad.quantity import parse_quantity
+from karmadad.interpreter.replicas import pod_requests  # the one summing of requests, also Karmada's
 
 _POD_CONDITIONS = frozenset({"Ready", "PodScheduled"})
 
@@ -32,21 +32,6 @@ def _meta(meta: dict) -> dict:
     if meta.get("deletionTimestamp"):
         lean["deletionTimestamp"] = meta["deletionTimestamp"]
     return lean
-
-
-def pod_requests(spec: dict) -> dict[str, float]:
-    """What a pod asks of its node: its containers' sum or its largest init container, whichever is
-    larger per resource, plus overhead (as the scheduler counts)."""
-    total: dict[str, float] = {}
-    for container in spec.get("containers") or ():
-        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
-            total[name] = total.get(name, 0.0) + parse_quantity(value)
-    for container in spec.get("initContainers") or ():
-        for name, value in ((container.get("resources") or {}).get("requests") or {}).items():
-            total[name] = max(total.get(name, 0.0), parse_quantity(value))
-    for name, value in (spec.get("overhead") or {}).items():
-        total[name] = total.get(name, 0.0) + parse_quantity(value)
-    return total
 
 
 def lean_pod(pod: dict) -> dict:
