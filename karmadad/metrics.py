@@ -89,3 +89,10 @@ INFORMER_LISTS = Counter(
 INFORMER_WATCH_RESTARTS = Counter(
     "karmadad_informer_watch_restarts_total", "Watches that broke and were resumed.", ["cluster", "resource"]
 )
+
+# Events controllers record (core/v1 Events in the store).
+EVENTS_DROPPED = Counter(
+    "karmadad_events_dropped_total",
+    "Events not recorded because the recorder's queue was full.",
+    ["component"],
+)

@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "NOTHING",
+    "RESOURCE_FIELDS",
     "FieldRequirement",
     "FieldSelector",
     "LabelSelector",
     "Requirement",
+    "SelectableFields",
     "SelectorError",
     "label_selector_from_struct",
     "object_fields",
     "parse_field_selector",
     "parse_label_selector",
+    "selectable_fields",
 ]
 
 
@@ -644,10 +647,158 @@ def parse_field_selector(text: str) -> FieldSelector:
     return FieldSelector(tuple(requirements))
 
 
-def object_fields(obj: Mapping[str, Any]) -> dict[str, str]:
-    """The fields every object supports in field selectors, from a plain-dict object."""
+# --------------------------------------------------------------------------- selectable fields per resource
+#
+# kube-apiserver lets each kind choose the fields a selector may name: its field label conversion
+# function says which labels it accepts (and words the refusal of others), and its strategy's GetAttrs
+# says what each reads on an object. Kinds without a conversion function take metadata.name and
+# metadata.namespace only; custom resources take metadata.name, and metadata.namespace when namespaced.
+# Values are read as kube-apiserver stores objects, so the defaults it would have filled in apply.
+
+FieldGetter = Callable[[Mapping[str, Any]], str]
+_META_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+def _text(*path: str, default: str = "") -> FieldGetter:
+    """A getter for the string at ``path``, ``default`` when it is absent or empty."""
+
+    def get(obj: Mapping[str, Any]) -> str:
+        value: Any = obj
+        for step in path:
+            value = value.get(step) if isinstance(value, Mapping) else None
+        if value is None or value == "":
+            return default
+        return value if isinstance(value, str) else str(value)
+
+    return get
+
+
+def _flag(*path: str) -> FieldGetter:
+    """A boolean as Go's ``strconv.FormatBool`` writes it; absent is false."""
+    read = _text(*path)
+    return lambda obj: "true" if read(obj) == "True" else "false"
+
+
+def _event_source(obj: Mapping[str, Any]) -> str:
+    # The component that reported it, or the newer reportingComponent when source is empty.
+    return _text("source", "component")(obj) or _text("reportingComponent")(obj)
+
+
+def _pod_ip(obj: Mapping[str, Any]) -> str:
+    # The first of status.podIPs, which status.podIP only stands in for when the list is empty.
+    status = obj.get("status")
+    ips = status.get("podIPs") if isinstance(status, Mapping) else None
+    if isinstance(ips, list) and ips and isinstance(ips[0], Mapping):
+        return _text("ip")(ips[0])
+    return _text("status", "podIP")(obj)
+
+
+@dataclass(frozen=True)
+class SelectableFields:
+    """The fields one resource serves to field selectors, and how it refuses other labels.
+
+    ``extra`` maps a label to its getter; ``refusal`` is the error for an unknown label, with
+    ``{label}`` (as is) or ``{quoted}`` (Go's ``%q``) standing for it.
+    """
+
+    extra: Mapping[str, FieldGetter]
+    meta: tuple[str, ...] = _META_FIELDS
+    refusal: str = '{quoted} is not a known field selector: only "metadata.name", "metadata.namespace"'
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return frozenset(self.meta) | frozenset(self.extra)
+
+    def check(self, selector: FieldSelector) -> None:
+        """Raise :class:`SelectorError` for the first requirement naming a label this resource lacks."""
+        labels = self.labels
+        for requirement in selector.requirements:
+            if requirement.field not in labels:
+                label = requirement.field
+                raise SelectorError(self.refusal.format(label=label, quoted=_quote(label)))
+
+
+_NOT_SUPPORTED = "field label not supported: {label}"
+
+_DEFAULT_FIELDS = SelectableFields({})
+
+RESOURCE_FIELDS: Mapping[str, SelectableFields] = {
+    # Keyed as the store keys resources (``plural.group``, or the plural for the core group).
+    "events": SelectableFields(
+        {
+            "involvedObject.kind": _text("involvedObject", "kind"),
+            "involvedObject.namespace": _text("involvedObject", "namespace"),
+            "involvedObject.name": _text("involvedObject", "name"),
+            "involvedObject.uid": _text("involvedObject", "uid"),
+            "involvedObject.apiVersion": _text("involvedObject", "apiVersion"),
+            "involvedObject.resourceVersion": _text("involvedObject", "resourceVersion"),
+            "involvedObject.fieldPath": _text("involvedObject", "fieldPath"),
+            "reason": _text("reason"),
+            "reportingComponent": _text("reportingComponent"),
+            "source": _event_source,
+            "type": _text("type"),
+        },
+        refusal=_NOT_SUPPORTED,
+    ),
+    "pods": SelectableFields(
+        {
+            "spec.nodeName": _text("spec", "nodeName"),
+            "spec.host": _text("spec", "nodeName"),  # what old clients call spec.nodeName
+            "spec.restartPolicy": _text("spec", "restartPolicy", default="Always"),
+            "spec.schedulerName": _text("spec", "schedulerName", default="default-scheduler"),
+            "spec.serviceAccountName": _text("spec", "serviceAccountName"),
+            "spec.hostNetwork": _flag("spec", "hostNetwork"),
+            "status.phase": _text("status", "phase", default="Pending"),
+            "status.podIP": _pod_ip,
+            "status.nominatedNodeName": _text("status", "nominatedNodeName"),
+        },
+        refusal=_NOT_SUPPORTED,
+    ),
+    "namespaces": SelectableFields(
+        {"status.phase": _text("status", "phase")}, meta=("metadata.name",), refusal=_NOT_SUPPORTED
+    ),
+    "secrets": SelectableFields({"type": _text("type", default="Opaque")}, refusal=_NOT_SUPPORTED),
+    "services": SelectableFields(
+        {
+            "spec.clusterIP": _text("spec", "clusterIP"),
+            "spec.type": _text("spec", "type", default="ClusterIP"),
+        },
+        refusal=_NOT_SUPPORTED,
+    ),
+    "jobs.batch": SelectableFields(
+        {"status.successful": _text("status", "succeeded", default="0")},
+        refusal="field label {quoted} not supported for Job",
+    ),
+}
+
+_NAMESPACED_CUSTOM = SelectableFields({}, refusal=_NOT_SUPPORTED)
+_CLUSTER_CUSTOM = SelectableFields({}, meta=("metadata.name",), refusal=_NOT_SUPPORTED)
+
+
+def selectable_fields(resource: str, *, custom: bool = False, namespaced: bool = True) -> SelectableFields:
+    """What field selectors may name on ``resource`` (``plural.group``).
+
+    ``custom``: served the way kube-apiserver serves CustomResourceDefinitions (Karmada's own kinds are
+    CRDs there too), which accept metadata.namespace only when namespaced.
+    """
+    if custom:
+        return _NAMESPACED_CUSTOM if namespaced else _CLUSTER_CUSTOM
+    return RESOURCE_FIELDS.get(resource, _DEFAULT_FIELDS)
+
+
+def object_fields(obj: Mapping[str, Any], resource: str = "") -> dict[str, str]:
+    """The fields of a plain-dict object that field selectors on ``resource`` match against.
+
+    Every object has metadata.name and metadata.namespace; the resource adds its own (see
+    :data:`RESOURCE_FIELDS`). A field the object lacks reads as "", as in Kubernetes.
+    """
     metadata = obj.get("metadata") or {}
-    return {
+    fields = {
         "metadata.name": metadata.get("name") or "",
         "metadata.namespace": metadata.get("namespace") or "",
     }
+    extra = RESOURCE_FIELDS.get(resource)
+    if extra is not None:
+        for label, get in extra.extra.items():
+            fields[label] = get(obj)
+    return fields

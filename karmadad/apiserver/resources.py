@@ -21,7 +21,7 @@ from karmadad.apiserver import tables
 from karmadad.apiserver.patch import UnsupportedMediaType
 from karmadad.apiserver.paths import ResourcePath
 from karmadad.errors import BadRequest, Conflict, Expired, MethodNotAllowed, NotFound, StatusError
-from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector
+from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector, selectable_fields
 from karmadad.store import Query, Store
 from karmadad.store.store import now_timestamp, revision_of
 
@@ -32,7 +32,6 @@ PATCH_TYPES = {
     "application/strategic-merge-patch+json": "strategic",
     "application/apply-patch+yaml": "apply",
 }
-SUPPORTED_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
 MAX_PATCH_RETRIES = 5
 
 try:
@@ -89,10 +88,13 @@ def _query(resource: ResourceType, namespace: str, params: Any) -> Query:
         )
     except SelectorError as error:
         raise BadRequest(f"unable to parse requirement: {error}") from None
-    if fields is not None and (unsupported := fields.fields - SUPPORTED_FIELDS):
-        raise BadRequest(
-            f'"{sorted(unsupported)[0]}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-        )
+    if fields is not None:
+        custom = resource.custom or resource.group in strategy.KARMADA_GROUPS  # CRDs in Karmada
+        selectable = selectable_fields(resource.group_resource, custom=custom, namespaced=resource.namespaced)
+        try:
+            selectable.check(fields)
+        except SelectorError as error:
+            raise BadRequest(str(error)) from None
     return Query(resource.group_resource, namespace or None, labels, fields)
 
 

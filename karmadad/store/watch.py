@@ -40,7 +40,7 @@ class Query:
             return False
         if self.labels is not None and not self.labels.matches(meta.get("labels") or {}):
             return False
-        return self.fields is None or self.fields.matches(object_fields(obj))
+        return self.fields is None or self.fields.matches(object_fields(obj, self.resource))
 
     @property
     def filtered(self) -> bool:
