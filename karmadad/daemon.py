@@ -24,9 +24,12 @@ from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
+from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution_space import ExecutionSpaces
-from karmadad.controllers.policy_release import PolicyRelease
+from karmadad.controllers.scheduler import SchedulerController
+from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
@@ -114,8 +117,13 @@ class Daemon:
                 self.readiness.set("api", False)
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)
-                await parts.start(PolicyRelease(store).run)
+                events = EventRecorder(store, "karmadad")
+                await parts.start(events.run)
+                await parts.start(expire_events, store)
                 await parts.start(ExecutionSpaces(store).run)
+                await parts.start(Detector(store, api_server.registry, events).run)
+                await parts.start(SchedulerController(store, api_server.registry, events).run)
+                await parts.start(BindingController(store).run)
                 await parts.start(members.run)
                 probing = self.config.clusterStatus
                 clusters = ClusterController(

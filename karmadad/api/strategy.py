@@ -48,16 +48,17 @@ def _invalid(resource: ResourceType, obj: dict, causes: list[Cause]) -> Invalid:
     return Invalid.of(resource.kind, resource.group, (obj.get("metadata") or {}).get("name", ""), causes)
 
 
-def _admit_karmada(resource: ResourceType, obj: dict, old: dict | None) -> dict:
+def _admit_karmada(resource: ResourceType, obj: dict, old: dict | None, *, trusted: bool = False) -> dict:
     if resource.group not in KARMADA_GROUPS:
         return obj
     from karmadad.api.karmada.admission import admit
 
-    return admit(resource.kind, obj, old=old)
+    return admit(resource.kind, obj, old=old, trusted=trusted)
 
 
-def prepare_create(resource: ResourceType, obj: dict) -> dict:
-    """The object to store for a create request (a new dict; ``obj`` is not changed)."""
+def prepare_create(resource: ResourceType, obj: dict, *, trusted: bool = False) -> dict:
+    """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
+    by a controller from admitted objects, so Karmada kinds skip their schema pass."""
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(
@@ -68,11 +69,11 @@ def prepare_create(resource: ResourceType, obj: dict) -> dict:
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}
     if "status" in resource.subresources and resource.plural != "namespaces":
         new.pop("status", None)
-    return _admit_karmada(resource, new, None)
+    return _admit_karmada(resource, new, None, trusted=trusted)
 
 
-def prepare_update(resource: ResourceType, old: dict, obj: dict) -> dict:
-    """The object to store for an update of the main resource."""
+def prepare_update(resource: ResourceType, old: dict, obj: dict, *, trusted: bool = False) -> dict:
+    """The object to store for an update of the main resource (``trusted`` as for :func:`prepare_create`)."""
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(
@@ -91,4 +92,4 @@ def prepare_update(resource: ResourceType, old: dict, obj: dict) -> dict:
         new["spec"] = {**(new.get("spec") or {}), "finalizers": (old.get("spec") or {}).get("finalizers", [])}
         if not new["spec"]["finalizers"]:
             new["spec"].pop("finalizers")
-    return _admit_karmada(resource, new, old)
+    return _admit_karmada(resource, new, old, trusted=trusted)

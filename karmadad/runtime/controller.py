@@ -1,8 +1,9 @@
 """A controller: N workers taking keys from a rate-limited queue and reconciling them.
 
 ``reconcile(key)`` is level-triggered: it reads the current state, makes the world match, and
-returns. Raising retries the key with backoff; returning a number of seconds looks again later;
-returning None forgets the key's failures.
+returns. Raising retries the key with backoff (an error, logged and counted); raising :class:`Requeue`
+retries it with the same backoff quietly (an expected wait, e.g. for capacity); returning a number of
+seconds looks again later; returning None forgets the key's failures.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from karmadad.logs import get_logger
 from karmadad.runtime.workqueue import RateLimitingQueue, ShutDown
 
 K = TypeVar("K", bound=Hashable)
+
+
+class Requeue(Exception):
+    """Not done yet, and nothing is wrong: look again after the key's backoff."""
+
+
 Reconcile = Callable[[K], Awaitable[float | None]]
 
 
@@ -49,6 +56,9 @@ class Controller(Generic[K]):
                 return
             try:
                 again = await self._reconcile(key)
+            except Requeue as wait:
+                self._log.debug("waiting; requeued", key=str(key), reason=str(wait))
+                self.queue.add_rate_limited(key)
             except Exception as error:
                 self._errors.inc()
                 retries = self.queue.retries(key)

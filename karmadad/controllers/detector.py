@@ -1,0 +1,386 @@
+"""The policy detector: resource templates claimed by propagation policies become bindings.
+
+Two queues over the store's change feed. A *template* key is reconciled by finding the policy that
+claims it (its current claim while that policy exists, still matches and is not preempted; else the best
+PropagationPolicy of its namespace; else the best ClusterPropagationPolicy), writing the claim labels and
+annotations onto the template and creating or updating its binding. A template no policy matches simply
+waits: every policy change re-examines the templates it selects. A *policy* key is reconciled by
+enqueueing those templates and the ones it claims; when the policy is being deleted, its claims are
+released from templates and bindings (both stay) and its finalizer is removed.
+
+Template updates that change only status, managedFields or resourceVersion are ignored, as in Karmada,
+so writing a template's status never touches its binding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio
+
+from karmadad.api import strategy
+from karmadad.api.karmada import CLUSTER_PROPAGATION_POLICY_FINALIZER, PROPAGATION_POLICY_FINALIZER
+from karmadad.api.karmada.resources import (
+    CLUSTER_OVERRIDE_POLICIES,
+    CLUSTER_PROPAGATION_POLICIES,
+    CLUSTER_RESOURCE_BINDINGS,
+    OVERRIDE_POLICIES,
+    PROPAGATION_POLICIES,
+    RESOURCE_BINDINGS,
+)
+from karmadad.api.registry import Registry, ResourceType
+from karmadad.errors import NotFound
+from karmadad.events import EventRecorder
+from karmadad.interpreter.replicas import get_replicas
+from karmadad.logs import get_logger
+from karmadad.propagation.binding import (
+    binding_kind,
+    binding_name,
+    controller_uid,
+    desired_binding,
+    merged_binding,
+)
+from karmadad.propagation.matching import (
+    CLAIMED_BY,
+    CPP_PERMANENT_ID,
+    PP_PERMANENT_ID,
+    Claim,
+    best_policy,
+    claim_of,
+    implicit_priority,
+    preempts,
+    with_claim,
+    without_claim,
+)
+from karmadad.runtime.controller import Controller
+from karmadad.store import Change, Store
+
+log = get_logger("detector")
+
+TemplateKey = tuple[str, str, str]  # (store resource, namespace, name)
+PolicyKey = tuple[str, str, str]
+POLICY_FINALIZERS = {
+    PROPAGATION_POLICIES: PROPAGATION_POLICY_FINALIZER,
+    CLUSTER_PROPAGATION_POLICIES: CLUSTER_PROPAGATION_POLICY_FINALIZER,
+}
+POLICY_KINDS = {
+    "PropagationPolicy": PROPAGATION_POLICIES,
+    "ClusterPropagationPolicy": CLUSTER_PROPAGATION_POLICIES,
+}
+BINDING_RESOURCES = {
+    "ResourceBinding": RESOURCE_BINDINGS,
+    "ClusterResourceBinding": CLUSTER_RESOURCE_BINDINGS,
+}
+_NEVER_TEMPLATES = frozenset({"events", "events.events.k8s.io"})
+_RESERVED_NAMESPACES = frozenset({"karmada-system", "karmada-cluster"})
+_IGNORED_META = frozenset({"managedFields", "resourceVersion"})
+
+
+def is_template_resource(resource: str) -> bool:
+    """Everything users propagate: not Karmada's own kinds, events or leases."""
+    group = resource.partition(".")[2]
+    return not (
+        resource in _NEVER_TEMPLATES or group.endswith("karmada.io") or group == "coordination.k8s.io"
+    )
+
+
+def is_skipped_namespace(namespace: str) -> bool:
+    return (
+        namespace in _RESERVED_NAMESPACES
+        or namespace.startswith("karmada-es-")
+        or namespace.startswith("kube-")
+    )
+
+
+def specification(obj: dict) -> dict:
+    """The object without what the detector ignores (status, managedFields, resourceVersion)."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _IGNORED_META}
+    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": meta}
+
+
+class WaitingForOverrides(Exception):
+    """The policy lists dependentOverrides that do not exist yet; retried with backoff."""
+
+
+class BindingOfAnotherObject(Exception):
+    """The binding's name is taken by an earlier template's binding still being deleted; retried."""
+
+
+class Detector:
+    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 32):
+        self.store = store
+        self.registry = registry
+        self.recorder = recorder
+        self.templates: Controller[TemplateKey] = Controller(
+            "detector", self.reconcile_template, workers=workers
+        )
+        self.policies: Controller[PolicyKey] = Controller("detector-policy", self.reconcile_policy)
+        self._own_writes: dict[TemplateKey, dict] = {}  # what our last claim write makes of a template
+        store.subscribe(self._on_change)
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        for resource in POLICY_FINALIZERS:
+            for policy in self.store.list_all(resource):
+                self._enqueue_policy(resource, policy)
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(self.templates.run)
+            await tasks.start(self.policies.run)
+            task_status.started()
+
+    # -- events -> keys ---------------------------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        resource = change.resource
+        if resource in POLICY_FINALIZERS:
+            if change.type != "DELETED":
+                self._enqueue_policy(resource, change.object)
+        elif resource in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS):
+            if change.type == "DELETED":  # a claimed template whose binding went gets it back
+                self._enqueue_referenced(change.object)
+        elif is_template_resource(resource) and not is_skipped_namespace(change.namespace):
+            key = (resource, change.namespace, change.name)
+            if change.type == "MODIFIED":
+                new = specification(change.object)
+                if self._own_writes.pop(key, None) == new or specification(change.previous) == new:
+                    return  # our own claim write (the reconcile that made it went on), or no spec change
+            if change.type != "DELETED":
+                self.templates.queue.add(key)
+
+    def _enqueue_policy(self, resource: str, policy: dict) -> None:
+        meta = policy["metadata"]
+        self.policies.queue.add((resource, meta.get("namespace", ""), meta["name"]))
+
+    def _enqueue_referenced(self, binding: dict) -> None:
+        ref = (binding.get("spec") or {}).get("resource") or {}
+        resource = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
+        if resource is not None:
+            self.templates.queue.add((resource.group_resource, ref.get("namespace", ""), ref.get("name", "")))
+
+    # -- templates --------------------------------------------------------------------------------
+
+    def _policies(self, resource: str, namespace: str | None = None) -> list[dict]:
+        if namespace is None:
+            return self.store.list_all(resource)
+        return [p for p in self.store.list_all(resource) if p["metadata"].get("namespace") == namespace]
+
+    def _claiming_policy(self, claim: Claim) -> dict | None:
+        policy = self.store.find(POLICY_KINDS[claim.kind], claim.namespace, claim.name)
+        label = PP_PERMANENT_ID if claim.kind == "PropagationPolicy" else CPP_PERMANENT_ID
+        if policy is None or (policy["metadata"].get("labels") or {}).get(label) != claim.permanent_id:
+            return None  # gone (or gone and re-created: a new policy, a new id)
+        return policy
+
+    def _preemptor(self, obj: dict, claim: Claim, claimed_by: dict | None) -> dict | None:
+        """The policy with ``preemption: Always`` that takes ``obj`` from its claim, if any."""
+        namespace = obj["metadata"].get("namespace", "")
+        candidates = self._policies(PROPAGATION_POLICIES, namespace) if namespace else []
+        if claim.kind == "ClusterPropagationPolicy":
+            candidates += self._policies(CLUSTER_PROPAGATION_POLICIES)
+        winners = [c for c in candidates if preempts(c, claimed_by, claim, obj)]
+        # a PropagationPolicy first, then the highest priority, then the smaller name
+        winners.sort(
+            key=lambda p: (
+                p.get("kind") != "PropagationPolicy",
+                -int((p.get("spec") or {}).get("priority") or 0),
+                p["metadata"]["name"],
+            )
+        )
+        return winners[0] if winners else None
+
+    async def reconcile_template(self, key: TemplateKey) -> float | None:
+        resource, namespace, name = key
+        obj = self.store.find(resource, namespace, name)
+        if obj is None or obj["metadata"].get("deletionTimestamp"):
+            return None  # its binding goes with it (owner reference)
+        if (obj["metadata"].get("labels") or {}).get(CLAIMED_BY):
+            return None
+        claim = claim_of(obj)
+        if claim is not None:
+            policy = self._claiming_policy(claim)
+            if policy is not None and policy["metadata"].get("deletionTimestamp"):
+                return None  # the policy's deletion releases this template
+            if policy is not None and implicit_priority(policy, obj) > 0:
+                preemptor = self._preemptor(obj, claim, policy)
+                if preemptor is None:
+                    await self._apply(resource, obj, policy)
+                    return None
+                await self._apply(resource, obj, preemptor)
+                self.recorder.event(obj, "Normal", "PreemptPolicySucceed", _preempted(preemptor, claim))
+                return None
+            # the claiming policy is gone or no longer selects the template: release it, then look again
+            obj = await self._release(resource, obj, claim)
+        policy = None
+        if namespace:
+            policy = best_policy(self._policies(PROPAGATION_POLICIES, namespace), obj)
+        if policy is None:
+            policy = best_policy(self._policies(CLUSTER_PROPAGATION_POLICIES), obj)
+        if policy is not None:
+            await self._apply(resource, obj, policy)
+        return None
+
+    def _check_dependent_overrides(self, policy: dict) -> None:
+        names = (policy.get("spec") or {}).get("dependentOverrides") or ()
+        namespace = policy["metadata"].get("namespace", "")
+        overrides = OVERRIDE_POLICIES if namespace else CLUSTER_OVERRIDE_POLICIES
+        missing = [n for n in names if self.store.find(overrides, namespace, n) is None]
+        if missing:
+            raise WaitingForOverrides(f"waiting for dependent overrides: {', '.join(missing)}")
+
+    async def _apply(self, resource: str, obj: dict, policy: dict) -> None:
+        """Claim ``obj`` for ``policy`` and create or update its binding."""
+        try:
+            self._check_dependent_overrides(policy)
+            claimed = with_claim(obj, policy)
+            if claimed != obj:
+                claimed = await self._write_template(resource, claimed)
+            replicas, requirements = get_replicas(claimed)
+            desired = desired_binding(claimed, policy, replicas, requirements)
+            changed = await self._write_binding(claimed, desired)
+        except Exception as error:
+            self.recorder.event(
+                obj, "Warning", "ApplyPolicyFailed", f"Apply {_policy_ref(policy)} failed: {error}"
+            )
+            raise
+        if changed:
+            self.recorder.event(
+                claimed, "Normal", "ApplyPolicySucceed", f"Apply {_policy_ref(policy)} succeed"
+            )
+
+    async def _write_template(self, resource: str, obj: dict) -> dict:
+        """Write a claim change; its own change event is then not worth another reconcile."""
+        meta = obj["metadata"]
+        key = (resource, meta.get("namespace", ""), meta["name"])
+        self._own_writes[key] = specification(obj)
+        try:
+            return await self.store.update(resource, obj)
+        except Exception:
+            self._own_writes.pop(key, None)
+            raise
+
+    async def _write_binding(self, template: dict, desired: dict) -> bool:
+        kind = desired["kind"]
+        resource = BINDING_RESOURCES[kind]
+        binding_type = self._binding_type(kind)
+        meta = desired["metadata"]
+        existing = self.store.find(resource, meta.get("namespace", ""), meta["name"])
+        if existing is None:
+            await self.store.create(resource, strategy.prepare_create(binding_type, desired, trusted=True))
+            log.info("binding created", binding=f"{meta.get('namespace', '')}/{meta['name']}", kind=kind)
+            return True
+        if existing["metadata"].get("deletionTimestamp") or controller_uid(existing) != template[
+            "metadata"
+        ].get("uid"):
+            raise BindingOfAnotherObject(f"binding {meta['name']} belongs to an earlier object of this name")
+        merged = merged_binding(existing, desired)
+        if merged == existing:
+            return False
+        await self.store.update(
+            resource, strategy.prepare_update(binding_type, existing, merged, trusted=True)
+        )
+        return True
+
+    def _binding_type(self, kind: str) -> ResourceType:
+        plural = "resourcebindings" if kind == "ResourceBinding" else "clusterresourcebindings"
+        return self.registry.get("work.karmada.io", "v1alpha2", plural)
+
+    async def _release(self, resource: str, obj: dict, claim: Claim) -> dict:
+        """Remove ``claim`` from the template and from its binding (both stay); the template as stored."""
+        released = without_claim(obj, claim.kind)
+        if released != obj:
+            obj = await self._write_template(resource, released)
+        kind = binding_kind(obj)
+        binding_resource = BINDING_RESOURCES[kind]
+        meta = obj["metadata"]
+        binding = self.store.find(
+            binding_resource, meta.get("namespace", ""), binding_name(obj["kind"], meta["name"])
+        )
+        if binding is not None and claim_of(binding) == claim:
+            await self.store.update(binding_resource, without_claim(binding, claim.kind))
+        return obj
+
+    # -- policies ---------------------------------------------------------------------------------
+
+    def _selected_templates(self, policy: dict) -> Iterator[TemplateKey]:
+        namespace = policy["metadata"].get("namespace")
+        for selector in (policy.get("spec") or {}).get("resourceSelectors") or ():
+            resource = self.registry.by_kind(selector.get("apiVersion", ""), selector.get("kind", ""))
+            if resource is None:
+                continue
+            wanted = selector.get("namespace") or namespace
+            for obj in self.store.list_all(resource.group_resource):
+                meta = obj["metadata"]
+                if wanted and meta.get("namespace") != wanted:
+                    continue
+                if selector.get("name") and meta["name"] != selector["name"]:
+                    continue
+                yield resource.group_resource, meta.get("namespace", ""), meta["name"]
+
+    def _claimed_bindings(self, resource: str, policy: dict) -> list[tuple[str, dict]]:
+        """The bindings (with their store resource) that carry ``policy``'s claim."""
+        meta = policy["metadata"]
+        claim = claim_of(with_claim({"metadata": {}}, policy))
+        found = []
+        for binding_resource in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS):
+            for binding in self.store.list_all(binding_resource):
+                if claim_of(binding) == claim and (
+                    resource == CLUSTER_PROPAGATION_POLICIES
+                    or binding["metadata"].get("namespace") == meta.get("namespace")
+                ):
+                    found.append((binding_resource, binding))
+        return found
+
+    async def reconcile_policy(self, key: PolicyKey) -> float | None:
+        resource, namespace, name = key
+        policy = self.store.find(resource, namespace, name)
+        if policy is None:
+            return None
+        meta = policy["metadata"]
+        if not meta.get("deletionTimestamp"):
+            for template_key in self._selected_templates(policy):
+                self.templates.queue.add(template_key)
+            for _, binding in self._claimed_bindings(resource, policy):
+                self._enqueue_referenced(binding)
+            return None
+        finalizer = POLICY_FINALIZERS[resource]
+        if finalizer not in (meta.get("finalizers") or ()):
+            return None
+        claim = claim_of(with_claim({"metadata": {}}, policy))
+        for binding_resource, binding in self._claimed_bindings(resource, policy):
+            ref = binding["spec"].get("resource") or {}
+            template_type = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
+            template = (
+                self.store.find(template_type.group_resource, ref.get("namespace", ""), ref.get("name", ""))
+                if template_type is not None
+                else None
+            )
+            if template is not None and claim_of(template) == claim:
+                await self.store.update(template_type.group_resource, without_claim(template, claim.kind))
+            await self.store.update(binding_resource, without_claim(binding, claim.kind))
+        remaining = [f for f in meta["finalizers"] if f != finalizer]
+        try:
+            await self.store.update(resource, {**policy, "metadata": {**meta, "finalizers": remaining}})
+        except NotFound:
+            pass
+        return None
+
+
+def _policy_ref(policy: dict) -> str:
+    meta = policy["metadata"]
+    if policy.get("kind") == "ClusterPropagationPolicy":
+        return f"cluster policy({meta['name']})"
+    return f"policy({meta.get('namespace', '')}/{meta['name']})"
+
+
+def _preempted(preemptor: dict, claim: Claim) -> str:
+    meta = preemptor["metadata"]
+    who = (
+        f"Propagation policy({meta.get('namespace', '')}/{meta['name']})"
+        if preemptor.get("kind") == "PropagationPolicy"
+        else f"Cluster propagation policy({meta['name']})"
+    )
+    whom = (
+        f"propagation policy({claim.namespace}/{claim.name})"
+        if claim.kind == "PropagationPolicy"
+        else f"cluster propagation policy({claim.name})"
+    )
+    return f"{who} preempted {whom} successfully"

@@ -1,0 +1,228 @@
+"""The scheduler's shell: which bindings to (re)schedule, and writing the result as Karmada writes it.
+
+The decision itself is :func:`karmadad.scheduler.core.schedule`, a pure function over the binding and
+snapshots of the Clusters (each parsed once per resourceVersion). A binding is scheduled when Karmada
+would (placement differs from the ``policy.karmada.io/applied-placement`` annotation, replicas changed,
+``rescheduleTriggeredAt`` is newer than ``lastScheduledTime``, Duplicated or non-workload, a target
+cluster is being deleted) — and, beyond Karmada, when a Cluster's labels or spec (taints, region, zones…)
+change, so placement follows the clusters. Cluster status alone never reschedules. Bindings nobody
+claims (their policy was deleted) and bindings for another ``schedulerName`` are left alone.
+
+Writes: ``spec.clusters`` and the applied-placement annotation, then status — the ``Scheduled``
+condition (Success / NoClusterFit / Unschedulable, with karmadad's explanation of what did not fit),
+``schedulerObservedGeneration``, ``lastScheduledTime``, ``schedulerObservingAffinityName`` — in one
+write, and only when something changed, so a restart writes nothing for bindings already scheduled.
+Unschedulable bindings and scheduler errors (e.g. too few regions for a spread constraint) are retried
+with backoff, as Karmada does (capacity is read from cluster status, which does not trigger a reschedule
+by itself); NoClusterFit is final until something changes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+
+from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
+from karmadad.api.registry import Registry
+from karmadad.events import EventRecorder
+from karmadad.logs import get_logger
+from karmadad.propagation.binding import DEFAULT_SCHEDULER
+from karmadad.propagation.matching import claim_of
+from karmadad.runtime.controller import Controller, Requeue
+from karmadad.scheduler.core import ScheduleResult, schedule
+from karmadad.scheduler.reschedule import needs_rescheduling
+from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
+from karmadad.store import Change, Store
+from karmadad.store.store import now_timestamp
+
+log = get_logger("scheduler")
+
+BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
+BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
+APPLIED_PLACEMENT = "policy.karmada.io/applied-placement"
+CONDITION_SCHEDULED = "Scheduled"
+
+
+class Unschedulable(Requeue):
+    pass
+
+
+def placement_json(placement: dict) -> str:
+    return json.dumps(placement, separators=(",", ":"), sort_keys=True)
+
+
+def scheduled_condition(result: ScheduleResult, previous: dict | None) -> dict:
+    condition = {
+        "type": CONDITION_SCHEDULED,
+        "status": "True" if result.reason == "Success" else "False",
+        "reason": result.reason,
+        "message": result.message,
+    }
+    same = previous is not None and previous.get("status") == condition["status"]
+    condition["lastTransitionTime"] = previous["lastTransitionTime"] if same else now_timestamp()
+    return condition
+
+
+def scheduled_binding(binding: dict, result: ScheduleResult, *, triggered: bool) -> dict:
+    """``binding`` with ``result`` written into it (spec, annotation and status), Karmada's way.
+
+    On success the observed generation is the one this very write produces (a changed ``spec.clusters``
+    bumps it by one), so the binding does not need a second write to say it is up to date.
+    """
+    meta, spec, status = binding["metadata"], binding.get("spec") or {}, dict(binding.get("status") or {})
+    new_spec = dict(spec)
+    if result.reason == "Success":
+        new_spec["clusters"] = result.clusters
+    elif result.reason == "NoClusterFit":
+        new_spec.pop("clusters", None)
+    if not new_spec.get("clusters"):
+        new_spec.pop("clusters", None)
+    annotations = {**(meta.get("annotations") or {})}
+    if result.reason in ("Success", "NoClusterFit"):  # what Karmada patches; errors leave the result alone
+        annotations[APPLIED_PLACEMENT] = placement_json(spec.get("placement") or {})
+    conditions = status.get("conditions") or []
+    previous = next((c for c in conditions if c.get("type") == CONDITION_SCHEDULED), None)
+    condition = scheduled_condition(result, previous)
+    if previous is not None and all(previous.get(k) == condition[k] for k in ("status", "reason", "message")):
+        condition = previous
+    status["conditions"] = [*(c for c in conditions if c.get("type") != CONDITION_SCHEDULED), condition]
+    if result.affinity_name:
+        status["schedulerObservingAffinityName"] = result.affinity_name
+    if result.reason == "Success":
+        generation = int(meta.get("generation") or 1)
+        status["schedulerObservedGeneration"] = generation + (new_spec != spec)
+        if triggered or new_spec != spec or previous is not condition or "lastScheduledTime" not in status:
+            status["lastScheduledTime"] = now_timestamp()
+    return {**binding, "metadata": {**meta, "annotations": annotations}, "spec": new_spec, "status": status}
+
+
+def _targets(clusters: list[dict]) -> str:
+    return ", ".join(f"{c['name']}:{c.get('replicas', 0)}" for c in clusters)
+
+
+class SchedulerController:
+    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 32):
+        self.store = store
+        self.registry = registry
+        self.recorder = recorder
+        self.controller: Controller[BindingKey] = Controller("scheduler", self.reconcile, workers=workers)
+        self._snapshots: dict[str, ClusterSnapshot] = {}  # kept current by the Clusters' changes
+        self._clusters_changed: set[BindingKey] = set()  # bindings to reschedule for a cluster change
+        store.subscribe(self._on_change)
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        for cluster in self.store.list_all(CLUSTERS):
+            self._snapshots[cluster["metadata"]["name"]] = snapshot(cluster)
+        for resource in BINDINGS:
+            for binding in self.store.list_all(resource):
+                self._enqueue(resource, binding)
+        await self.controller.run(task_status=task_status)
+
+    # -- events -> keys ---------------------------------------------------------------------------
+
+    def _enqueue(self, resource: str, binding: dict) -> None:
+        meta = binding["metadata"]
+        self.controller.queue.add((resource, meta.get("namespace", ""), meta["name"]))
+
+    def _on_change(self, change: Change) -> None:
+        if change.resource in BINDINGS:
+            if change.type == "ADDED":
+                self._enqueue(change.resource, change.object)
+            elif change.type == "MODIFIED" and self._binding_changed(change.previous, change.object):
+                self._enqueue(change.resource, change.object)
+        elif change.resource == CLUSTERS:
+            if change.type == "DELETED":
+                self._snapshots.pop(change.name, None)
+            else:
+                self._snapshots[change.name] = snapshot(change.object)
+            if self._cluster_spec_changed(change):
+                for resource in BINDINGS:
+                    for binding in self.store.list_all(resource):
+                        meta = binding["metadata"]
+                        key = (resource, meta.get("namespace", ""), meta["name"])
+                        self._clusters_changed.add(key)
+                        self.controller.queue.add(key)
+
+    @staticmethod
+    def _binding_changed(old: dict, new: dict) -> bool:
+        """A change worth a look: a new generation the scheduler has not written itself (its own writes
+        record the generation they produce as observed), or a claim given or taken."""
+        generation = new["metadata"].get("generation")
+        if old["metadata"].get("generation") != generation:
+            return (new.get("status") or {}).get("schedulerObservedGeneration") != generation
+        return claim_of(old) != claim_of(new)
+
+    @staticmethod
+    def _cluster_spec_changed(change: Change) -> bool:
+        if change.type != "MODIFIED":
+            return True  # a cluster came or went
+        old, new = change.previous, change.object
+        return (
+            old["metadata"].get("labels") != new["metadata"].get("labels")
+            or old["metadata"].get("generation") != new["metadata"].get("generation")
+            or bool(old["metadata"].get("deletionTimestamp"))
+            != bool(new["metadata"].get("deletionTimestamp"))
+        )
+
+    # -- reconcile --------------------------------------------------------------------------------
+
+    async def reconcile(self, key: BindingKey) -> float | None:
+        resource, namespace, name = key
+        cluster_changed = key in self._clusters_changed
+        self._clusters_changed.discard(key)
+        binding = self.store.find(resource, namespace, name)
+        if binding is None or binding["metadata"].get("deletionTimestamp"):
+            return None
+        spec, status = binding.get("spec") or {}, binding.get("status") or {}
+        if (spec.get("schedulerName") or DEFAULT_SCHEDULER) != DEFAULT_SCHEDULER or claim_of(binding) is None:
+            return None
+        if spec.get("placement") is None:
+            return None
+        snapshots = list(self._snapshots.values())
+        deleting = {c.name for c in snapshots if c.deleting}
+        applied = (binding["metadata"].get("annotations") or {}).get(APPLIED_PLACEMENT)
+        if not cluster_changed and not needs_rescheduling(spec, status, applied, deleting):
+            generation = int(binding["metadata"].get("generation") or 1)
+            if status.get("schedulerObservedGeneration") != generation and _scheduled(status):
+                await self.store.update(
+                    resource, {**binding, "status": {**status, "schedulerObservedGeneration": generation}}
+                )
+            return None
+        result = schedule(spec, status, snapshots)
+        triggered = (spec.get("rescheduleTriggeredAt") or "") > (status.get("lastScheduledTime") or "")
+        updated = scheduled_binding(binding, result, triggered=triggered)
+        if updated != binding:
+            await self.store.update(resource, updated)
+            self._record(binding, result)
+        if result.reason not in ("Success", "NoClusterFit"):  # Karmada retries all but these two
+            raise Unschedulable(result.message)
+        return None
+
+    def _record(self, binding: dict, result: ScheduleResult) -> None:
+        template = self._template_ref(binding)
+        if result.reason == "Success":
+            message = f"Binding has been scheduled successfully. Result: {{{_targets(result.clusters)}}}"
+            kind, reason = "Normal", "ScheduleBindingSucceed"
+        else:
+            message, kind, reason = result.message, "Warning", "ScheduleBindingFailed"
+        self.recorder.event(binding, kind, reason, message)
+        if template is not None:
+            self.recorder.event(template, kind, reason, message)
+
+    @staticmethod
+    def _template_ref(binding: dict) -> dict | None:
+        ref = (binding.get("spec") or {}).get("resource") or {}
+        if not ref.get("kind"):
+            return None
+        meta = {"name": ref.get("name", ""), "uid": ref.get("uid", "")}
+        if ref.get("namespace"):
+            meta["namespace"] = ref["namespace"]
+        return {"apiVersion": ref.get("apiVersion", ""), "kind": ref["kind"], "metadata": meta}
+
+
+def _scheduled(status: dict) -> bool:
+    return any(
+        c.get("type") == CONDITION_SCHEDULED and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )

@@ -1,0 +1,1 @@
+"""Policies claiming templates, and the bindings they get: pure functions the detector calls."""

@@ -1,0 +1,167 @@
+"""Which propagation policy claims a resource template — Karmada's rules, as pure functions.
+
+A selector matches when apiVersion and kind are equal and its namespace is empty or equal; then a name
+(when given) must be equal — its labelSelector is ignored —, else a labelSelector must match, else the
+selector matches every object of the kind. How specific the best matching selector is gives the policy's
+*implicit* priority (name 3 > labelSelector 2 > kind 1). The best policy has the highest explicit
+``priority``, then the highest implicit priority, then the smallest name; any PropagationPolicy of the
+template's namespace beats every ClusterPropagationPolicy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from karmadad.selectors import SelectorError, label_selector_from_struct
+
+MISMATCH, MATCH_ALL, MATCH_LABEL_SELECTOR, MATCH_NAME = 0, 1, 2, 3
+
+PP_PERMANENT_ID = "propagationpolicy.karmada.io/permanent-id"
+CPP_PERMANENT_ID = "clusterpropagationpolicy.karmada.io/permanent-id"
+PP_NAMESPACE = "propagationpolicy.karmada.io/namespace"
+PP_NAME = "propagationpolicy.karmada.io/name"
+CPP_NAME = "clusterpropagationpolicy.karmada.io/name"
+CLAIMED_BY = "resourcetemplate.karmada.io/claimed-by"  # a label: another component propagates this template
+
+PP_CLAIM_LABELS, PP_CLAIM_ANNOTATIONS = (PP_PERMANENT_ID,), (PP_NAMESPACE, PP_NAME)
+CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS = (CPP_PERMANENT_ID,), (CPP_NAME,)
+
+
+def selector_priority(selector: dict, obj: dict) -> int:
+    meta = obj.get("metadata") or {}
+    if selector.get("apiVersion") != obj.get("apiVersion") or selector.get("kind") != obj.get("kind"):
+        return MISMATCH
+    if selector.get("namespace") and selector["namespace"] != meta.get("namespace", ""):
+        return MISMATCH
+    if selector.get("name"):
+        return MATCH_NAME if selector["name"] == meta.get("name") else MISMATCH
+    if selector.get("labelSelector") is None:
+        return MATCH_ALL
+    try:
+        matches = label_selector_from_struct(selector["labelSelector"]).matches(meta.get("labels") or {})
+    except SelectorError:  # admission rejects these; a stored one simply selects nothing
+        return MISMATCH
+    return MATCH_LABEL_SELECTOR if matches else MISMATCH
+
+
+def implicit_priority(policy: dict, obj: dict) -> int:
+    """The most specific of the policy's selectors that matches ``obj`` (MISMATCH when none does)."""
+    return max(
+        (selector_priority(s, obj) for s in (policy.get("spec") or {}).get("resourceSelectors") or ()),
+        default=MISMATCH,
+    )
+
+
+def explicit_priority(policy: dict) -> int:
+    return int((policy.get("spec") or {}).get("priority") or 0)
+
+
+def best_policy(policies: Iterable[dict], obj: dict) -> dict | None:
+    """The policy that claims ``obj`` among ``policies`` of one kind (all PPs of a namespace, or all CPPs);
+    policies being deleted match nothing."""
+    best, best_rank = None, None
+    for policy in policies:
+        if policy["metadata"].get("deletionTimestamp"):
+            continue
+        implicit = implicit_priority(policy, obj)
+        if implicit == MISMATCH:
+            continue
+        # higher explicit, then higher implicit, then the smaller name wins
+        rank = (-explicit_priority(policy), -implicit, policy["metadata"]["name"])
+        if best_rank is None or rank < best_rank:
+            best, best_rank = policy, rank
+    return best
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Which policy a template is claimed by, read from its claim labels and annotations."""
+
+    kind: str  # "PropagationPolicy" | "ClusterPropagationPolicy"
+    namespace: str
+    name: str
+    permanent_id: str
+
+
+def claim_of(obj: dict) -> Claim | None:
+    meta = obj.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+    if annotations.get(PP_NAMESPACE) and annotations.get(PP_NAME) and labels.get(PP_PERMANENT_ID):
+        return Claim(
+            "PropagationPolicy", annotations[PP_NAMESPACE], annotations[PP_NAME], labels[PP_PERMANENT_ID]
+        )
+    if annotations.get(CPP_NAME) and labels.get(CPP_PERMANENT_ID):
+        return Claim("ClusterPropagationPolicy", "", annotations[CPP_NAME], labels[CPP_PERMANENT_ID])
+    return None
+
+
+def claim_metadata(policy: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels and annotations that mark an object as claimed by ``policy``."""
+    meta = policy["metadata"]
+    if policy.get("kind") == "ClusterPropagationPolicy":
+        return {CPP_PERMANENT_ID: (meta.get("labels") or {}).get(CPP_PERMANENT_ID, "")}, {
+            CPP_NAME: meta["name"]
+        }
+    return (
+        {PP_PERMANENT_ID: (meta.get("labels") or {}).get(PP_PERMANENT_ID, "")},
+        {PP_NAMESPACE: meta.get("namespace", ""), PP_NAME: meta["name"]},
+    )
+
+
+def with_claim(obj: dict, policy: dict) -> dict:
+    """``obj`` claimed by ``policy``; a PropagationPolicy's claim replaces a ClusterPropagationPolicy's."""
+    labels, annotations = claim_metadata(policy)
+    if policy.get("kind") == "PropagationPolicy":
+        obj = without_claim(obj, "ClusterPropagationPolicy")
+    meta = obj.get("metadata") or {}
+    return {
+        **obj,
+        "metadata": {
+            **meta,
+            "labels": {**(meta.get("labels") or {}), **labels},
+            "annotations": {**(meta.get("annotations") or {}), **annotations},
+        },
+    }
+
+
+def without_claim(obj: dict, kind: str) -> dict:
+    """``obj`` with the claim metadata of a policy kind removed (empty maps dropped)."""
+    labels_, annotations_ = (
+        (PP_CLAIM_LABELS, PP_CLAIM_ANNOTATIONS)
+        if kind == "PropagationPolicy"
+        else (CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS)
+    )
+    meta = dict(obj.get("metadata") or {})
+    for field, keys in (("labels", labels_), ("annotations", annotations_)):
+        kept = {k: v for k, v in (meta.get(field) or {}).items() if k not in keys}
+        if kept:
+            meta[field] = kept
+        else:
+            meta.pop(field, None)
+    return {**obj, "metadata": meta}
+
+
+def preempts(candidate: dict, claimed_by: dict | None, claim: Claim, obj: dict) -> bool:
+    """Whether ``candidate`` (with ``preemption: Always``) takes ``obj`` from the policy that claims it
+    (``claimed_by``, None when that policy is gone). As Karmada, preemption only reaches templates the
+    candidate names explicitly; a PP preempts a lower-priority PP and any CPP; a CPP only a lower-priority CPP.
+    """
+    if (candidate.get("spec") or {}).get("preemption") != "Always" or candidate["metadata"].get(
+        "deletionTimestamp"
+    ):
+        return False
+    if implicit_priority(candidate, obj) != MATCH_NAME:
+        return False
+    candidate_meta = candidate["metadata"]
+    if (candidate.get("kind"), candidate_meta.get("namespace", ""), candidate_meta["name"]) == (
+        claim.kind,
+        claim.namespace,
+        claim.name,
+    ):
+        return False
+    if candidate.get("kind") == "PropagationPolicy" and claim.kind == "ClusterPropagationPolicy":
+        return True
+    if candidate.get("kind") != claim.kind or claimed_by is None:
+        return False
+    return explicit_priority(candidate) > explicit_priority(claimed_by)
