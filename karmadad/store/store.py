@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskStatus
 
 from karmadad import metrics
@@ -575,6 +576,9 @@ class Store:
     async def _write_loop(self) -> None:
         while True:
             await self._wakeup.wait()
+            await (
+                anyio.lowlevel.checkpoint()
+            )  # writers ready to run stage theirs first: one batch, not several
             self._wakeup.clear()
             if not self._batch.changes:
                 continue
