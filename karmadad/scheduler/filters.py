@@ -68,6 +68,7 @@ class ClusterFilter:
     """``None`` when the cluster passes every filter, else why it does not."""
 
 
+@lru_cache(maxsize=1024)
 def _compile(
     targets: frozenset[str],
     api: tuple[str, str],
@@ -163,10 +164,24 @@ def build_filter(
     )
 
 
+_RESULTS_LIMIT = 256
+_results: dict[tuple, tuple[tuple[ClusterSnapshot, ...], list[ClusterSnapshot], dict[str, str]]] = {}
+
+
 def run_filters(
     cluster_filter: ClusterFilter, clusters: Sequence[ClusterSnapshot]
 ) -> tuple[list[ClusterSnapshot], dict[str, str]]:
-    """The clusters that fit, and for each one that does not, its reason."""
+    """The clusters that fit, and for each one that does not, its reason (both shared: read only).
+
+    Bindings of one policy compile to the same filter (``_compile`` is cached by its inputs), so over the
+    same cluster snapshots the answer is remembered: scheduling a thousand templates of one policy filters
+    the clusters once. Snapshots are immutable, and a remembered answer keeps every one of them alive, so
+    the ids in its key cannot be taken by others.
+    """
+    key = (cluster_filter.reason, tuple(map(id, clusters)))
+    found = _results.get(key)
+    if found is not None:
+        return found[1], found[2]
     fit: list[ClusterSnapshot] = []
     reasons: dict[str, str] = {}
     reason_of = cluster_filter.reason
@@ -176,4 +191,7 @@ def run_filters(
             fit.append(cluster)
         else:
             reasons[cluster.name] = reason
+    if len(_results) >= _RESULTS_LIMIT:
+        _results.clear()
+    _results[key] = (tuple(clusters), fit, reasons)
     return fit, reasons

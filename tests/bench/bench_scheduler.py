@@ -3,8 +3,9 @@
     .venv/bin/python -m tests.bench.bench_scheduler [--pure 5000] [--bindings 10000]
 
 - pure scheduling: bindings/s through ``karmadad.scheduler.core.schedule`` over 100 cluster snapshots, a
-  mix of placements (Duplicated by labels, static weights, dynamic weights, Aggregated, spread by region);
-  baseline: the same decisions re-parsing the 100 Cluster objects for every binding.
+  mix of placements (Duplicated by labels, static weights, dynamic weights, Aggregated, spread by region)
+  shared by many bindings as bindings of one policy share theirs, and again with every binding's placement
+  and request unique; baseline: the shared mix re-parsing the 100 Cluster objects for every binding.
 - end to end through the store: Deployments created by 16 concurrent clients into a store watched by the
   detector and the scheduler (8 workers each); detector claims/s (until every binding exists) and bindings scheduled/s (until every one is
   scheduled); baseline: the same number of binding writes straight into the store (its write floor).
@@ -113,6 +114,16 @@ def binding_spec(i: int) -> dict:
     }
 
 
+def unique_spec(i: int) -> dict:
+    """A binding whose placement no other binding shares (nothing can be remembered between them)."""
+    spec = binding_spec(i)
+    excluded = {"key": "tier", "operator": "NotIn", "values": [f"tier-{i}"]}
+    affinity = {"labelSelector": {"matchExpressions": [excluded]}}
+    spec["placement"] = {**spec["placement"], "clusterAffinity": affinity}
+    spec["replicaRequirements"] = {"resourceRequest": {"cpu": f"{100 + i}m", "memory": "128Mi"}}
+    return spec
+
+
 def pure(count: int) -> dict:
     clusters = [cluster(i) for i in range(CLUSTER_COUNT)]
     snapshots = [snapshot(c) for c in clusters]
@@ -120,6 +131,11 @@ def pure(count: int) -> dict:
     started = time.process_time()
     results = [schedule(spec, {}, snapshots) for spec in specs]
     ours = count / (time.process_time() - started)
+    unique = [unique_spec(i) for i in range(count)]
+    started = time.process_time()
+    for spec in unique:
+        schedule(spec, {}, snapshots)
+    ours_unique = count / (time.process_time() - started)
     started = time.process_time()
     for spec in specs:
         schedule(spec, {}, [snapshot(c) for c in clusters])
@@ -127,6 +143,7 @@ def pure(count: int) -> dict:
     succeeded = sum(1 for r in results if r.reason == "Success")
     return {
         "pure_bindings_per_second": ours,
+        "pure_unique_placements_per_second": ours_unique,
         "pure_baseline_reparse_per_second": baseline,
         "pure_success": succeeded,
     }
@@ -267,6 +284,7 @@ def main() -> None:
             result["pure_bindings_per_second"],
             result["pure_baseline_reparse_per_second"],
         ),
+        ("pure, every placement unique, bindings/s", result["pure_unique_placements_per_second"], None),
         ("detector claims/s", result["detector_claims_per_second"], None),
         (
             "scheduled end to end, bindings/s",
