@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskStatus
 
 from karmadad import metrics
@@ -54,6 +55,9 @@ class Controller(Generic[K]):
                 key = await self.queue.get()
             except ShutDown:
                 return
+            # one key per turn of the event loop: a key that comes straight back (a conflict with a write
+            # not yet committed) must not keep the store's writer from ever committing it
+            await anyio.lowlevel.checkpoint()
             try:
                 again = await self._reconcile(key)
             except Requeue as wait:

@@ -155,8 +155,8 @@ class GarbageCollector:
                 uid=meta["uid"],
                 resource_version=meta["resourceVersion"],
             )
-        except Conflict:
-            self.controller.queue.add(meta["uid"])
+        except Conflict:  # read before a write still being committed: look again after a backoff
+            self.controller.queue.add_rate_limited(meta["uid"])
 
     async def _set_owner_references(self, resource: str, obj: dict, refs: list[dict]) -> None:
         meta = {**obj["metadata"]}
