@@ -371,3 +371,29 @@ def test_a_cluster_label_change_reschedules(kubectl, clusters, ns):
         assert targets(binding) == [{"name": "s-east-2", "replicas": 1}, {"name": "s-west-2", "replicas": 1}]
     finally:
         kubectl("label", "cluster", "s-west-2", "tier-")
+
+
+def test_a_cluster_status_change_alone_never_reschedules(kubectl, clusters, ns):
+    apply(
+        kubectl,
+        deployment("steady", ns, 2),
+        policy("steady", ns, {"clusterAffinity": {"clusterNames": ["s-east-1"]}}),
+    )
+    before = scheduled_binding(kubectl, ns, "steady")
+    changed = cluster_status("s-east-1")
+    changed["status"]["resourceSummary"]["allocated"] = {"cpu": "7", "memory": "1Gi", "pods": "9"}
+    kubectl("patch", "cluster", "s-east-1", "--subresource=status", "--type=merge", "-p", json.dumps(changed))
+    try:
+        time.sleep(1.5)
+        after = get_json(kubectl, "rb", "steady-deployment", "-n", ns)
+        assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    finally:
+        kubectl(
+            "patch",
+            "cluster",
+            "s-east-1",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps(cluster_status("s-east-1")),
+        )
