@@ -27,7 +27,9 @@ from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
 from karmadad.controllers.detector import Detector
+from karmadad.controllers.execution import ExecutionController
 from karmadad.controllers.execution_space import ExecutionSpaces
+from karmadad.controllers.namespace import NamespaceSync
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
@@ -123,8 +125,10 @@ class Daemon:
                 await parts.start(ExecutionSpaces(store).run)
                 await parts.start(Detector(store, api_server.registry, events).run)
                 await parts.start(SchedulerController(store, api_server.registry, events).run)
-                await parts.start(BindingController(store).run)
+                await parts.start(BindingController(store, api_server.registry, events).run)
+                await parts.start(NamespaceSync(store, api_server.registry).run)
                 await parts.start(members.run)
+                await parts.start(ExecutionController(store, api_server.registry, members, events).run)
                 probing = self.config.clusterStatus
                 clusters = ClusterController(
                     store,

@@ -1,44 +1,136 @@
-"""The binding controller: a binding's Works follow it.
+"""The binding controller: a binding's Works follow it, and its members' status comes back to the template.
 
-A ResourceBinding or ClusterResourceBinding carries the finalizer ``karmada.io/binding-controller`` (or
-``karmada.io/cluster-resource-binding-controller``). When the binding is deleted — its template went, and
-the garbage collector follows the owner reference — its Works (found by the binding's permanent-id label)
-are deleted first; the finalizer is dropped once none is left, so nothing the binding put into a member
-is forgotten.
+For every target cluster (``spec.clusters`` and the clusters of the bindings that need this one,
+``requiredBy``) the binding gets a Work built by :func:`karmadad.propagation.work.desired_work` (replicas
+revised, overrides applied); Works for clusters no longer targeted are deleted. It runs again when the
+binding, its template, an override policy or a Cluster's labels change, and when one of its Works reports
+status — then ``status.aggregatedStatus`` and the ``FullyApplied`` condition are written, and the
+template's own status is aggregated from its members' (:func:`karmadad.interpreter.status.aggregate_status`)
+so ``kubectl get`` and ``kubectl rollout status`` against karmadad tell what the members run.
+
+A deleted binding (its template went; the garbage collector follows the owner reference) has its Works
+deleted first; its finalizer ``karmada.io/binding-controller`` (or ``cluster-resource-binding-controller``)
+is dropped once none is left, so nothing it put into a member is forgotten.
 """
 
 from __future__ import annotations
 
+from karmadad.api import strategy
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, RESOURCE_BINDINGS, WORKS
+from karmadad.api.karmada.resources import (
+    CLUSTER_OVERRIDE_POLICIES,
+    CLUSTER_RESOURCE_BINDINGS,
+    CLUSTERS,
+    OVERRIDE_POLICIES,
+    RESOURCE_BINDINGS,
+    WORKS,
+)
+from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
+from karmadad.events import EventRecorder
+from karmadad.interpreter.revise import divide_completions, divides_completions
+from karmadad.interpreter.status import aggregate_status
+from karmadad.logs import get_logger
+from karmadad.propagation.binding import binding_name
+from karmadad.propagation.matching import is_skipped_namespace, is_template_resource
+from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.scheduler.snapshot import snapshot
 from karmadad.store import Change, Store
+from karmadad.store.changes import spec_changed
+from karmadad.store.store import now_timestamp
+
+log = get_logger("binding")
 
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 _KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
+CONDITION_FULLY_APPLIED = "FullyApplied"
+
+
+def _merged_work(existing: dict, desired: dict) -> dict:
+    """``existing`` brought to ``desired``: labels, annotations and finalizers merged, spec replaced."""
+    old, new = existing["metadata"], desired["metadata"]
+    meta = {
+        **old,
+        "labels": {**(old.get("labels") or {}), **new["labels"]},
+        "annotations": {**(old.get("annotations") or {}), **new["annotations"]},
+        "finalizers": list(dict.fromkeys([*(old.get("finalizers") or ()), *new["finalizers"]])),
+    }
+    return {**existing, "metadata": meta, "spec": desired["spec"]}
+
+
+def aggregated_item(cluster: str, work: dict | None) -> dict:
+    """One ``aggregatedStatus`` entry from a Work's status, as Karmada writes it."""
+    item: dict = {"clusterName": cluster}
+    status = (work or {}).get("status") or {}
+    applied = next((c for c in status.get("conditions") or () if c.get("type") == "Applied"), None)
+    manifests = status.get("manifestStatuses") or []
+    if manifests and manifests[0].get("status") is not None:
+        item["status"] = manifests[0]["status"]
+    item["applied"] = applied is not None and applied.get("status") == "True"
+    if applied is not None and applied.get("status") != "True" and applied.get("message"):
+        item["appliedMessage"] = applied["message"]
+    item["health"] = manifests[0].get("health", "Unknown") if manifests else "Unknown"
+    return item
 
 
 class BindingController:
-    def __init__(self, store: Store, *, workers: int = 2):
+    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 8):
         self.store = store
+        self.registry = registry
+        self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller("binding", self.reconcile, workers=workers)
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
-        for resource in _KINDS:
-            for binding in self.store.list_all(resource):
-                if binding["metadata"].get("deletionTimestamp"):
-                    self._enqueue(resource, binding)
+        self._enqueue_all()
         await self.controller.run(**kwargs)
 
-    def _on_change(self, change: Change) -> None:
-        if change.resource in _KINDS and change.type != "DELETED":
-            self._enqueue(change.resource, change.object)
+    # -- events -> keys ---------------------------------------------------------------------------
 
-    def _enqueue(self, resource: str, binding: dict) -> None:
-        meta = binding["metadata"]
-        self.controller.queue.add((resource, meta.get("namespace", ""), meta["name"]))
+    def _enqueue(self, resource: str, namespace: str, name: str) -> None:
+        self.controller.queue.add((resource, namespace, name))
+
+    def _enqueue_all(self) -> None:
+        for resource in _KINDS:
+            for binding in self.store.list_all(resource):
+                self._enqueue(resource, binding["metadata"].get("namespace", ""), binding["metadata"]["name"])
+
+    def _on_change(self, change: Change) -> None:
+        resource, obj = change.resource, change.object
+        if resource in _KINDS:
+            if change.type != "DELETED" and spec_changed(change):
+                self._enqueue(resource, change.namespace, change.name)
+        elif resource == WORKS:
+            annotations = obj["metadata"].get("annotations") or {}
+            if annotations.get(RB_NAME):
+                self._enqueue(RESOURCE_BINDINGS, annotations.get(RB_NAMESPACE, ""), annotations[RB_NAME])
+            elif annotations.get(CRB_NAME):
+                self._enqueue(CLUSTER_RESOURCE_BINDINGS, "", annotations[CRB_NAME])
+        elif resource in (OVERRIDE_POLICIES, CLUSTER_OVERRIDE_POLICIES):
+            self._enqueue_all()
+        elif resource == CLUSTERS:
+            if (
+                change.type == "MODIFIED"
+                and change.previous["metadata"].get("labels") == obj["metadata"].get("labels")
+                and (change.previous.get("spec") == obj.get("spec"))
+            ):
+                return  # status alone: overrides target clusters by labels and fields, not by status
+            self._enqueue_all()
+        elif (
+            change.type == "MODIFIED"
+            and is_template_resource(resource)
+            and not is_skipped_namespace(change.namespace)
+            and spec_changed(change)
+        ):
+            # a template: its binding (same namespace, Karmada's binding name) syncs its Works again
+            kind = obj.get("kind", "")
+            binding_resource = RESOURCE_BINDINGS if change.namespace else CLUSTER_RESOURCE_BINDINGS
+            name = binding_name(kind, change.name)
+            if self.store.find(binding_resource, change.namespace, name) is not None:
+                self._enqueue(binding_resource, change.namespace, name)
+
+    # -- reconcile --------------------------------------------------------------------------------
 
     def works_of(self, resource: str, binding: dict) -> list[dict]:
         label = PERMANENT_ID_LABELS[_KINDS[resource]]
@@ -51,15 +143,148 @@ class BindingController:
             if (w["metadata"].get("labels") or {}).get(label) == permanent_id
         ]
 
+    def _template(self, binding: dict) -> dict | None:
+        ref = (binding.get("spec") or {}).get("resource") or {}
+        resource = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
+        if resource is None:
+            return None
+        template = self.store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
+        if template is None or template["metadata"].get("uid") != ref.get(
+            "uid", template["metadata"].get("uid")
+        ):
+            return None
+        return template
+
     async def reconcile(self, key: BindingKey) -> float | None:
         resource, namespace, name = key
         binding = self.store.find(resource, namespace, name)
-        if binding is None or not binding["metadata"].get("deletionTimestamp"):
+        if binding is None:
             return None
+        if binding["metadata"].get("deletionTimestamp"):
+            await self._finalize(resource, binding)
+            return None
+        template = self._template(binding)
+        if template is None or template["metadata"].get("deletionTimestamp"):
+            return None
+        await self._sync_works(resource, binding, template)
+        await self._aggregate(resource, binding, template)
+        return None
+
+    async def _sync_works(self, resource: str, binding: dict, template: dict) -> None:
+        targets = target_clusters(binding.get("spec") or {})
+        wanted = {f"karmada-es-{t['name']}" for t in targets}
+        errors = []
+        namespace = template["metadata"].get("namespace", "")
+        cluster_overrides = self.store.list_all(CLUSTER_OVERRIDE_POLICIES)
+        overrides = [
+            p for p in self.store.list_all(OVERRIDE_POLICIES) if p["metadata"].get("namespace") == namespace
+        ]
+        for work in self.works_of(resource, binding):
+            if work["metadata"]["namespace"] not in wanted and not work["metadata"].get("deletionTimestamp"):
+                try:
+                    await self.store.delete(WORKS, work["metadata"]["namespace"], work["metadata"]["name"])
+                except NotFound:
+                    pass
+        work_type = self.registry.get("work.karmada.io", "v1alpha1", "works")
+        spec = binding.get("spec") or {}
+        completions = (
+            divide_completions(template, targets, str((spec.get("resource") or {}).get("uid", "")))
+            if divides_completions(spec)
+            else None
+        )
+        changed = False
+        for target in targets:
+            cluster = self.store.find(CLUSTERS, "", target["name"])
+            if cluster is None:
+                continue
+            if self.store.find("namespaces", "", f"karmada-es-{target['name']}") is None:
+                errors.append(f"cluster {target['name']}: its execution space does not exist yet")
+                continue
+            try:
+                desired = desired_work(
+                    binding, template, target, snapshot(cluster), cluster_overrides, overrides, completions
+                )
+            except Exception as error:  # an override that cannot apply: this cluster's Work waits
+                errors.append(f"cluster {target['name']}: {error}")
+                continue
+            meta = desired["metadata"]
+            existing = self.store.find(WORKS, meta["namespace"], meta["name"])
+            if existing is None:
+                await self.store.create(WORKS, strategy.prepare_create(work_type, desired, trusted=True))
+                changed = True
+            elif not existing["metadata"].get("deletionTimestamp"):
+                updated = strategy.prepare_update(
+                    work_type, existing, _merged_work(existing, desired), trusted=True
+                )
+                written = await self.store.update(WORKS, updated)
+                changed = (
+                    changed
+                    or written["metadata"]["resourceVersion"] != existing["metadata"]["resourceVersion"]
+                )
+        if errors:
+            message = f"Failed to sync works: {'; '.join(errors)}"
+            self.recorder.event(binding, "Warning", "SyncWorkFailed", message)
+            self.recorder.event(template, "Warning", "SyncWorkFailed", message)
+            raise Requeue(message)
+        if changed:
+            message = f"Sync work of resourceBinding({_ref(binding)}) successful."
+            self.recorder.event(binding, "Normal", "SyncWorkSucceed", message)
+            self.recorder.event(template, "Normal", "SyncWorkSucceed", message)
+
+    async def _aggregate(self, resource: str, binding: dict, template: dict) -> None:
+        targets = target_clusters(binding.get("spec") or {})
+        works = {w["metadata"]["namespace"]: w for w in self.works_of(resource, binding)}
+        items = sorted(
+            (aggregated_item(t["name"], works.get(f"karmada-es-{t['name']}")) for t in targets),
+            key=lambda i: i["clusterName"],
+        )
+        status = dict(binding.get("status") or {})
+        fully = bool(items) and all(i["applied"] for i in items)
+        condition = {
+            "type": CONDITION_FULLY_APPLIED,
+            "status": "True" if fully else "False",
+            "reason": "FullyAppliedSuccess" if fully else "FullyAppliedFailed",
+            "message": "All works have been successfully applied"
+            if fully
+            else "Failed to apply all works, see status.aggregatedStatus for details",
+        }
+        previous = next(
+            (c for c in status.get("conditions") or () if c.get("type") == CONDITION_FULLY_APPLIED), None
+        )
+        if previous is not None and all(
+            previous.get(k) == condition[k] for k in ("status", "reason", "message")
+        ):
+            condition = previous
+        else:
+            condition["lastTransitionTime"] = now_timestamp()
+        if items:
+            status["aggregatedStatus"] = items
+        else:
+            status.pop("aggregatedStatus", None)
+        status["conditions"] = [
+            *(c for c in status.get("conditions") or () if c.get("type") != CONDITION_FULLY_APPLIED),
+            condition,
+        ]
+        if status != (binding.get("status") or {}):
+            try:
+                await self.store.update(resource, {**binding, "status": status})
+            except NotFound:
+                return
+        aggregated = aggregate_status(template, items)
+        if aggregated.get("status") != template.get("status"):
+            try:
+                await self.store.update(
+                    self.registry.by_kind(template["apiVersion"], template["kind"]).group_resource,
+                    {**template, "status": aggregated.get("status")},
+                )
+            except NotFound:
+                pass
+
+    async def _finalize(self, resource: str, binding: dict) -> None:
         finalizer = BINDING_CONTROLLER_FINALIZERS[_KINDS[resource]]
         meta = binding["metadata"]
         if finalizer not in (meta.get("finalizers") or ()):
-            return None
+            return
         works = self.works_of(resource, binding)
         for work in works:
             if not work["metadata"].get("deletionTimestamp"):
@@ -74,4 +299,8 @@ class BindingController:
             await self.store.update(resource, {**binding, "metadata": {**meta, "finalizers": remaining}})
         except NotFound:
             pass
-        return None
+
+
+def _ref(binding: dict) -> str:
+    meta = binding["metadata"]
+    return f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import anyio
+import anyio.lowlevel
 
 from karmadad.api import strategy
 from karmadad.api.karmada import CLUSTER_PROPAGATION_POLICY_FINALIZER, PROPAGATION_POLICY_FINALIZER
@@ -29,7 +30,7 @@ from karmadad.api.karmada.resources import (
     RESOURCE_BINDINGS,
 )
 from karmadad.api.registry import Registry, ResourceType
-from karmadad.errors import NotFound
+from karmadad.errors import Conflict, NotFound
 from karmadad.events import EventRecorder
 from karmadad.interpreter.replicas import get_replicas
 from karmadad.logs import get_logger
@@ -48,15 +49,19 @@ from karmadad.propagation.matching import (
     best_policy,
     claim_of,
     implicit_priority,
+    is_skipped_namespace,
+    is_template_resource,
     preempts,
     with_claim,
     without_claim,
 )
 from karmadad.runtime.controller import Controller
 from karmadad.store import Change, Store
+from karmadad.store.changes import specification
 
 log = get_logger("detector")
 
+CONFLICT_RETRIES = 5
 TemplateKey = tuple[str, str, str]  # (store resource, namespace, name)
 PolicyKey = tuple[str, str, str]
 POLICY_FINALIZERS = {
@@ -71,31 +76,6 @@ BINDING_RESOURCES = {
     "ResourceBinding": RESOURCE_BINDINGS,
     "ClusterResourceBinding": CLUSTER_RESOURCE_BINDINGS,
 }
-_NEVER_TEMPLATES = frozenset({"events", "events.events.k8s.io"})
-_RESERVED_NAMESPACES = frozenset({"karmada-system", "karmada-cluster"})
-_IGNORED_META = frozenset({"managedFields", "resourceVersion"})
-
-
-def is_template_resource(resource: str) -> bool:
-    """Everything users propagate: not Karmada's own kinds, events or leases."""
-    group = resource.partition(".")[2]
-    return not (
-        resource in _NEVER_TEMPLATES or group.endswith("karmada.io") or group == "coordination.k8s.io"
-    )
-
-
-def is_skipped_namespace(namespace: str) -> bool:
-    return (
-        namespace in _RESERVED_NAMESPACES
-        or namespace.startswith("karmada-es-")
-        or namespace.startswith("kube-")
-    )
-
-
-def specification(obj: dict) -> dict:
-    """The object without what the detector ignores (status, managedFields, resourceVersion)."""
-    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _IGNORED_META}
-    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": meta}
 
 
 class WaitingForOverrides(Exception):
@@ -204,8 +184,7 @@ class Detector:
                 if preemptor is None:
                     await self._apply(resource, obj, policy)
                     return None
-                await self._apply(resource, obj, preemptor)
-                self.recorder.event(obj, "Normal", "PreemptPolicySucceed", _preempted(preemptor, claim))
+                await self._apply(resource, obj, preemptor, preempted=claim)
                 return None
             # the claiming policy is gone or no longer selects the template: release it, then look again
             obj = await self._release(resource, obj, claim)
@@ -226,13 +205,17 @@ class Detector:
         if missing:
             raise WaitingForOverrides(f"waiting for dependent overrides: {', '.join(missing)}")
 
-    async def _apply(self, resource: str, obj: dict, policy: dict) -> None:
-        """Claim ``obj`` for ``policy`` and create or update its binding."""
+    async def _apply(self, resource: str, obj: dict, policy: dict, preempted: Claim | None = None) -> None:
+        """Claim ``obj`` for ``policy`` (taking it from ``preempted``) and create or update its binding."""
         try:
             self._check_dependent_overrides(policy)
             claimed = with_claim(obj, policy)
             if claimed != obj:
                 claimed = await self._write_template(resource, claimed)
+                if preempted is not None:  # the claim moved: that is the preemption, whatever follows
+                    self.recorder.event(
+                        claimed, "Normal", "PreemptPolicySucceed", _preempted(policy, preempted)
+                    )
             replicas, requirements = get_replicas(claimed)
             desired = desired_binding(claimed, policy, replicas, requirements)
             changed = await self._write_binding(claimed, desired)
@@ -258,6 +241,16 @@ class Detector:
             raise
 
     async def _write_binding(self, template: dict, desired: dict) -> bool:
+        """Create or bring up to date; a concurrent status write (scheduler, binding controller) only
+        makes it read the binding again, as client-go's RetryOnConflict."""
+        for _ in range(CONFLICT_RETRIES - 1):
+            try:
+                return await self._write_binding_once(template, desired)
+            except Conflict:
+                await anyio.lowlevel.checkpoint()
+        return await self._write_binding_once(template, desired)
+
+    async def _write_binding_once(self, template: dict, desired: dict) -> bool:
         kind = desired["kind"]
         resource = BINDING_RESOURCES[kind]
         binding_type = self._binding_type(kind)

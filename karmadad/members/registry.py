@@ -63,6 +63,10 @@ class Members:
             self._load_errors.pop(entry.name, None)
         return self._connections[entry.name]
 
+    def get(self, name: str) -> MemberConnection | None:
+        """The member's open connection (the cluster controller opens it), if any."""
+        return self._connections.get(name)
+
     def load_error(self, name: str) -> str:
         return self._load_errors.get(name, "")
 

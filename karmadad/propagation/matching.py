@@ -28,6 +28,26 @@ PP_CLAIM_LABELS, PP_CLAIM_ANNOTATIONS = (PP_PERMANENT_ID,), (PP_NAMESPACE, PP_NA
 CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS = (CPP_PERMANENT_ID,), (CPP_NAME,)
 
 
+_NEVER_TEMPLATES = frozenset({"events", "events.events.k8s.io"})
+_RESERVED_NAMESPACES = frozenset({"karmada-system", "karmada-cluster"})
+
+
+def is_template_resource(resource: str) -> bool:
+    """Everything users propagate: not Karmada's own kinds, events or leases."""
+    group = resource.partition(".")[2]
+    return not (
+        resource in _NEVER_TEMPLATES or group.endswith("karmada.io") or group == "coordination.k8s.io"
+    )
+
+
+def is_skipped_namespace(namespace: str) -> bool:
+    return (
+        namespace in _RESERVED_NAMESPACES
+        or namespace.startswith("karmada-es-")
+        or namespace.startswith("kube-")
+    )
+
+
 def selector_priority(selector: dict, obj: dict) -> int:
     meta = obj.get("metadata") or {}
     if selector.get("apiVersion") != obj.get("apiVersion") or selector.get("kind") != obj.get("kind"):

@@ -32,6 +32,21 @@ class Change:
         return (self.namespace, self.name)
 
 
+_IGNORED_META = frozenset({"managedFields", "resourceVersion"})
+
+
+def specification(obj: dict) -> dict:
+    """The object without what its own status writes and every write change (status, managedFields,
+    resourceVersion): what controllers compare to tell a real change from a status update."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _IGNORED_META}
+    return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": meta}
+
+
+def spec_changed(change: Change) -> bool:
+    """Whether a change is more than a status update (always true for creations and deletions)."""
+    return change.previous is None or specification(change.previous) != specification(change.object)
+
+
 @dataclass(frozen=True)
 class HistoryLimits:
     """How far back watches can resume: at most ``max_events`` changes no older than ``max_age``."""

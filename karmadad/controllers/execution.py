@@ -1,0 +1,389 @@
+"""The execution controller: each Work's manifest applied to its member cluster, and its status brought back.
+
+A Work in ``karmada-es-<cluster>`` is reconciled against that member's informer cache of the manifest's
+kind (shared per cluster and resource, see :mod:`karmadad.members.registry`):
+
+- absent in the member: created;
+- present and managed by karmadad (label ``karmada.io/managed=true``), or the Work's conflict resolution is
+  ``overwrite``: brought to the manifest with what the member owns kept (:func:`karmadad.interpreter.retain`)
+  — and only written when the member's object does not already hold every field of the manifest, so a
+  restart, a resync or a status change in the member writes nothing;
+- present and not managed, with ``abort`` (the default): left alone, ``Applied=False`` says why.
+
+The member object's changes (its informer) bring its Work back here, so an edit or a deletion in the member
+is repaired, and its status is reflected into ``work.status.manifestStatuses`` with its health. Karmada
+splits this into an execution and a work-status controller; here one reconcile does both, so the two never
+race on the Work.
+
+Deleting a Work deletes the member object (only one karmadad manages), or with
+``preserveResourcesOnDeletion`` strips karmadad's labels and annotations from it; while the member is not
+reachable the Work waits (its finalizer stays) — nothing is lost. A Work whose cluster is being unjoined is
+let go without touching the member.
+"""
+
+from __future__ import annotations
+
+import anyio
+
+from karmadad.api.karmada.resources import CLUSTERS, WORKS
+from karmadad.api.registry import Registry, ResourceType
+from karmadad.controllers.execution_space import EXECUTION_SPACE_PREFIX
+from karmadad.errors import NotFound
+from karmadad.events import EventRecorder
+from karmadad.interpreter.health import interpret_health
+from karmadad.interpreter.retain import retain
+from karmadad.interpreter.status import reflect_status
+from karmadad.logs import get_logger
+from karmadad.members.connection import MemberUnreachable
+from karmadad.members.registry import Members
+from karmadad.members.source import strip_managed_fields
+from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.informer import Handler, Informer
+from karmadad.store import Change, Store
+from karmadad.store.store import now_timestamp
+
+log = get_logger("execution")
+
+WorkKey = tuple[str, str]  # (namespace, name)
+EXECUTION_FINALIZER = "karmada.io/execution-controller"
+MANAGED_LABEL = "karmada.io/managed"
+WORK_NAME = "work.karmada.io/name"
+WORK_NAMESPACE = "work.karmada.io/namespace"
+CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
+CONDITION_APPLIED = "Applied"
+CONDITION_DISPATCHING = "Dispatching"
+SYNC_WAIT_SECONDS = 5.0  # how long a reconcile waits for a new member informer to fill
+# what karmadad adds to a member object; removed from it when its Work goes with preserveResourcesOnDeletion
+_KARMADAD_LABEL_PREFIXES = ("karmada.io/", "work.karmada.io/", "resourcebinding.karmada.io/",
+                            "clusterresourcebinding.karmada.io/", "propagationpolicy.karmada.io/",
+                            "clusterpropagationpolicy.karmada.io/")  # fmt: skip
+_KARMADAD_ANNOTATION_PREFIXES = (
+    *_KARMADAD_LABEL_PREFIXES,
+    "resourcetemplate.karmada.io/",
+    "policy.karmada.io/",
+)
+
+
+def collection_path(resource: ResourceType) -> str:
+    """Where a member lists every object of the resource (all namespaces)."""
+    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
+    return f"{base}/{resource.plural}"
+
+
+def object_path(resource: ResourceType, namespace: str, name: str = "") -> str:
+    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
+    scope = f"/namespaces/{namespace}" if resource.namespaced else ""
+    return f"{base}{scope}/{resource.plural}" + (f"/{name}" if name else "")
+
+
+def holds(observed: object, desired: object) -> bool:
+    """Whether ``observed`` already has every field of ``desired`` with the same value (maps may carry
+    more, as a member's API server adds defaults; lists must match element by element)."""
+    if isinstance(desired, dict):
+        return isinstance(observed, dict) and all(
+            k in observed and holds(observed[k], v) for k, v in desired.items()
+        )
+    if isinstance(desired, list):
+        return (
+            isinstance(observed, list)
+            and len(observed) == len(desired)
+            and all(holds(o, d) for o, d in zip(observed, desired, strict=True))
+        )
+    return observed == desired
+
+
+def needs_update(final: dict, observed: dict) -> bool:
+    """Whether writing ``final`` (the manifest with the member's fields retained) would change the member."""
+    meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
+    content = {k: v for k, v in final.items() if k not in ("metadata", "status")}
+    return not (holds(observed.get("metadata") or {}, meta) and holds(observed, content))
+
+
+def without_karmadad_marks(obj: dict) -> dict:
+    meta = dict(obj.get("metadata") or {})
+    for field, prefixes in (
+        ("labels", _KARMADAD_LABEL_PREFIXES),
+        ("annotations", _KARMADAD_ANNOTATION_PREFIXES),
+    ):
+        kept = {k: v for k, v in (meta.get(field) or {}).items() if not k.startswith(prefixes)}
+        meta[field] = kept
+    return {**obj, "metadata": meta}
+
+
+def _condition(kind: str, ok: bool, reason: str, message: str, previous: list[dict]) -> dict:
+    status = "True" if ok else "False"
+    before = next((c for c in previous if c.get("type") == kind), None)
+    if before is not None and (before.get("status"), before.get("reason"), before.get("message")) == (
+        status,
+        reason,
+        message,
+    ):
+        return before
+    changed = before is None or before.get("status") != status
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": now_timestamp() if changed else before["lastTransitionTime"],
+    }
+
+
+class ExecutionController:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        members: Members,
+        recorder: EventRecorder,
+        *,
+        workers: int = 16,
+    ):
+        self.store = store
+        self.registry = registry
+        self.members = members
+        self.recorder = recorder
+        self.controller: Controller[WorkKey] = Controller("execution", self.reconcile, workers=workers)
+        self._watched: set[int] = set()  # ids of member informers this controller listens to
+        self.member_writes = 0  # creates, updates and deletes sent to members (for tests and metrics)
+        store.subscribe(self._on_change)
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        for work in self.store.list_all(WORKS):
+            self._enqueue(work)
+        await self.controller.run(task_status=task_status)
+
+    # -- events -> keys ---------------------------------------------------------------------------
+
+    def _enqueue(self, work: dict) -> None:
+        meta = work["metadata"]
+        self.controller.queue.add((meta["namespace"], meta["name"]))
+
+    def _on_change(self, change: Change) -> None:
+        if change.resource == WORKS and change.type != "DELETED":
+            old = change.previous
+            # its own status writes do not bring a Work back; spec, metadata and deletion do
+            if (
+                old is None
+                or old.get("spec") != change.object.get("spec")
+                or old["metadata"] != change.object["metadata"]
+            ):
+                self._enqueue(change.object)
+        elif change.resource == CLUSTERS and change.type == "MODIFIED":
+            if _ready(change.previous) != _ready(change.object):  # a member came back: dispatch what waited
+                space = EXECUTION_SPACE_PREFIX + change.name
+                for work in self.store.list_all(WORKS):
+                    if work["metadata"]["namespace"] == space:
+                        self._enqueue(work)
+
+    def _on_member_object(self, obj: dict) -> None:
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if annotations.get(WORK_NAMESPACE) and annotations.get(WORK_NAME):
+            self.controller.queue.add((annotations[WORK_NAMESPACE], annotations[WORK_NAME]))
+
+    def _informer(self, cluster: str, resource: ResourceType) -> Informer:
+        informer = self.members.informer(cluster, collection_path(resource), strip_managed_fields)
+        if id(informer) not in self._watched:
+            self._watched.add(id(informer))
+            informer.add_handler(
+                Handler(
+                    on_add=self._on_member_object,
+                    on_update=lambda old, new: self._on_member_object(new),
+                    on_delete=self._on_member_object,
+                )
+            )
+        return informer
+
+    # -- reconcile --------------------------------------------------------------------------------
+
+    async def reconcile(self, key: WorkKey) -> float | None:
+        namespace, name = key
+        work = self.store.find(WORKS, namespace, name)
+        if work is None or not namespace.startswith(EXECUTION_SPACE_PREFIX):
+            return None
+        cluster_name = namespace.removeprefix(EXECUTION_SPACE_PREFIX)
+        cluster = self.store.find(CLUSTERS, "", cluster_name)
+        if work["metadata"].get("deletionTimestamp"):
+            await self._finalize(work, cluster)
+            return None
+        spec = work.get("spec") or {}
+        conditions = list((work.get("status") or {}).get("conditions") or ())
+        if spec.get("suspendDispatching"):
+            await self._write_status(work, [_condition(CONDITION_DISPATCHING, False, "SuspendDispatching",
+                                                       "Work dispatching is in a suspended state.", conditions)])  # fmt: skip
+            return None
+        connection = self.members.get(cluster_name)
+        if cluster is None or connection is None or not _ready(cluster):
+            raise Requeue(f"cluster {cluster_name} is not ready")
+        dispatching = _condition(CONDITION_DISPATCHING, True, "DispatchingSucceed", "Work is being dispatched.", conditions)  # fmt: skip
+        manifests = (spec.get("workload") or {}).get("manifests") or []
+        applied, failures, statuses, retriable = 0, [], [], False
+        for ordinal, manifest in enumerate(manifests):
+            resource = self.registry.by_kind(manifest.get("apiVersion", ""), manifest.get("kind", ""))
+            if resource is None:
+                failures.append(f"{manifest.get('kind')} {manifest.get('apiVersion')} is not a known kind")
+                continue
+            informer = self._informer(cluster_name, resource)
+            if not informer.has_synced:
+                with anyio.move_on_after(SYNC_WAIT_SECONDS):
+                    await informer.wait_synced()
+                if not informer.has_synced:
+                    raise Requeue(f"the member's {resource.plural} are not listed yet")
+            meta = manifest.get("metadata") or {}
+            obj_namespace, obj_name = meta.get("namespace", ""), meta.get("name", "")
+            observed = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
+            problem, retry = await self._apply(connection, work, resource, manifest, observed)
+            if problem:
+                failures.append(problem)
+                retriable = retriable or retry
+            else:
+                applied += 1
+            if observed is not None and not problem:
+                statuses.append(self._manifest_status(ordinal, resource, manifest, observed))
+        if failures:
+            message = f"Failed to apply all manifests ({applied}/{len(manifests)}): {'; '.join(failures)}"
+            applied_condition = _condition(CONDITION_APPLIED, False, "AppliedFailed", message, conditions)
+        else:
+            applied_condition = _condition(CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied", conditions)  # fmt: skip
+        await self._write_status(work, [dispatching, applied_condition], statuses)
+        if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
+            raise Requeue(applied_condition["message"])
+        return None
+
+    async def _apply(
+        self, connection, work: dict, resource: ResourceType, manifest: dict, observed: dict | None
+    ) -> tuple[str, bool]:
+        """Make the member hold ``manifest``: ("", _) when it does (or now will), else why not and whether
+        trying again later may help."""
+        meta = manifest.get("metadata") or {}
+        namespace, name = meta.get("namespace", ""), meta.get("name", "")
+        what = f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}"
+        try:
+            if observed is None:
+                status, answer = await connection.request("POST", object_path(resource, namespace), manifest)
+                self.member_writes += 1
+                if status == 409:  # our cache is behind the member: look again once it has caught up
+                    raise Requeue(f"{what} appeared in the member before its informer saw it")
+                return ("", False) if status in (200, 201) else (f"{what}: {_reason(status, answer)}", True)
+            managed = ((observed.get("metadata") or {}).get("labels") or {}).get(MANAGED_LABEL) == "true"
+            resolution = ((work["metadata"].get("annotations") or {}).get(CONFLICT_RESOLUTION)) or "abort"
+            if not managed and resolution != "overwrite":
+                return (
+                    f"{what} already exists in the member cluster and is not managed by karmadad "
+                    "(conflictResolution is Abort; set it to Overwrite to take the object over)",
+                    False,
+                )
+            final = retain(manifest, observed)
+            if not needs_update(final, observed):
+                return "", False
+            final = {
+                **final,
+                "metadata": {**final["metadata"], "resourceVersion": observed["metadata"]["resourceVersion"]},
+            }
+            status, answer = await connection.request("PUT", object_path(resource, namespace, name), final)
+            self.member_writes += 1
+            if status == 409:
+                raise Requeue(f"{what} changed in the member meanwhile")
+            return ("", False) if status == 200 else (f"{what}: {_reason(status, answer)}", True)
+        except MemberUnreachable as error:
+            raise Requeue(f"member not reachable: {error}") from None
+
+    def _manifest_status(self, ordinal: int, resource: ResourceType, manifest: dict, observed: dict) -> dict:
+        meta = manifest.get("metadata") or {}
+        identifier = {
+            "ordinal": ordinal,
+            "group": resource.group,
+            "version": resource.version,
+            "kind": resource.kind,
+            "resource": resource.plural,
+            "namespace": meta.get("namespace", ""),
+            "name": meta.get("name", ""),
+        }
+        entry: dict = {"identifier": identifier, "health": interpret_health(observed)}
+        reflected = reflect_status(observed)
+        if reflected is not None:
+            entry["status"] = reflected
+        return entry
+
+    async def _write_status(
+        self, work: dict, conditions: list[dict], statuses: list[dict] | None = None
+    ) -> None:
+        status = dict(work.get("status") or {})
+        kinds = {c["type"] for c in conditions}
+        status["conditions"] = [
+            *(c for c in status.get("conditions") or () if c.get("type") not in kinds),
+            *conditions,
+        ]
+        if statuses is not None:
+            if statuses:
+                status["manifestStatuses"] = statuses
+            else:
+                status.pop("manifestStatuses", None)
+        if status != (work.get("status") or {}):
+            try:
+                await self.store.update(WORKS, {**work, "status": status})
+            except NotFound:
+                pass
+
+    async def _finalize(self, work: dict, cluster: dict | None) -> None:
+        meta = work["metadata"]
+        if EXECUTION_FINALIZER not in (meta.get("finalizers") or ()):
+            return
+        unjoining = cluster is None or bool(cluster["metadata"].get("deletionTimestamp"))
+        if not unjoining:
+            await self._remove_from_member(work, cluster)
+        remaining = [f for f in meta["finalizers"] if f != EXECUTION_FINALIZER]
+        try:
+            await self.store.update(WORKS, {**work, "metadata": {**meta, "finalizers": remaining}})
+        except NotFound:
+            pass
+
+    async def _remove_from_member(self, work: dict, cluster: dict) -> None:
+        cluster_name = cluster["metadata"]["name"]
+        connection = self.members.get(cluster_name)
+        if connection is None or not _ready(cluster):
+            raise Requeue(f"cluster {cluster_name} is not ready; the Work's objects are removed once it is")
+        preserve = bool((work.get("spec") or {}).get("preserveResourcesOnDeletion"))
+        for manifest in ((work.get("spec") or {}).get("workload") or {}).get("manifests") or ():
+            resource = self.registry.by_kind(manifest.get("apiVersion", ""), manifest.get("kind", ""))
+            if resource is None:
+                continue
+            meta = manifest.get("metadata") or {}
+            path = object_path(resource, meta.get("namespace", ""), meta.get("name", ""))
+            try:
+                status, observed = await connection.request("GET", path)
+                if status == 404:
+                    continue
+                labels = (
+                    ((observed.get("metadata") or {}).get("labels") or {})
+                    if isinstance(observed, dict)
+                    else {}
+                )
+                if labels.get(MANAGED_LABEL) != "true":
+                    continue  # not ours to remove
+                if preserve:
+                    status, answer = await connection.request("PUT", path, without_karmadad_marks(observed))
+                else:
+                    status, answer = await connection.request(
+                        "DELETE",
+                        path,
+                        {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"},
+                    )
+                self.member_writes += 1
+            except MemberUnreachable as error:
+                raise Requeue(f"member not reachable: {error}") from None
+            if status not in (200, 202, 404):
+                raise RuntimeError(f"removing {path} from {cluster_name}: {_reason(status, answer)}")
+
+
+def _ready(cluster: dict | None) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in ((cluster or {}).get("status") or {}).get("conditions") or ()
+    )
+
+
+def _reason(status: int, answer: object) -> str:
+    if isinstance(answer, dict) and answer.get("message"):
+        return f"{answer.get('reason', status)}: {answer['message']}"
+    return f"the member answered {status}"
