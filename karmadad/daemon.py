@@ -26,6 +26,7 @@ from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
+from karmadad.controllers.dependencies import DependenciesDistributor
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution import ExecutionController
 from karmadad.controllers.execution_space import ExecutionSpaces
@@ -127,6 +128,7 @@ class Daemon:
                 await parts.start(SchedulerController(store, api_server.registry, events).run)
                 await parts.start(BindingController(store, api_server.registry, events).run)
                 await parts.start(NamespaceSync(store, api_server.registry).run)
+                await parts.start(DependenciesDistributor(store, api_server.registry).run)
                 await parts.start(members.run)
                 await parts.start(ExecutionController(store, api_server.registry, members, events).run)
                 probing = self.config.clusterStatus

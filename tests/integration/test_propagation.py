@@ -332,3 +332,81 @@ def test_namespaces_follow_and_conflicts_abort_or_overwrite(karmadad_for_members
     member_kubectl(binaries, members["member1"], "delete", "configmap", "settings", "-n", "teams")
     eventually(member_data, 10, "a deleted managed object restored")
     assert daemon.proc.poll() is None
+
+
+DEPS = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: deps}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config, namespace: deps}
+data: {mode: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret, namespace: deps}
+stringData: {token: s3cret}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: deps}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        envFrom: [{secretRef: {name: app-secret}}]
+        volumeMounts: [{name: config, mountPath: /etc/app}]
+      volumes: [{name: config, configMap: {name: app-config}}]
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: app, namespace: deps}
+spec:
+  propagateDeps: true
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
+  placement: {clusterAffinity: {clusterNames: [CLUSTER]}}
+"""
+
+
+@pytest.mark.timeout(300)
+def test_dependencies_follow_their_workload(karmadad_for_members, kube_binaries):
+    daemon, kubeconfig, members = karmadad_for_members
+    binaries = kube_binaries
+
+    def karmadad(*args: str, stdin: str | None = None) -> str:
+        return member_kubectl(binaries, kubeconfig, *args, stdin=stdin)
+
+    def where(kind: str, name: str) -> set[str]:
+        found = set()
+        for member, config in members.items():
+            result = subprocess.run(
+                [str(binaries.kubectl), f"--kubeconfig={config}", "get", kind, name, "-n", "deps"],
+                capture_output=True,
+                timeout=30,
+            )
+            if result.returncode == 0:
+                found.add(member)
+        return found
+
+    def placed(cluster: str) -> bool:
+        return all(
+            where(kind, name) == {cluster}
+            for kind, name in (("deployment", "app"), ("configmap", "app-config"), ("secret", "app-secret"))
+        )
+
+    karmadad("apply", "-f", "-", stdin=DEPS.replace("CLUSTER", "member1"))
+    eventually(lambda: placed("member1"), 90, "the Deployment, its ConfigMap and its Secret in member1 only")
+    attached = json.loads(karmadad("get", "rb", "app-config-configmap", "-n", "deps", "-o", "json"))
+    assert [s["name"] for s in attached["spec"]["requiredBy"]] == ["app-deployment"]
+    assert "placement" not in attached["spec"]
+    # the workload moves: its dependencies follow
+    karmadad("apply", "-f", "-", stdin=DEPS.replace("CLUSTER", "member3"))
+    eventually(lambda: placed("member3"), 90, "the Deployment and its dependencies moved to member3")
+    assert daemon.proc.poll() is None
