@@ -16,11 +16,12 @@ import yaml
 from aiohttp import web
 
 from karmadad.api import fields, strategy
+from karmadad.api.karmada.admission import deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
 from karmadad.apiserver import tables
 from karmadad.apiserver.patch import UnsupportedMediaType
 from karmadad.apiserver.paths import ResourcePath
-from karmadad.errors import BadRequest, Conflict, Expired, MethodNotAllowed, NotFound, StatusError
+from karmadad.errors import BadRequest, Conflict, Expired, Forbidden, MethodNotAllowed, NotFound, StatusError
 from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector, selectable_fields
 from karmadad.store import Query, Store
 from karmadad.store.store import now_timestamp, revision_of
@@ -576,6 +577,9 @@ class ResourceAPI:
     async def delete(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         options = await self._delete_options(request)
         preconditions = options.get("preconditions") or {}
+        current = self.store.find(resource.group_resource, path.namespace, path.name)
+        if current is not None and (denied := deletion_denied(current)):
+            raise Forbidden(denied, group=resource.group, kind=resource.plural, name=path.name)
         obj, _gone = await self.store.delete(
             resource.group_resource,
             path.namespace,
@@ -592,6 +596,11 @@ class ResourceAPI:
     ) -> web.Response:
         options = await self._delete_options(request)
         query = _query(resource, path.namespace, request.query)
+        for obj in self.store.list(query).items:  # nothing is deleted when one of them is protected
+            if denied := deletion_denied(obj):
+                raise Forbidden(
+                    denied, group=resource.group, kind=resource.plural, name=obj["metadata"]["name"]
+                )
         deleted = await self.store.delete_collection(
             query, propagation=options["propagationPolicy"], dry_run=options["dryRun"]
         )

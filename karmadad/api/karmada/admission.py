@@ -74,6 +74,20 @@ _CLUSTER_NAME_MAX = 48
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
 
 
+DELETION_PROTECTED = "resourcetemplate.karmada.io/deletion-protected"
+
+
+def deletion_denied(obj: dict) -> str | None:
+    """Why deleting ``obj`` is refused (Karmada's resource-deletion-protection webhook), or None."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if labels.get(DELETION_PROTECTED) == "Always":
+        return (
+            'admission webhook "resourcedeletionprotection.karmada.io" denied the request: '
+            f"This resource is protected, please make sure to remove the label: {DELETION_PROTECTED}"
+        )
+    return None
+
+
 def admit(
     kind: str, obj: dict, *, old: dict | None = None, subresource: str = "", trusted: bool = False
 ) -> dict:
