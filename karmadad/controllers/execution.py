@@ -92,11 +92,38 @@ def holds(observed: object, desired: object) -> bool:
     return observed == desired
 
 
+def first_difference(observed: object, desired: object, path: str = "") -> str | None:
+    """Where ``observed`` first fails to hold ``desired`` (a field path), for the log; None when it holds."""
+    if isinstance(desired, dict):
+        if not isinstance(observed, dict):
+            return path or "."
+        for key, value in desired.items():
+            if key not in observed:
+                return f"{path}.{key}"
+            if (found := first_difference(observed[key], value, f"{path}.{key}")) is not None:
+                return found
+        return None
+    if isinstance(desired, list):
+        if not isinstance(observed, list) or len(observed) != len(desired):
+            return path
+        for index, (o, d) in enumerate(zip(observed, desired, strict=True)):
+            if (found := first_difference(o, d, f"{path}[{index}]")) is not None:
+                return found
+        return None
+    return None if observed == desired else path
+
+
+def _content(final: dict) -> dict:
+    """What of ``final`` a member object must hold: all but status, the resourceVersion, and apiVersion and
+    kind (the object's path says those; a LIST's items do not carry them, a watch's events do)."""
+    meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
+    kept = {k: v for k, v in final.items() if k not in ("status", "apiVersion", "kind")}
+    return {**kept, "metadata": meta}
+
+
 def needs_update(final: dict, observed: dict) -> bool:
     """Whether writing ``final`` (the manifest with the member's fields retained) would change the member."""
-    meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
-    content = {k: v for k, v in final.items() if k not in ("metadata", "status")}
-    return not (holds(observed.get("metadata") or {}, meta) and holds(observed, content))
+    return not holds(observed, _content(final))
 
 
 def without_karmadad_marks(obj: dict) -> dict:
@@ -260,6 +287,7 @@ class ExecutionController:
         what = f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}"
         try:
             if observed is None:
+                log.debug("creating a member object", object=what)
                 status, answer = await connection.request("POST", object_path(resource, namespace), manifest)
                 self.member_writes += 1
                 if status == 409:  # our cache is behind the member: look again once it has caught up
@@ -276,6 +304,9 @@ class ExecutionController:
             final = retain(manifest, observed)
             if not needs_update(final, observed):
                 return "", False
+            log.debug(
+                "updating a member object", object=what, field=first_difference(observed, _content(final))
+            )
             final = {
                 **final,
                 "metadata": {**final["metadata"], "resourceVersion": observed["metadata"]["resourceVersion"]},

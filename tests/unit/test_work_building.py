@@ -138,6 +138,10 @@ def test_needs_update_compares_metadata_without_resource_version():
         "data": {"k": "v"},
     }
     assert not needs_update(final, observed)
+    listed = {
+        k: v for k, v in observed.items() if k not in ("apiVersion", "kind")
+    }  # LIST items carry neither
+    assert not needs_update(final, listed)
     assert needs_update({**final, "data": {"k": "w"}}, observed)
     assert needs_update({**final, "metadata": {**final["metadata"], "labels": {"x": "2"}}}, observed)
 
