@@ -35,7 +35,7 @@ from karmadad.propagation.binding import binding_name
 from karmadad.propagation.matching import is_skipped_namespace, is_template_resource
 from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
-from karmadad.scheduler.snapshot import snapshot
+from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
 from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
 from karmadad.store.store import now_timestamp
@@ -80,16 +80,46 @@ class BindingController:
         self.registry = registry
         self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller("binding", self.reconcile, workers=workers)
+        # the Works of each binding by its permanent id, kept from the change feed: a binding looks at its
+        # own Works without going through every Work
+        self._works: dict[str, set[tuple[str, str]]] = {}
+        # bindings whose Works must be written again; a binding enqueued only because a Work's status
+        # changed just aggregates (most changes are members reporting status)
+        self._sync_wanted: set[BindingKey] = set()
+        self._snapshots: dict[str, tuple[str, ClusterSnapshot]] = {}  # cluster -> (resourceVersion, snapshot)
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
+        for work in self.store.list_all(WORKS):
+            self._index_work(work, add=True)
         self._enqueue_all()
         await self.controller.run(**kwargs)
 
+    @staticmethod
+    def _binding_id(work: dict) -> str | None:
+        labels = work["metadata"].get("labels") or {}
+        return labels.get(PERMANENT_ID_LABELS["ResourceBinding"]) or labels.get(
+            PERMANENT_ID_LABELS["ClusterResourceBinding"]
+        )
+
+    def _index_work(self, work: dict, *, add: bool) -> None:
+        if (binding_id := self._binding_id(work)) is None:
+            return
+        key = (work["metadata"]["namespace"], work["metadata"]["name"])
+        if add:
+            self._works.setdefault(binding_id, set()).add(key)
+        elif (keys := self._works.get(binding_id)) is not None:
+            keys.discard(key)
+            if not keys:
+                del self._works[binding_id]
+
     # -- events -> keys ---------------------------------------------------------------------------
 
-    def _enqueue(self, resource: str, namespace: str, name: str) -> None:
-        self.controller.queue.add((resource, namespace, name))
+    def _enqueue(self, resource: str, namespace: str, name: str, *, sync: bool = True) -> None:
+        key = (resource, namespace, name)
+        if sync:
+            self._sync_wanted.add(key)
+        self.controller.queue.add(key)
 
     def _enqueue_all(self) -> None:
         for resource in _KINDS:
@@ -102,11 +132,19 @@ class BindingController:
             if change.type != "DELETED" and spec_changed(change):
                 self._enqueue(resource, change.namespace, change.name)
         elif resource == WORKS:
+            if change.previous is not None:
+                self._index_work(change.previous, add=False)
+            if change.type != "DELETED":
+                self._index_work(obj, add=True)
             annotations = obj["metadata"].get("annotations") or {}
+            # a Work changed or gone: write it again; its status alone: aggregate
+            sync = change.type == "DELETED" or spec_changed(change)
             if annotations.get(RB_NAME):
-                self._enqueue(RESOURCE_BINDINGS, annotations.get(RB_NAMESPACE, ""), annotations[RB_NAME])
+                self._enqueue(
+                    RESOURCE_BINDINGS, annotations.get(RB_NAMESPACE, ""), annotations[RB_NAME], sync=sync
+                )
             elif annotations.get(CRB_NAME):
-                self._enqueue(CLUSTER_RESOURCE_BINDINGS, "", annotations[CRB_NAME])
+                self._enqueue(CLUSTER_RESOURCE_BINDINGS, "", annotations[CRB_NAME], sync=sync)
         elif resource in (OVERRIDE_POLICIES, CLUSTER_OVERRIDE_POLICIES):
             self._enqueue_all()
         elif resource == CLUSTERS:
@@ -137,10 +175,11 @@ class BindingController:
         permanent_id = (binding["metadata"].get("labels") or {}).get(label)
         if not permanent_id:
             return []
+        found = (self.store.find(WORKS, *key) for key in self._works.get(permanent_id, ()))
         return [
             w
-            for w in self.store.list_all(WORKS)
-            if (w["metadata"].get("labels") or {}).get(label) == permanent_id
+            for w in found
+            if w is not None and (w["metadata"].get("labels") or {}).get(label) == permanent_id
         ]
 
     def _template(self, binding: dict) -> dict | None:
@@ -166,9 +205,22 @@ class BindingController:
         template = self._template(binding)
         if template is None or template["metadata"].get("deletionTimestamp"):
             return None
-        await self._sync_works(resource, binding, template)
+        if key in self._sync_wanted:
+            self._sync_wanted.discard(key)
+            try:
+                await self._sync_works(resource, binding, template)
+            except BaseException:
+                self._sync_wanted.add(key)
+                raise
         await self._aggregate(resource, binding, template)
         return None
+
+    def _snapshot(self, cluster: dict) -> ClusterSnapshot:
+        name, version = cluster["metadata"]["name"], cluster["metadata"].get("resourceVersion", "")
+        cached = self._snapshots.get(name)
+        if cached is None or cached[0] != version:
+            cached = self._snapshots[name] = (version, snapshot(cluster))
+        return cached[1]
 
     async def _sync_works(self, resource: str, binding: dict, template: dict) -> None:
         targets = target_clusters(binding.get("spec") or {})
@@ -202,7 +254,13 @@ class BindingController:
                 continue
             try:
                 desired = desired_work(
-                    binding, template, target, snapshot(cluster), cluster_overrides, overrides, completions
+                    binding,
+                    template,
+                    target,
+                    self._snapshot(cluster),
+                    cluster_overrides,
+                    overrides,
+                    completions,
                 )
             except Exception as error:  # an override that cannot apply: this cluster's Work waits
                 errors.append(f"cluster {target['name']}: {error}")

@@ -1,0 +1,271 @@
+"""Benchmark of propagation into real members, beside a baseline measured in the same run.
+
+    .venv/bin/python -m tests.bench.bench_propagation [--templates 1000] [--samples 30]
+
+Three real members (the test bed), karmadad started as a process with its defaults except the member
+client rate limit (raised to 1,000/s so it does not cap the figures). Deployments with 0 replicas (the
+figure is about propagation, not the members' own pod scheduling).
+
+- latency: one Deployment (and a PropagationPolicy to all three members) created in karmadad, until it
+  exists in all three members (polled every 10 ms); p50 and p99 over ``--samples`` templates in turn.
+- throughput: ``--templates`` Deployments created in karmadad by 16 concurrent clients, until every one
+  exists in every member; baseline: a plain loop creating the same Deployments directly in the three
+  members with kubernetes_asyncio (the client library karmadad uses) and the same concurrency as
+  karmadad's execution workers (16).
+- karmadad's resident memory afterwards.
+
+Prints one JSON document, then a short table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import anyio
+import yaml
+from kubernetes_asyncio import client, config
+
+from tests.integration.test_cluster_registration import Daemon, ready
+from tests.kube.binaries import build_binaries
+from tests.kube.cluster import KubeHarness, rss_bytes
+
+MEMBERS = ("member1", "member2", "member3")
+CONCURRENCY = 16
+MiB = 2**20
+
+
+def deployment(name: str, namespace: str) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
+    }
+
+
+def policy(namespace: str) -> dict:
+    return {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "PropagationPolicy",
+        "metadata": {"name": "all", "namespace": namespace},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+            "placement": {"clusterAffinity": {"clusterNames": list(MEMBERS)}},
+        },
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class MemberClients:
+    """One kubernetes_asyncio client per member, as karmadad has."""
+
+    def __init__(self, kubeconfigs: dict[str, str]):
+        self.kubeconfigs = kubeconfigs
+        self.apis: dict[str, client.ApiClient] = {}
+
+    async def __aenter__(self) -> MemberClients:
+        for name, path in self.kubeconfigs.items():
+            configuration = client.Configuration()
+            await config.load_kube_config(
+                config_file=path, client_configuration=configuration, persist_config=False
+            )
+            self.apis[name] = client.ApiClient(configuration)
+        return self
+
+    async def __aexit__(self, *_) -> None:
+        for api in self.apis.values():
+            await api.close()
+
+    async def call(self, member: str, method: str, path: str, body: dict | None = None) -> int:
+        try:
+            response = await self.apis[member].call_api(
+                path, method, auth_settings=["BearerToken"], body=body, _preload_content=False
+            )
+            status = response.status
+            response.release()
+            return status
+        except client.ApiException as error:
+            return error.status
+
+    async def count(self, member: str, namespace: str) -> int:
+        response = await self.apis[member].call_api(
+            f"/apis/apps/v1/namespaces/{namespace}/deployments",
+            "GET",
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+        )
+        body = json.loads(await response.read())
+        return len(body.get("items") or [])
+
+
+async def latency(daemon: Daemon, members: MemberClients, samples: int) -> list[float]:
+    namespace = "bench-latency"
+    daemon.post(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    )
+    daemon.post(
+        f"/apis/policy.karmada.io/v1alpha1/namespaces/{namespace}/propagationpolicies", policy(namespace)
+    )
+    for member in MEMBERS:  # the namespace itself has to reach the members first
+        with anyio.fail_after(60):
+            while await members.call(member, "GET", f"/api/v1/namespaces/{namespace}") != 200:
+                await anyio.sleep(0.1)
+    timings = []
+    for i in range(samples):
+        name = f"lat-{i}"
+        started = time.perf_counter()
+        await anyio.to_thread.run_sync(
+            daemon.post, f"/apis/apps/v1/namespaces/{namespace}/deployments", deployment(name, namespace)
+        )
+        pending = set(MEMBERS)
+        with anyio.fail_after(60):
+            while pending:
+                for member in list(pending):
+                    if (
+                        await members.call(
+                            member, "GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+                        )
+                        == 200
+                    ):
+                        pending.discard(member)
+                if pending:
+                    await anyio.sleep(0.01)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def throughput(daemon: Daemon, members: MemberClients, templates: int) -> float:
+    namespace = "bench-throughput"
+    daemon.post(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    )
+    daemon.post(
+        f"/apis/policy.karmada.io/v1alpha1/namespaces/{namespace}/propagationpolicies", policy(namespace)
+    )
+    for member in MEMBERS:
+        with anyio.fail_after(60):
+            while await members.call(member, "GET", f"/api/v1/namespaces/{namespace}") != 200:
+                await anyio.sleep(0.1)
+    started = time.perf_counter()
+
+    def create_all() -> None:
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            list(
+                pool.map(
+                    lambda i: daemon.post(
+                        f"/apis/apps/v1/namespaces/{namespace}/deployments", deployment(f"d{i}", namespace)
+                    ),
+                    range(templates),
+                )
+            )
+
+    await anyio.to_thread.run_sync(create_all)
+    with anyio.fail_after(900):
+        while True:
+            counts = [await members.count(m, namespace) for m in MEMBERS]
+            if all(c == templates for c in counts):
+                break
+            await anyio.sleep(0.2)
+    return templates * len(MEMBERS) / (time.perf_counter() - started)
+
+
+async def baseline(members: MemberClients, templates: int) -> float:
+    namespace = "bench-baseline"
+    for member in MEMBERS:
+        await members.call(
+            member,
+            "POST",
+            "/api/v1/namespaces",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        )
+    work = [(m, i) for i in range(templates) for m in MEMBERS]
+    limit = anyio.Semaphore(CONCURRENCY)
+    started = time.perf_counter()
+
+    async def one(member: str, i: int) -> None:
+        async with limit:
+            status = await members.call(
+                member,
+                "POST",
+                f"/apis/apps/v1/namespaces/{namespace}/deployments",
+                deployment(f"d{i}", namespace),
+            )
+            assert status == 201, status
+
+    async with anyio.create_task_group() as tasks:
+        for member, i in work:
+            tasks.start_soon(one, member, i)
+    return len(work) / (time.perf_counter() - started)
+
+
+async def measure(workdir: Path, templates: int, samples: int) -> dict:
+    binaries = build_binaries()
+    harness = KubeHarness(workdir / "members", binaries)
+    await anyio.to_thread.run_sync(harness.up, len(MEMBERS))
+    try:
+        clusters = yaml.safe_load((harness.workdir / "clusters.yaml").read_text())["clusters"]
+        clusters = [{**c, "qps": 1000, "burst": 2000} for c in clusters]
+        (workdir / "karmadad").mkdir()
+        daemon = Daemon(workdir / "karmadad", clusters)
+        try:
+            daemon.wait_for(
+                lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 60, "3 Ready clusters"
+            )
+            async with MemberClients({c["name"]: c["kubeconfig"] for c in clusters}) as members:
+                timings = await latency(daemon, members, samples)
+                ours = await throughput(daemon, members, templates)
+                base = await baseline(members, templates)
+            rss = rss_bytes(daemon.proc.pid) / MiB
+        finally:
+            daemon.stop()
+    finally:
+        await anyio.to_thread.run_sync(harness.down)
+    return {
+        "templates": templates,
+        "latency_samples": samples,
+        "latency_p50_ms": statistics.median(timings) * 1000,
+        "latency_p99_ms": percentile(timings, 0.99) * 1000,
+        "member_objects_per_second": ours,
+        "baseline_direct_creates_per_second": base,
+        "ratio": ours / base,
+        "karmadad_rss_mib": rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--templates", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="karmadad-bench-") as workdir:
+        result = anyio.run(measure, Path(workdir), args.templates, args.samples)
+    print(json.dumps(result, indent=2))
+    print(f"\n{'':<52}{'karmadad':>12}{'baseline':>12}")
+    print(f"{'template -> in all 3 members, p50 ms':<52}{result['latency_p50_ms']:>12.0f}{'-':>12}")
+    print(f"{'template -> in all 3 members, p99 ms':<52}{result['latency_p99_ms']:>12.0f}{'-':>12}")
+    print(
+        f"{'member objects/s (1,000 templates x 3 members)':<52}"
+        f"{result['member_objects_per_second']:>12.0f}{result['baseline_direct_creates_per_second']:>12.0f}"
+    )
+    print(f"{'karmadad RSS MiB':<52}{result['karmadad_rss_mib']:>12.0f}{'-':>12}")
+
+
+if __name__ == "__main__":
+    main()
