@@ -115,6 +115,14 @@ class MemberClients:
         return len(body.get("items") or [])
 
 
+async def namespace_in_members(members: MemberClients, namespace: str) -> None:
+    """Wait until karmadad has created ``namespace`` in every member (objects in it can only follow)."""
+    with anyio.fail_after(60):
+        for member in MEMBERS:
+            while await members.call(member, "GET", f"/api/v1/namespaces/{namespace}") != 200:  # noqa: ASYNC110 - polling the member is the point
+                await anyio.sleep(0.1)
+
+
 async def latency(daemon: Daemon, members: MemberClients, samples: int) -> list[float]:
     namespace = "bench-latency"
     daemon.post(
@@ -123,10 +131,7 @@ async def latency(daemon: Daemon, members: MemberClients, samples: int) -> list[
     daemon.post(
         f"/apis/policy.karmada.io/v1alpha1/namespaces/{namespace}/propagationpolicies", policy(namespace)
     )
-    for member in MEMBERS:  # the namespace itself has to reach the members first
-        with anyio.fail_after(60):
-            while await members.call(member, "GET", f"/api/v1/namespaces/{namespace}") != 200:
-                await anyio.sleep(0.1)
+    await namespace_in_members(members, namespace)
     timings = []
     for i in range(samples):
         name = f"lat-{i}"
@@ -159,10 +164,7 @@ async def throughput(daemon: Daemon, members: MemberClients, templates: int) -> 
     daemon.post(
         f"/apis/policy.karmada.io/v1alpha1/namespaces/{namespace}/propagationpolicies", policy(namespace)
     )
-    for member in MEMBERS:
-        with anyio.fail_after(60):
-            while await members.call(member, "GET", f"/api/v1/namespaces/{namespace}") != 200:
-                await anyio.sleep(0.1)
+    await namespace_in_members(members, namespace)
     started = time.perf_counter()
 
     def create_all() -> None:
