@@ -40,6 +40,7 @@ from karmadad.members.source import strip_managed_fields
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.runtime.informer import Handler, Informer
 from karmadad.store import Change, Store
+from karmadad.store.changes import specification
 from karmadad.store.store import now_timestamp
 
 log = get_logger("execution")
@@ -173,6 +174,7 @@ class ExecutionController:
         self.controller: Controller[WorkKey] = Controller("execution", self.reconcile, workers=workers)
         self._watched: set[int] = set()  # ids of member informers this controller listens to
         self.member_writes = 0  # creates, updates and deletes sent to members (for tests and metrics)
+        self._apply_wanted: set[WorkKey] = set()  # Works to compare with their member objects again
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -184,7 +186,12 @@ class ExecutionController:
 
     def _enqueue(self, work: dict) -> None:
         meta = work["metadata"]
-        self.controller.queue.add((meta["namespace"], meta["name"]))
+        self._enqueue_key((meta["namespace"], meta["name"]))
+
+    def _enqueue_key(self, key: WorkKey, *, apply: bool = True) -> None:
+        if apply:
+            self._apply_wanted.add(key)
+        self.controller.queue.add(key)
 
     def _on_change(self, change: Change) -> None:
         if change.resource == WORKS and change.type != "DELETED":
@@ -203,10 +210,13 @@ class ExecutionController:
                     if work["metadata"]["namespace"] == space:
                         self._enqueue(work)
 
-    def _on_member_object(self, obj: dict) -> None:
+    def _on_member_object(self, obj: dict, old: dict | None = None) -> None:
+        """A member object changed: its Work looks again — only at its status when that is all that
+        changed (members report status far more often than anything else)."""
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         if annotations.get(WORK_NAMESPACE) and annotations.get(WORK_NAME):
-            self.controller.queue.add((annotations[WORK_NAMESPACE], annotations[WORK_NAME]))
+            apply = old is None or specification(old) != specification(obj)
+            self._enqueue_key((annotations[WORK_NAMESPACE], annotations[WORK_NAME]), apply=apply)
 
     def _informer(self, cluster: str, resource: ResourceType) -> Informer:
         informer = self.members.informer(cluster, collection_path(resource), strip_managed_fields)
@@ -215,7 +225,7 @@ class ExecutionController:
             informer.add_handler(
                 Handler(
                     on_add=self._on_member_object,
-                    on_update=lambda old, new: self._on_member_object(new),
+                    on_update=lambda old, new: self._on_member_object(new, old),
                     on_delete=self._on_member_object,
                 )
             )
@@ -224,6 +234,16 @@ class ExecutionController:
     # -- reconcile --------------------------------------------------------------------------------
 
     async def reconcile(self, key: WorkKey) -> float | None:
+        apply = key in self._apply_wanted
+        self._apply_wanted.discard(key)
+        try:
+            return await self._reconcile(key, apply)
+        except BaseException:
+            if apply:
+                self._apply_wanted.add(key)
+            raise
+
+    async def _reconcile(self, key: WorkKey, apply: bool) -> float | None:
         namespace, name = key
         work = self.store.find(WORKS, namespace, name)
         if work is None or not namespace.startswith(EXECUTION_SPACE_PREFIX):
@@ -259,7 +279,10 @@ class ExecutionController:
             meta = manifest.get("metadata") or {}
             obj_namespace, obj_name = meta.get("namespace", ""), meta.get("name", "")
             observed = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
-            problem, retry = await self._apply(connection, work, resource, manifest, observed)
+            if apply or observed is None:
+                problem, retry = await self._apply(connection, work, resource, manifest, observed)
+            else:  # only the member's status changed: it still holds what it held, applied or not
+                problem, retry = ("" if _applied(conditions) else "unchanged"), False
             if problem:
                 failures.append(problem)
                 retriable = retriable or retry
@@ -267,7 +290,10 @@ class ExecutionController:
                 applied += 1
             if observed is not None and not problem:
                 statuses.append(self._manifest_status(ordinal, resource, manifest, observed))
-        if failures:
+        previous = next((c for c in conditions if c.get("type") == CONDITION_APPLIED), None)
+        if failures and not apply and previous is not None:
+            applied_condition = previous  # status reflected; why it was not applied still stands
+        elif failures:
             message = f"Failed to apply all manifests ({applied}/{len(manifests)}): {'; '.join(failures)}"
             applied_condition = _condition(CONDITION_APPLIED, False, "AppliedFailed", message, conditions)
         else:
@@ -405,6 +431,10 @@ class ExecutionController:
                 raise Requeue(f"member not reachable: {error}") from None
             if status not in (200, 202, 404):
                 raise RuntimeError(f"removing {path} from {cluster_name}: {_reason(status, answer)}")
+
+
+def _applied(conditions: list[dict]) -> bool:
+    return any(c.get("type") == CONDITION_APPLIED and c.get("status") == "True" for c in conditions)
 
 
 def _ready(cluster: dict | None) -> bool:
