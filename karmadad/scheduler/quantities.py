@@ -1,7 +1,7 @@
 """Exact Kubernetes quantities, rounded the way ``resource.Quantity`` rounds.
 
-Why not ``karmadad.quantity.parse_quantity``: it returns a float, and the estimator needs
-``Quantity.Value()`` / ``MilliValue()`` exactly (both round *up*); with floats ``0.1`` cores
+Parsing is :func:`karmadad.quantity.exact_quantity`, not the float ``parse_quantity``: the estimator needs
+``Quantity.Value()`` / ``MilliValue()`` exactly (both round *up*), and with floats ``0.1`` cores
 becomes 100.00000000000001 milli-cores and rounds up to 101.  Parsing happens once per cluster
 snapshot and once per distinct request (cached), so the exact arithmetic costs nothing per binding.
 """
@@ -12,29 +12,15 @@ import math
 from fractions import Fraction
 from functools import lru_cache
 
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 10**3),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-}
+from karmadad.quantity import exact_quantity
 
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Fraction:
-    text = text.strip()
-    if text[-2:] in _BINARY:
-        return Fraction(text[:-2]) * _BINARY[text[-2:]]
-    if text[-1:] in _DECIMAL:
-        # "1E" is exa, "1e3" is an exponent: a suffix letter directly after a digit with nothing after it.
-        return Fraction(text[:-1]) * _DECIMAL[text[-1:]]
-    return Fraction(text)
+    parsed = exact_quantity(text)
+    if parsed is None:
+        raise ValueError(f"not a quantity: {text!r}")
+    return parsed
 
 
 def exact(value: object) -> Fraction:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from fractions import Fraction
 from typing import Any
 
 from karmadad.errors import Cause
+from karmadad.quantity import exact_quantity as parse_quantity  # the one exact parser; re-exported
 
 __all__ = [
     "MAX_INT64",
@@ -176,46 +176,3 @@ def json_pointer_problem(pointer: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- quantities
-
-_QUANTITY_RE = re.compile(
-    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?"
-)
-_SUFFIXES: dict[str, Fraction] = {
-    "": Fraction(1),
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 10**3),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-}
-
-
-def parse_quantity(value: Any) -> Fraction | None:
-    """The exact value of a Kubernetes quantity (``500m``, ``4Gi``, ``1e3``, ``2``), or None if malformed."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(value)
-    if not isinstance(value, str):
-        return None
-    match = _QUANTITY_RE.fullmatch(value.strip())
-    if match is None:
-        return None
-    number = Fraction(match["number"])
-    suffix = match["suffix"] or ""
-    if suffix[:1] in ("e", "E"):
-        return number * Fraction(10) ** int(Fraction(suffix[1:]))
-    return number * _SUFFIXES[suffix]
