@@ -51,6 +51,7 @@ MANAGED_LABEL = "karmada.io/managed"
 WORK_NAME = "work.karmada.io/name"
 WORK_NAMESPACE = "work.karmada.io/namespace"
 CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
+TEMPLATE_UID = "resourcetemplate.karmada.io/uid"
 CONDITION_APPLIED = "Applied"
 CONDITION_DISPATCHING = "Dispatching"
 SYNC_WAIT_SECONDS = 5.0  # how long a reconcile waits for a new member informer to fill
@@ -318,7 +319,7 @@ class ExecutionController:
                 self.member_writes += 1
                 if status == 409:  # our cache is behind the member: look again once it has caught up
                     raise Requeue(f"{what} appeared in the member before its informer saw it")
-                return ("", False) if status in (200, 201) else (f"{what}: {_reason(status, answer)}", True)
+                return self._synced(work, manifest, status in (200, 201), status, answer)
             managed = ((observed.get("metadata") or {}).get("labels") or {}).get(MANAGED_LABEL) == "true"
             resolution = ((work["metadata"].get("annotations") or {}).get(CONFLICT_RESOLUTION)) or "abort"
             if not managed and resolution != "overwrite":
@@ -341,9 +342,34 @@ class ExecutionController:
             self.member_writes += 1
             if status == 409:
                 raise Requeue(f"{what} changed in the member meanwhile")
-            return ("", False) if status == 200 else (f"{what}: {_reason(status, answer)}", True)
+            return self._synced(work, manifest, status == 200, status, answer)
         except MemberUnreachable as error:
             raise Requeue(f"member not reachable: {error}") from None
+
+    def _synced(self, work: dict, manifest: dict, ok: bool, status: int, answer: object) -> tuple[str, bool]:
+        """Record a write to a member as Karmada does (Events on the Work and on the template); the
+        ``_apply`` result for it."""
+        meta = manifest.get("metadata") or {}
+        namespace, name = meta.get("namespace", ""), meta.get("name", "")
+        cluster = work["metadata"]["namespace"].removeprefix(EXECUTION_SPACE_PREFIX)
+        template = {
+            "apiVersion": manifest.get("apiVersion", ""),
+            "kind": manifest.get("kind", ""),
+            "metadata": {**{k: v for k, v in meta.items() if k in ("name", "namespace")},
+                         "uid": (meta.get("annotations") or {}).get(TEMPLATE_UID, "")},
+        }  # fmt: skip
+        if ok:
+            message = f"Successfully applied resource({namespace}/{name}) to cluster {cluster}"
+            self.recorder.event(work, "Normal", "SyncSucceed", message)
+            self.recorder.event(template, "Normal", "SyncSucceed", message)
+            return "", False
+        problem = (
+            f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}: {_reason(status, answer)}"
+        )
+        message = f"Failed to sync Work({work['metadata']['namespace']}/{work['metadata']['name']}) to cluster({cluster}): {problem}"
+        self.recorder.event(work, "Warning", "SyncFailed", message)
+        self.recorder.event(template, "Warning", "SyncFailed", message)
+        return problem, True
 
     def _manifest_status(self, ordinal: int, resource: ResourceType, manifest: dict, observed: dict) -> dict:
         meta = manifest.get("metadata") or {}

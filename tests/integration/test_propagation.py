@@ -169,6 +169,13 @@ def test_a_deployment_runs_divided_in_two_members_and_reports_back(karmadad_for_
         "4 ready replicas aggregated on karmadad",
     )
     karmadad("rollout", "status", "deployment/nginx", "-n", NAMESPACE, "--timeout=60s")
+    events = json.loads(
+        karmadad(
+            "get", "events", "-n", NAMESPACE, "--field-selector", "involvedObject.name=nginx", "-o", "json"
+        )
+    )
+    messages = {e["message"] for e in events["items"] if e["reason"] == "SyncSucceed"}
+    assert f"Successfully applied resource({NAMESPACE}/nginx) to cluster member2" in messages, messages
     table = karmadad("get", "deployment", "nginx", "-n", NAMESPACE)
     assert "4/4" in table, table
     binding = json.loads(karmadad("get", "rb", "nginx-deployment", "-n", NAMESPACE, "-o", "json"))
