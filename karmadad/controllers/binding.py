@@ -31,7 +31,7 @@ from karmadad.events import EventRecorder
 from karmadad.interpreter.revise import divide_completions, divides_completions
 from karmadad.interpreter.status import aggregate_status
 from karmadad.logs import get_logger
-from karmadad.propagation.binding import binding_name
+from karmadad.propagation.binding import binding_name, referenced
 from karmadad.propagation.matching import is_skipped_namespace, is_template_resource
 from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
@@ -183,14 +183,10 @@ class BindingController:
         ]
 
     def _template(self, binding: dict) -> dict | None:
+        """The binding's template, unless it is a newer object of the same name."""
+        template = referenced(self.store, self.registry, binding)
         ref = (binding.get("spec") or {}).get("resource") or {}
-        resource = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
-        if resource is None:
-            return None
-        template = self.store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
-        if template is None or template["metadata"].get("uid") != ref.get(
-            "uid", template["metadata"].get("uid")
-        ):
+        if template is None or ("uid" in ref and template["metadata"].get("uid") != ref["uid"]):
             return None
         return template
 

@@ -22,7 +22,7 @@ from karmadad.api.registry import Registry
 from karmadad.errors import Conflict, NotFound
 from karmadad.interpreter.dependencies import get_dependencies
 from karmadad.interpreter.work import safe_encode
-from karmadad.propagation.binding import binding_name
+from karmadad.propagation.binding import binding_name, referenced
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.webster import fnv32a
 from karmadad.store import Change, Store
@@ -153,7 +153,7 @@ class DependenciesDistributor:
             and (parent.get("spec") or {}).get("propagateDeps")
             and not parent["metadata"].get("deletionTimestamp")
         ):
-            template = self._template(parent)
+            template = referenced(self.store, self.registry, parent)
             if template is not None:
                 dependencies = get_dependencies(template)
                 await self._record(parent, dependencies)
@@ -173,15 +173,6 @@ class DependenciesDistributor:
             if (ref.get("kind"), ref.get("name")) not in wanted:
                 await self._detach(attached, namespace, name)
         return None
-
-    def _template(self, binding: dict) -> dict | None:
-        ref = (binding.get("spec") or {}).get("resource") or {}
-        resource = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
-        return (
-            self.store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
-            if resource
-            else None
-        )
 
     async def _record(self, parent: dict, dependencies: list[dict]) -> None:
         value = json.dumps(dependencies, separators=(",", ":"))

@@ -78,22 +78,6 @@ def object_path(resource: ResourceType, namespace: str, name: str = "") -> str:
     return f"{base}{scope}/{resource.plural}" + (f"/{name}" if name else "")
 
 
-def holds(observed: object, desired: object) -> bool:
-    """Whether ``observed`` already has every field of ``desired`` with the same value (maps may carry
-    more, as a member's API server adds defaults; lists must match element by element)."""
-    if isinstance(desired, dict):
-        return isinstance(observed, dict) and all(
-            k in observed and holds(observed[k], v) for k, v in desired.items()
-        )
-    if isinstance(desired, list):
-        return (
-            isinstance(observed, list)
-            and len(observed) == len(desired)
-            and all(holds(o, d) for o, d in zip(observed, desired, strict=True))
-        )
-    return observed == desired
-
-
 def first_difference(observed: object, desired: object, path: str = "") -> str | None:
     """Where ``observed`` first fails to hold ``desired`` (a field path), for the log; None when it holds."""
     if isinstance(desired, dict):
@@ -121,6 +105,12 @@ def _content(final: dict) -> dict:
     meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
     kept = {k: v for k, v in final.items() if k not in ("status", "apiVersion", "kind")}
     return {**kept, "metadata": meta}
+
+
+def holds(observed: object, desired: object) -> bool:
+    """Whether ``observed`` already has every field of ``desired`` with the same value (maps may carry
+    more, as a member's API server adds defaults; lists must match element by element)."""
+    return first_difference(observed, desired) is None
 
 
 def needs_update(final: dict, observed: dict) -> bool:

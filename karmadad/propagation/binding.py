@@ -121,3 +121,12 @@ def controller_uid(binding: dict) -> str | None:
         if ref.get("controller"):
             return ref.get("uid")
     return None
+
+
+def referenced(store, registry, binding: dict) -> dict | None:
+    """The object a binding's ``spec.resource`` names, as stored now (None when gone or of an unknown kind)."""
+    ref = (binding.get("spec") or {}).get("resource") or {}
+    resource = registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
+    if resource is None:
+        return None
+    return store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
