@@ -60,7 +60,10 @@ class WorkQueue(Generic[K]):
         while not self._queue:
             if self._shutting_down:
                 raise ShutDown
-            self._wakeup = anyio.Event()
+            # all waiting workers share one event; only a spent one is replaced (a worker that
+            # replaced a live one would strand every worker already waiting on it)
+            if self._wakeup.is_set():
+                self._wakeup = anyio.Event()
             await self._wakeup.wait()
         key = self._queue.popleft()
         self._depth.set(len(self._queue))

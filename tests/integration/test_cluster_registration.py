@@ -20,12 +20,14 @@ pytestmark = pytest.mark.real_cluster
 
 
 class Daemon:
+    token = "registration-test-token"
+
     def __init__(self, workdir: Path, clusters: list[dict], extra: dict | None = None):
         self.workdir = workdir
         self.extra = extra or {}
         api, metrics = free_ports(2)
         self.api, self.metrics = f"127.0.0.1:{api}", f"127.0.0.1:{metrics}"
-        (workdir / "token").write_text("registration-test-token\n")
+        (workdir / "token").write_text(self.token + "\n")
         self.config_path = workdir / "karmadad.yaml"
         self.write(clusters)
         self.log = workdir / "karmadad.log"
@@ -54,7 +56,7 @@ class Daemon:
         context = ssl.create_default_context(cafile=str(self.workdir / "data" / "pki" / "ca.crt"))
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(f"https://{self.api}{path}", data=data, method="POST" if data else "GET")
-        req.add_header("Authorization", "Bearer registration-test-token")
+        req.add_header("Authorization", f"Bearer {self.token}")
         req.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(req, context=context, timeout=5) as resp:
             return json.loads(resp.read())

@@ -108,3 +108,41 @@ async def test_rate_limited_add_waits_its_backoff():
             assert await queue.get() == "k"
             assert anyio.current_time() - started >= 0.045
             tasks.cancel_scope.cancel()
+
+
+async def test_every_waiting_worker_is_woken_and_all_work_at_once():
+    """Workers that wait on an empty queue all share one wake-up: keys added later reach all of them, so N
+    workers really run N reconciles side by side (a slow one does not hold up the others)."""
+    queue: WorkQueue[int] = WorkQueue("t-wakeup")
+    running, most = 0, 0
+
+    async def worker() -> None:
+        nonlocal running, most
+        while True:
+            try:
+                key = await queue.get()
+            except ShutDown:
+                return
+            running += 1
+            most = max(most, running)
+            await anyio.sleep(0.05)  # a member round trip
+            running -= 1
+            queue.done(key)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tasks:
+            for _ in range(4):
+                tasks.start_soon(worker)
+            await anyio.sleep(0.01)  # all four are waiting on the empty queue
+            for key in range(4):
+                queue.add(key)
+                await anyio.sleep(0)
+            await anyio.sleep(0.02)
+            assert most == 4
+            while len(queue) or running:
+                await anyio.sleep(0.01)
+            for key in range(4, 8):  # and again, once they have all waited a second time
+                queue.add(key)
+            await anyio.sleep(0.02)
+            assert running == 4
+            queue.shutdown()
