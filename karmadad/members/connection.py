@@ -1,16 +1,26 @@
 """One connection per member cluster, built from its kubeconfig (and context) with kubernetes_asyncio.
 
+kubernetes_asyncio reads the kubeconfig (contexts, certificates, tokens, exec plugins, proxy-url) and
+keeps the bearer token fresh; requests go straight through one aiohttp session per member, with the
+proxy looked up once when the connection opens. (kubernetes_asyncio's own request path walks every body
+to sanitise it and, per request, re-reads the proxy environment and the netrc file on a worker thread:
+more CPU than the member's answer costs karmadad.)
+
 Requests carry a timeout so a dead member fails fast instead of stalling whoever asked; each member has
-its own client, so a slow one never holds up the others.
+its own session, so a slow one never holds up the others.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import ssl
 import time
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import anyio
 from kubernetes_asyncio import client, config
 
@@ -23,6 +33,8 @@ RETRY_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 0.1
 RETRY_MAX_SECONDS = 5.0
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+CONNECTIONS_PER_MEMBER = 64  # open requests to one member at once, long-running watches included
+READ_BUFFER = 2**21  # one watch event line can be as large as an object (etcd allows 1.5 MiB)
 
 
 def retry_delay(attempt: int, throttled: Any = None) -> float:
@@ -40,12 +52,42 @@ class MemberUnreachable(Exception):
     """The member did not answer (connection refused, TLS failure, timeout)."""
 
 
+def ssl_context(configuration: client.Configuration) -> ssl.SSLContext:
+    """TLS as the kubeconfig says: its CA, client certificate, server name and verification."""
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, keyfile=configuration.key_file)
+    if not configuration.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def proxy_for(configuration: client.Configuration) -> str | None:
+    """The kubeconfig's proxy-url, else the environment's proxy for the member's server (as client-go's
+    ProxyFromEnvironment, honouring NO_PROXY)."""
+    if configuration.proxy:
+        return configuration.proxy
+    server = urlsplit(configuration.host)
+    if urllib.request.proxy_bypass(server.hostname or ""):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(server.scheme) or proxies.get("all")
+
+
 class MemberConnection:
-    def __init__(self, name: str, api: client.ApiClient, server: str, limiter: TokenBucket | None = None):
+    def __init__(self, name: str, configuration: client.Configuration, limiter: TokenBucket | None = None):
         self.name = name
-        self.api = api
-        self.server = server
+        self.server = configuration.host
+        self._configuration = configuration
         self._limiter = limiter
+        self._proxy = proxy_for(configuration)
+        self._server_name = configuration.tls_server_name or None
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=CONNECTIONS_PER_MEMBER, ssl=ssl_context(configuration)),
+            trust_env=False,
+            read_bufsize=READ_BUFFER,
+        )
 
     @classmethod
     async def open(cls, cluster: ClusterConfig) -> MemberConnection:
@@ -65,8 +107,7 @@ class MemberConnection:
             configuration.ssl_ca_cert = str(cluster.caFile)
             configuration.api_key = {"BearerToken": cluster.tokenFile.read_text().strip()}
             configuration.api_key_prefix = {"BearerToken": "Bearer"}
-        limiter = TokenBucket(rate=cluster.qps, burst=cluster.burst)
-        return cls(cluster.name, client.ApiClient(configuration), configuration.host, limiter)
+        return cls(cluster.name, configuration, TokenBucket(rate=cluster.qps, burst=cluster.burst))
 
     async def throttle(self) -> None:
         """Wait for this member's client-side rate limit (QPS/burst), as client-go's does."""
@@ -105,27 +146,45 @@ class MemberConnection:
             await anyio.sleep(retry_delay(attempt, answer if status == 429 else None))
         raise AssertionError("unreachable")  # the loop always returns or raises on its last attempt
 
+    async def open_response(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        within: float = REQUEST_TIMEOUT,
+    ) -> aiohttp.ClientResponse:
+        """Send one request (after this member's rate limit) and return the response as it starts, to be
+        read and released by the caller within ``within`` seconds in all. aiohttp's errors propagate."""
+        await self.throttle()
+        headers = {"Accept": "application/json"}
+        for setting in (await self._configuration.auth_settings()).values():
+            if setting.get("in") == "header" and setting.get("value"):
+                headers[setting["key"]] = setting["value"]
+        data = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            data = body if isinstance(body, bytes | str) else json.dumps(body)
+        return await self._session.request(
+            method,
+            self.server + path,
+            data=data,
+            headers=headers,
+            proxy=self._proxy,
+            server_hostname=self._server_name,
+            timeout=aiohttp.ClientTimeout(total=within),
+        )
+
     async def _send(
         self, method: str, path: str, body: Any = None, content_type: str = "application/json"
     ) -> tuple[int, Any]:
         verb = method.lower()
-        await self.throttle()
         started = time.perf_counter()
         try:
-            response = await self.api.call_api(
-                path,
-                method,
-                auth_settings=["BearerToken"],
-                body=body,
-                header_params={"Content-Type": content_type} if body is not None else None,
-                _preload_content=False,
-                _request_timeout=REQUEST_TIMEOUT,
-            )
-            raw = await response.read()
-            status = response.status
-            response.release()
-        except client.ApiException as error:
-            status, raw = error.status, (error.body or b"")
+            async with await self.open_response(method, path, body, content_type=content_type) as response:
+                raw = await response.read()
+                status = response.status
         except Exception as error:  # aiohttp/ssl/timeout errors all mean "not reachable"
             metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb).inc()
             raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
@@ -140,4 +199,4 @@ class MemberConnection:
             return status, text
 
     async def close(self) -> None:
-        await self.api.close()
+        await self._session.close()

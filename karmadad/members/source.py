@@ -49,17 +49,18 @@ class MemberSource:
 
     async def watch(self, since: int) -> AsyncIterator[SourceEvent]:
         query = f"?watch=1&allowWatchBookmarks=true&resourceVersion={since}&timeoutSeconds={WATCH_SECONDS}"
-        await self.connection.throttle()
         try:
-            response = await self.connection.api.call_api(
-                self.path + query,
-                "GET",
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=WATCH_SECONDS + 30,
+            response = await self.connection.open_response(
+                "GET", self.path + query, within=WATCH_SECONDS + 30
             )
         except Exception as error:
             raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
+        if response.status != 200:
+            answer = await response.text()
+            response.release()
+            if response.status == 410:
+                raise Expired(answer)
+            raise MemberWatchFailed(f"WATCH {self.path} answered {response.status}: {answer[:200]}")
         try:
             while True:
                 with anyio.fail_after(self._inactivity):

@@ -41,13 +41,7 @@ async def test_member_informer_follows_changes_and_a_restart(kube_binaries, tmp_
         connection = await MemberConnection.open(
             ClusterConfig(name=entry["name"], kubeconfig=entry["kubeconfig"])
         )
-        await connection.api.call_api(
-            "/api/v1/namespaces",
-            "POST",
-            auth_settings=["BearerToken"],
-            body={"metadata": {"name": "informer-test"}},
-            _preload_content=False,
-        )
+        await connection.request("POST", "/api/v1/namespaces", {"metadata": {"name": "informer-test"}})
         informer = Informer(
             MemberSource(connection, NS_PATH, inactivity=10),
             transform=strip_managed_fields,
@@ -59,10 +53,7 @@ async def test_member_informer_follows_changes_and_a_restart(kube_binaries, tmp_
         )
 
         async def write(method: str, path: str, body: dict | None = None) -> None:
-            response = await connection.api.call_api(
-                path, method, auth_settings=["BearerToken"], body=body, _preload_content=False
-            )
-            response.release()
+            await connection.request(method, path, body)
 
         async with anyio.create_task_group() as tasks:
             await tasks.start(informer.run)

@@ -74,14 +74,7 @@ async def test_cut_watches_converge_without_repeats(kube_binaries, tmp_path):
             cut_path = tmp_path / "through-proxy.kubeconfig"
             await anyio.Path(cut_path).write_text(yaml.safe_dump(cut_config))
             through = await MemberConnection.open(ClusterConfig(name="member1", kubeconfig=cut_path))
-            response = await direct.api.call_api(
-                "/api/v1/namespaces",
-                "POST",
-                auth_settings=["BearerToken"],
-                body={"metadata": {"name": "informer-test"}},
-                _preload_content=False,
-            )
-            response.release()
+            await direct.request("POST", "/api/v1/namespaces", {"metadata": {"name": "informer-test"}})
             informer = Informer(MemberSource(through, PATH, inactivity=10), relist_backoff=0.1)
             seen: list[tuple[str, str]] = []
             record = lambda obj: seen.append((obj["metadata"]["name"], obj["metadata"]["resourceVersion"]))  # noqa: E731
@@ -93,10 +86,7 @@ async def test_cut_watches_converge_without_repeats(kube_binaries, tmp_path):
                 for i in range(5):
                     body = {"metadata": {"name": f"cm-{i}"}, "data": {"round": str(round_)}}
                     method, path = ("POST", PATH) if round_ == 0 else ("PUT", f"{PATH}/cm-{i}")
-                    response = await direct.api.call_api(
-                        path, method, auth_settings=["BearerToken"], body=body, _preload_content=False
-                    )
-                    response.release()
+                    await direct.request(method, path, body)
                 await anyio.sleep(0.1)
             await converged(informer, direct, within=60)
             assert proxy.cuts >= 3, "the proxy should have cut the watches several times"

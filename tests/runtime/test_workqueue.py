@@ -136,11 +136,10 @@ async def test_every_waiting_worker_is_woken_and_all_work_at_once():
             await anyio.sleep(0.01)  # all four are waiting on the empty queue
             for key in range(4):
                 queue.add(key)
-                await anyio.sleep(0)
             await anyio.sleep(0.02)
             assert most == 4
-            while len(queue) or running:
-                await anyio.sleep(0.01)
+            await anyio.sleep(0.1)  # the first four are done and waiting again
+            assert not len(queue) and running == 0
             for key in range(4, 8):  # and again, once they have all waited a second time
                 queue.add(key)
             await anyio.sleep(0.02)

@@ -35,7 +35,7 @@ async def serve(answers: list[tuple[int, dict]], seen: list[tuple[str, dict]]):
 def connection(host: str) -> MemberConnection:
     configuration = client.Configuration()
     configuration.host = host
-    return MemberConnection("m", client.ApiClient(configuration), host)
+    return MemberConnection("m", configuration)
 
 
 async def test_overload_and_server_errors_are_retried_then_the_answer_returned():
