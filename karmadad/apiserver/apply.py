@@ -29,8 +29,8 @@ from typing import Any
 
 from karmadad.api import schemas
 from karmadad.api.schemas import SchemaNode
-from karmadad.apiserver.patch import json_copy
 from karmadad.errors import BadRequest, Cause, Conflict, Invalid
+from karmadad.jsonvalue import json_copy
 
 __all__ = [
     "fields_to_paths",

@@ -22,6 +22,7 @@ from karmadad.apiserver import tables
 from karmadad.apiserver.patch import UnsupportedMediaType
 from karmadad.apiserver.paths import ResourcePath
 from karmadad.errors import BadRequest, Conflict, Expired, Forbidden, MethodNotAllowed, NotFound, StatusError
+from karmadad.jsonvalue import encode
 from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector, selectable_fields
 from karmadad.store import Query, Store
 from karmadad.store.store import now_timestamp, revision_of
@@ -46,7 +47,7 @@ class NotAcceptable(StatusError):
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    return encode(obj)
 
 
 def json_response(obj: Any, status: int = 200) -> web.Response:

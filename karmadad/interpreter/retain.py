@@ -33,7 +33,7 @@ An empty merged ServiceAccount list is left out rather than written as null.
 
 from __future__ import annotations
 
-import copy
+from karmadad.jsonvalue import json_copy
 
 MANAGED_LABELS = "resourcetemplate.karmada.io/managed-labels"
 MANAGED_ANNOTATIONS = "resourcetemplate.karmada.io/managed-annotations"
@@ -55,7 +55,7 @@ def _spec(obj: dict) -> dict:
 def _set_or_drop(target: dict, key: str, value: object) -> None:
     """Karmada's setters: an empty value removes the field."""
     if value:
-        target[key] = copy.deepcopy(value)
+        target[key] = json_copy(value)
     else:
         target.pop(key, None)
 
@@ -74,7 +74,7 @@ def _merged_keys(desired: dict, observed: dict, record: str) -> dict:
 def retain_cluster_fields(desired: dict, observed: dict) -> dict:
     """The object watcher's part, for every kind: version, finalizers, owner references, member-added
     labels and annotations."""
-    retained = copy.deepcopy(desired)
+    retained = json_copy(desired)
     meta = retained.setdefault("metadata", {})
     seen = _meta(observed)
     _set_or_drop(meta, "resourceVersion", seen.get("resourceVersion"))
@@ -147,7 +147,7 @@ def _service_account(desired: dict, observed: dict) -> None:
             if name in names:
                 continue
             names.add(name)
-            merged.append(copy.deepcopy(entry))
+            merged.append(json_copy(entry))
         _set_or_drop(desired, field, merged)
 
 
@@ -160,7 +160,7 @@ def _persistent_volume_claim(desired: dict, observed: dict) -> None:
 def _persistent_volume(desired: dict, observed: dict) -> None:
     seen = _spec(observed)
     if "claimRef" in seen:
-        desired.setdefault("spec", {})["claimRef"] = copy.deepcopy(seen["claimRef"])
+        desired.setdefault("spec", {})["claimRef"] = json_copy(seen["claimRef"])
 
 
 def _job(desired: dict, observed: dict) -> None:

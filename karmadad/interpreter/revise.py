@@ -16,9 +16,9 @@ nor parallelism was (both default to 1). Our store does not default, so that rul
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 
+from karmadad.jsonvalue import json_copy
 from karmadad.scheduler.webster import apportion, names_descending
 
 _SCALED = frozenset({("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet")})
@@ -38,7 +38,7 @@ def has_completions(job: dict) -> bool:
 def revise_replicas(obj: dict, replicas: int, completions: int | None = None) -> dict:
     """``obj`` with its replica field set to ``replicas`` (and a Job's completions to ``completions`` when
     given and the Job has completions); kinds Karmada does not revise come back as an unchanged copy."""
-    revised = copy.deepcopy(obj)
+    revised = json_copy(obj)
     identity = _identity(obj)
     if identity in _SCALED:
         revised.setdefault("spec", {})["replicas"] = replicas

@@ -28,7 +28,6 @@ dicts; an HPA's always-null ``currentMetrics`` is left out.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from collections.abc import Callable, Iterable
@@ -47,6 +46,7 @@ from karmadad.interpreter.fields import (
     parse_time,
     str_at,
 )
+from karmadad.jsonvalue import json_copy
 
 TEMPLATE_GENERATION = "resourcetemplate.karmada.io/generation"
 _INT64 = re.compile(r"[+-]?[0-9]+")
@@ -151,7 +151,7 @@ def _reflect_daemon_set(obj: dict) -> dict | None:
 def _load_balancer(value: object) -> dict:
     """A load balancer status with only its non-empty ``ingress``."""
     ingress = as_list(as_map(value, "loadBalancer").get("ingress"), "loadBalancer.ingress")
-    return {"ingress": copy.deepcopy(ingress)} if ingress else {}
+    return {"ingress": json_copy(ingress)} if ingress else {}
 
 
 def _reflect_service(obj: dict) -> dict | None:
@@ -170,7 +170,7 @@ def _reflect_job(obj: dict) -> dict | None:
         return None
     reflected = _pick(status, ("active", "succeeded", "failed"))
     if conditions := as_list(status.get("conditions"), "conditions"):
-        reflected["conditions"] = copy.deepcopy(conditions)
+        reflected["conditions"] = json_copy(conditions)
     for field in ("startTime", "completionTime"):
         if status.get(field) is not None:
             reflected[field] = status[field]
@@ -196,7 +196,7 @@ def _reflect_autoscaler(obj: dict) -> dict | None:
 
 def _reflect_whole(obj: dict) -> dict | None:
     status = _status_of(obj)
-    return None if status is None else copy.deepcopy(status)
+    return None if status is None else json_copy(status)
 
 
 _REFLECTORS: dict[tuple[str, str], Callable[[dict], dict | None]] = {
@@ -232,7 +232,7 @@ def _statuses(items: list[dict]) -> Iterable[tuple[str, dict]]:
 
 
 def _with_status(template: dict, status: dict) -> dict:
-    return {**copy.deepcopy(template), "status": status}
+    return {**template, "status": status}
 
 
 def _summed(
@@ -267,8 +267,8 @@ def _summed(
     if strict:
         unchanged = unchanged and all(old.get(key) is None for key in old if key not in new)
     if unchanged:
-        return copy.deepcopy(template)
-    status = copy.deepcopy(old)
+        return dict(template)
+    status = json_copy(old)
     for field, value in new.items():
         if value or field in always:
             status[field] = value
@@ -335,16 +335,16 @@ def _merged_ingress(statuses: Iterable[dict], with_mode: bool) -> list[dict]:
 
 def _service(template: dict, items: list[dict], now: str) -> dict:
     if str_at(template, "spec", "type") != "LoadBalancer":
-        return copy.deepcopy(template)
+        return dict(template)
     ingress = _merged_ingress((s for _, s in _statuses(items)), with_mode=True)
     status = {"loadBalancer": {"ingress": ingress} if ingress else {}}
-    return copy.deepcopy(template) if map_at(template, "status") == status else _with_status(template, status)
+    return dict(template) if map_at(template, "status") == status else _with_status(template, status)
 
 
 def _ingress(template: dict, items: list[dict], now: str) -> dict:
     ingress = _merged_ingress((s for _, s in _statuses(items)), with_mode=False)
     status = {"loadBalancer": {"ingress": ingress} if ingress else {}}
-    return copy.deepcopy(template) if map_at(template, "status") == status else _with_status(template, status)
+    return dict(template) if map_at(template, "status") == status else _with_status(template, status)
 
 
 def _finished(status: dict) -> str:
@@ -370,7 +370,7 @@ def _condition(kind: str, reason: str, message: str, now: str) -> dict:
 def _job(template: dict, items: list[dict], now: str) -> dict:
     old = map_at(template, "status")
     if _finished(old):  # a finished Job's status never changes again
-        return copy.deepcopy(template)
+        return dict(template)
     sums = dict.fromkeys(("active", "succeeded", "failed"), 0)
     failed: list[str] = []
     succeeded = criteria_met = started = completed = 0
@@ -418,7 +418,7 @@ def _job(template: dict, items: list[dict], now: str) -> dict:
         new["startTime"] = start_text
     if completion_text is not None and completed == len(items):
         new["completionTime"] = completion_text
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _latest(current: datetime.datetime | None, text: object, what: str) -> datetime.datetime | None:
@@ -433,7 +433,7 @@ def _cron_job(template: dict, items: list[dict], now: str) -> dict:
     scheduled: datetime.datetime | None = None
     successful: datetime.datetime | None = None
     for _, status in _statuses(items):
-        active.extend(copy.deepcopy(list_at(status, "active")))
+        active.extend(json_copy(list_at(status, "active")))
         scheduled = _latest(scheduled, status.get("lastScheduleTime"), "lastScheduleTime")
         successful = _latest(successful, status.get("lastSuccessfulTime"), "lastSuccessfulTime")
     new: dict = {}
@@ -444,14 +444,14 @@ def _cron_job(template: dict, items: list[dict], now: str) -> dict:
     if successful is not None:
         new["lastSuccessfulTime"] = format_time(successful)
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _container(status: dict) -> dict:
     """The part of a member's container status the aggregate keeps, as the typed struct writes it."""
     return {
         "name": "",
-        "state": copy.deepcopy(as_map(status.get("state"), "state")),
+        "state": json_copy(as_map(status.get("state"), "state")),
         "lastState": {},
         "ready": bool(status.get("ready")),
         "restartCount": 0,
@@ -466,7 +466,7 @@ def _worst(phases: set[str], order: tuple[str, ...]) -> str:
 
 def _pod(template: dict, items: list[dict], now: str) -> dict:
     if not items:
-        return copy.deepcopy(template)
+        return dict(template)
     phases: set[str] = set()
     containers: list[dict] = []
     init_containers: list[dict] = []
@@ -486,7 +486,7 @@ def _pod(template: dict, items: list[dict], now: str) -> dict:
     if containers:
         new["containerStatuses"] = containers
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _persistent_volume(template: dict, items: list[dict], now: str) -> dict:
@@ -496,7 +496,7 @@ def _persistent_volume(template: dict, items: list[dict], now: str) -> dict:
     phase = _worst(phases, ("Failed", "Pending", "Available", "Bound", "Released"))
     new = {"phase": phase} if phase else {}
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _persistent_volume_claim(template: dict, items: list[dict], now: str) -> dict:
@@ -510,7 +510,7 @@ def _persistent_volume_claim(template: dict, items: list[dict], now: str) -> dic
             phase = member
     new = {"phase": phase} if phase else {}
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _disruption_budget(template: dict, items: list[dict], now: str) -> dict:
@@ -525,7 +525,7 @@ def _disruption_budget(template: dict, items: list[dict], now: str) -> dict:
     if disrupted:
         new["disruptedPods"] = disrupted
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 def _autoscaler(template: dict, items: list[dict], now: str) -> dict:
@@ -535,7 +535,7 @@ def _autoscaler(template: dict, items: list[dict], now: str) -> dict:
             sums[field] += int_at(status, field)
     new = _pick(sums, sums, frozenset({"desiredReplicas"}))
     old = map_at(template, "status")
-    return copy.deepcopy(template) if old == new else _with_status(template, new)
+    return dict(template) if old == new else _with_status(template, new)
 
 
 _AGGREGATORS: dict[tuple[str, str], Callable[[dict, list[dict], str], dict]] = {
@@ -562,11 +562,12 @@ def has_aggregate_rule(obj: dict) -> bool:
 
 def aggregate_status(template: dict, items: list[dict], now: str | None = None) -> dict:
     """``template`` with its ``.status`` aggregated from the binding's ``aggregatedStatus`` items
-    (``{clusterName, status, applied, health}``); an unchanged copy when nothing changes or the kind has
-    no rule. ``now`` (RFC 3339) stamps the Job conditions this adds; the current time by default.
+    (``{clusterName, status, applied, health}``); the template's other fields are shared, not copied
+    (read-only, as every cached object), and it is returned as it was when nothing changes or the kind
+    has no rule. ``now`` (RFC 3339) stamps the Job conditions this adds; the current time by default.
     Raises :class:`~karmadad.interpreter.fields.Malformed` (a ValueError) for unreadable input."""
     aggregator = _AGGREGATORS.get((template.get("apiVersion"), template.get("kind")))
     if aggregator is None:
-        return copy.deepcopy(template)
+        return dict(template)
     moment = now or format_time(datetime.datetime.now(datetime.UTC))
     return aggregator(template, list(items), moment)

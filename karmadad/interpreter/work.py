@@ -16,9 +16,8 @@ comparing a Work's manifest with a member's object, for one.
 
 from __future__ import annotations
 
-import copy
-
 from karmadad.api.karmada.admission import _prune_manifest
+from karmadad.jsonvalue import json_copy
 from karmadad.scheduler.webster import fnv32a
 
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -45,6 +44,6 @@ def prune_manifest(obj: dict) -> dict:
     selector and template labels; a ServiceAccount's ``<name>-token-*`` secrets; a Service's allocated
     ``clusterIP(s)`` (not ``None``: headless stays); a service-account token Secret's data and uid
     annotation; a PVC's ``volume.kubernetes.io/selected-node`` annotation."""
-    manifest = copy.deepcopy(obj)
+    manifest = json_copy(obj)
     _prune_manifest(manifest)
     return manifest

@@ -26,6 +26,7 @@ from kubernetes_asyncio import client, config
 
 from karmadad import metrics
 from karmadad.config import ClusterConfig
+from karmadad.jsonvalue import encode
 from karmadad.runtime.workqueue import TokenBucket
 
 REQUEST_TIMEOUT = 5.0
@@ -165,7 +166,7 @@ class MemberConnection:
         data = None
         if body is not None:
             headers["Content-Type"] = content_type
-            data = body if isinstance(body, bytes | str) else json.dumps(body)
+            data = body if isinstance(body, bytes | str) else encode(body)
         return await self._session.request(
             method,
             self.server + path,

@@ -25,7 +25,6 @@ caller prefixes the policy and fails the Work. :func:`apply_overriders` is pure:
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -33,6 +32,7 @@ import jsonpatch
 import jsonpointer
 import yaml
 
+from karmadad.jsonvalue import json_copy
 from karmadad.overrides.encoding import go_json, parse_json, parse_yaml, yaml_text
 from karmadad.overrides.images import ImageError, override_image
 
@@ -60,7 +60,7 @@ class OverrideError(ValueError):
 
 def apply_overriders(manifest: dict, overriders: dict | None) -> dict:
     """A new manifest: ``manifest`` with one rule's ``overriders`` applied (the input is untouched)."""
-    return apply_overriders_in_place(copy.deepcopy(manifest), overriders)
+    return apply_overriders_in_place(json_copy(manifest), overriders)
 
 
 def apply_overriders_in_place(obj: dict, overriders: dict | None) -> dict:
@@ -317,7 +317,7 @@ def patch_document(document: Any, operation: Any, path: str, value: Any, where: 
         raise OverrideError(f"{where}: unsupported operator {operation!r} at {path}", path=path)
     step: dict[str, Any] = {"op": operation, "path": _with_positive_indices(document, operation, path)}
     if operation != "remove":
-        step["value"] = copy.deepcopy(value)  # never share the policy's objects with the manifest
+        step["value"] = json_copy(value)  # never share the policy's objects with the manifest
     try:
         return jsonpatch.JsonPatch([step]).apply(document, in_place=True)
     except (

@@ -13,9 +13,9 @@ manifest as the cluster-wide policies left it, as Karmada does. Policies being d
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator
 
+from karmadad.jsonvalue import json_copy
 from karmadad.overrides.applied import applied_annotations
 from karmadad.overrides.overriders import OverrideError, apply_overriders_in_place
 from karmadad.propagation.matching import MATCH_ALL, MISMATCH, implicit_priority
@@ -126,7 +126,7 @@ def apply_overrides(
 
     Raises :class:`OverrideError` naming the policy, rule, overrider and path when an overrider cannot
     apply; Karmada then fails the Work for this cluster."""
-    obj = copy.deepcopy(manifest)
+    obj = json_copy(manifest)
     obj, cluster_applied = _apply_group(obj, cluster, cluster_policies, cluster_scoped=True)
     obj, namespaced_applied = _apply_group(obj, cluster, _namespaced(policies, obj), cluster_scoped=False)
     return obj, applied_annotations(cluster_applied, namespaced_applied)

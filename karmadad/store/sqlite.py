@@ -8,12 +8,13 @@ is versioned with ``PRAGMA user_version`` and migrated forward on open.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Literal
 
 import aiosqlite
+
+from karmadad.jsonvalue import encode
 
 Durability = Literal["full", "normal"]
 
@@ -115,7 +116,7 @@ class SQLiteFile:
         """Write one batch atomically: the final state of each touched key and the new revision."""
         await self._db.execute(
             "INSERT INTO batch (revision, puts, deletes) VALUES (?, ?, ?)",
-            (revision, json.dumps(puts, separators=(",", ":")), json.dumps(deletes, separators=(",", ":"))),
+            (revision, encode(puts).decode(), encode(deletes).decode()),
         )
 
     async def checkpoint(self) -> None:
