@@ -4,9 +4,10 @@ For every target cluster (``spec.clusters`` and the clusters of the bindings tha
 ``requiredBy``) the binding gets a Work built by :func:`karmadad.propagation.work.desired_work` (replicas
 revised, overrides applied); Works for clusters no longer targeted are deleted. It runs again when the
 binding, its template, an override policy or a Cluster's labels change, and when one of its Works reports
-status — then ``status.aggregatedStatus`` and the ``FullyApplied`` condition are written, and the
-template's own status is aggregated from its members' (:func:`karmadad.interpreter.status.aggregate_status`)
-so ``kubectl get`` and ``kubectl rollout status`` against karmadad tell what the members run.
+status (reports coming together are aggregated once) — then ``status.aggregatedStatus`` and the
+``FullyApplied`` condition are written, and the template's own status is aggregated from its members'
+(:func:`karmadad.interpreter.status.aggregate_status`) so ``kubectl get`` and ``kubectl rollout status``
+against karmadad tell what the members run.
 
 A deleted binding (its template went; the garbage collector follows the owner reference) has its Works
 deleted first; its finalizer ``karmada.io/binding-controller`` (or ``cluster-resource-binding-controller``)
@@ -45,6 +46,10 @@ log = get_logger("binding")
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 _KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 CONDITION_FULLY_APPLIED = "FullyApplied"
+# A Work's status change aggregates its binding after this long, so the reports of a binding's Works that
+# come together (each member answering the same apply, a rollout's steps) make one aggregation and one
+# write of the binding and the template, not one per report.
+AGGREGATION_DELAY = 0.2
 
 
 def _merged_work(existing: dict, desired: dict) -> dict:
@@ -119,7 +124,9 @@ class BindingController:
         key = (resource, namespace, name)
         if sync:
             self._sync_wanted.add(key)
-        self.controller.queue.add(key)
+            self.controller.queue.add(key)
+        else:
+            self.controller.queue.add_after(key, AGGREGATION_DELAY)
 
     def _enqueue_all(self) -> None:
         for resource in _KINDS:

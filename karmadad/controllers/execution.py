@@ -271,7 +271,10 @@ class ExecutionController:
             obj_namespace, obj_name = meta.get("namespace", ""), meta.get("name", "")
             observed = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
             if apply or observed is None:
-                problem, retry = await self._apply(connection, work, resource, manifest, observed)
+                problem, retry, written = await self._apply(connection, work, resource, manifest, observed)
+                # what the member answered is what its informer will show next: the status written
+                # now already holds it, so that event writes nothing
+                observed = written or observed
             else:  # only the member's status changed: it still holds what it held, applied or not
                 problem, retry = ("" if _applied(conditions) else "unchanged"), False
             if problem:
@@ -296,9 +299,10 @@ class ExecutionController:
 
     async def _apply(
         self, connection, work: dict, resource: ResourceType, manifest: dict, observed: dict | None
-    ) -> tuple[str, bool]:
-        """Make the member hold ``manifest``: ("", _) when it does (or now will), else why not and whether
-        trying again later may help."""
+    ) -> tuple[str, bool, dict | None]:
+        """Make the member hold ``manifest``: ("", _, _) when it does (or now will), else why not and
+        whether trying again later may help; and the member's object as it answered a write, if one
+        was made and succeeded."""
         meta = manifest.get("metadata") or {}
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
         what = f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}"
@@ -317,10 +321,11 @@ class ExecutionController:
                     f"{what} already exists in the member cluster and is not managed by karmadad "
                     "(conflictResolution is Abort; set it to Overwrite to take the object over)",
                     False,
+                    None,
                 )
             final = retain(manifest, observed)
             if not needs_update(final, observed):
-                return "", False
+                return "", False, None
             log.debug(
                 "updating a member object", object=what, field=first_difference(observed, _content(final))
             )
@@ -336,7 +341,9 @@ class ExecutionController:
         except MemberUnreachable as error:
             raise Requeue(f"member not reachable: {error}") from None
 
-    def _synced(self, work: dict, manifest: dict, ok: bool, status: int, answer: object) -> tuple[str, bool]:
+    def _synced(
+        self, work: dict, manifest: dict, ok: bool, status: int, answer: object
+    ) -> tuple[str, bool, dict | None]:
         """Record a write to a member as Karmada does (Events on the Work and on the template); the
         ``_apply`` result for it."""
         meta = manifest.get("metadata") or {}
@@ -352,14 +359,17 @@ class ExecutionController:
             message = f"Successfully applied resource({namespace}/{name}) to cluster {cluster}"
             self.recorder.event(work, "Normal", "SyncSucceed", message)
             self.recorder.event(template, "Normal", "SyncSucceed", message)
-            return "", False
+            written = (
+                answer if isinstance(answer, dict) and isinstance(answer.get("metadata"), dict) else None
+            )
+            return "", False, written and strip_managed_fields(written)
         problem = (
             f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}: {_reason(status, answer)}"
         )
         message = f"Failed to sync Work({work['metadata']['namespace']}/{work['metadata']['name']}) to cluster({cluster}): {problem}"
         self.recorder.event(work, "Warning", "SyncFailed", message)
         self.recorder.event(template, "Warning", "SyncFailed", message)
-        return problem, True
+        return problem, True, None
 
     def _manifest_status(self, ordinal: int, resource: ResourceType, manifest: dict, observed: dict) -> dict:
         meta = manifest.get("metadata") or {}

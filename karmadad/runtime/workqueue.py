@@ -97,11 +97,15 @@ class WorkQueue(Generic[K]):
 
 
 class DelayingQueue(WorkQueue[K]):
-    """Adds ``add_after``: a key enters the queue once its delay has passed."""
+    """Adds ``add_after``: a key enters the queue once its delay has passed. A key already waiting keeps
+    the sooner of its two times (client-go's), so a burst of delayed adds for one key is one reconcile."""
 
     def __init__(self, name: str, *, clock: Callable[[], float] = time.monotonic):
         super().__init__(name, clock=clock)
         self._waiting: list[tuple[float, int, K]] = []
+        self._ready_at: dict[
+            K, float
+        ] = {}  # when each waiting key is due; heap entries not matching are stale
         self._sequence = itertools.count()
         self._timer_wakeup = anyio.Event()
 
@@ -109,7 +113,11 @@ class DelayingQueue(WorkQueue[K]):
         if delay <= 0:
             self.add(key)
             return
-        heapq.heappush(self._waiting, (self._clock() + delay, next(self._sequence), key))
+        ready = self._clock() + delay
+        if key in self._ready_at and self._ready_at[key] <= ready:
+            return
+        self._ready_at[key] = ready
+        heapq.heappush(self._waiting, (ready, next(self._sequence), key))
         self._timer_wakeup.set()
 
     async def run_timers(self) -> None:
@@ -117,7 +125,10 @@ class DelayingQueue(WorkQueue[K]):
         while not self._shutting_down:
             now = self._clock()
             while self._waiting and self._waiting[0][0] <= now:
-                self.add(heapq.heappop(self._waiting)[2])
+                ready, _, key = heapq.heappop(self._waiting)
+                if self._ready_at.get(key) == ready:
+                    del self._ready_at[key]
+                    self.add(key)
             self._timer_wakeup = anyio.Event()
             delay = self._waiting[0][0] - now if self._waiting else None
             with anyio.move_on_after(delay if delay is not None else float("inf")):

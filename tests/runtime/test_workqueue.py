@@ -145,3 +145,22 @@ async def test_every_waiting_worker_is_woken_and_all_work_at_once():
             await anyio.sleep(0.02)
             assert running == 4
             queue.shutdown()
+
+
+async def test_delayed_adds_of_one_key_come_back_once_at_the_soonest_time():
+    queue: RateLimitingQueue[str] = RateLimitingQueue("t-coalesce")
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(queue.run_timers)
+            started = anyio.current_time()
+            for delay in (0.2, 0.1, 0.15, 0.3):
+                queue.add_after("k", delay)
+            queue.add_after("other", 0.12)
+            assert await queue.get() == "k"
+            assert 0.09 <= anyio.current_time() - started < 0.2
+            queue.done("k")
+            assert await queue.get() == "other"
+            queue.done("other")
+            await anyio.sleep(0.3)  # past every later time given for "k": it does not come back
+            assert len(queue) == 0
+            tasks.cancel_scope.cancel()
