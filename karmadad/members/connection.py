@@ -155,9 +155,11 @@ class MemberConnection:
         *,
         content_type: str = "application/json",
         within: float = REQUEST_TIMEOUT,
+        idle: float | None = None,
     ) -> aiohttp.ClientResponse:
         """Send one request (after this member's rate limit) and return the response as it starts, to be
-        read and released by the caller within ``within`` seconds in all. aiohttp's errors propagate."""
+        read and released by the caller within ``within`` seconds in all, and with no more than ``idle``
+        seconds without data (a TimeoutError from the read). aiohttp's errors propagate."""
         await self.throttle()
         headers = {"Accept": "application/json"}
         for setting in (await self._configuration.auth_settings()).values():
@@ -174,7 +176,7 @@ class MemberConnection:
             headers=headers,
             proxy=self._proxy,
             server_hostname=self._server_name,
-            timeout=aiohttp.ClientTimeout(total=within),
+            timeout=aiohttp.ClientTimeout(total=within, sock_read=idle),
         )
 
     async def _send(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import anyio
-
 from karmadad.errors import Expired
 from karmadad.members.connection import MemberConnection, MemberUnreachable
 from karmadad.runtime.informer import SourceEvent
@@ -51,7 +49,7 @@ class MemberSource:
         query = f"?watch=1&allowWatchBookmarks=true&resourceVersion={since}&timeoutSeconds={WATCH_SECONDS}"
         try:
             response = await self.connection.open_response(
-                "GET", self.path + query, within=WATCH_SECONDS + 30
+                "GET", self.path + query, within=WATCH_SECONDS + 30, idle=self._inactivity
             )
         except Exception as error:
             raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
@@ -63,8 +61,7 @@ class MemberSource:
             raise MemberWatchFailed(f"WATCH {self.path} answered {response.status}: {answer[:200]}")
         try:
             while True:
-                with anyio.fail_after(self._inactivity):
-                    line = await response.content.readline()
+                line = await response.content.readline()  # the session's read timeout: inactivity
                 if not line:
                     return  # the server ended the watch; the informer resumes from its revision
                 event = json.loads(line)
