@@ -92,6 +92,9 @@ class BindingController:
         # changed just aggregates (most changes are members reporting status)
         self._sync_wanted: set[BindingKey] = set()
         self._snapshots: dict[str, tuple[str, ClusterSnapshot]] = {}  # cluster -> (resourceVersion, snapshot)
+        self._synced: dict[
+            BindingKey, tuple
+        ] = {}  # each binding's sync inputs when its Works were last synced
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
@@ -136,7 +139,9 @@ class BindingController:
     def _on_change(self, change: Change) -> None:
         resource, obj = change.resource, change.object
         if resource in _KINDS:
-            if change.type != "DELETED" and spec_changed(change):
+            if change.type == "DELETED":
+                self._synced.pop((resource, change.namespace, change.name), None)
+            elif spec_changed(change):
                 self._enqueue(resource, change.namespace, change.name)
         elif resource == WORKS:
             if change.previous is not None:
@@ -210,13 +215,29 @@ class BindingController:
             return None
         if key in self._sync_wanted:
             self._sync_wanted.discard(key)
-            try:
-                await self._sync_works(resource, binding, template)
-            except BaseException:
-                self._sync_wanted.add(key)
-                raise
+            if self._synced.get(key) != self._sync_inputs(resource, binding, template):
+                try:
+                    await self._sync_works(resource, binding, template)
+                except BaseException:
+                    self._sync_wanted.add(key)
+                    raise
+                self._synced[key] = self._sync_inputs(resource, binding, template)
         await self._aggregate(resource, binding, template)
         return None
+
+    def _sync_inputs(self, resource: str, binding: dict, template: dict) -> tuple:
+        """What the binding's Works are built from, and the Works themselves, leaving out what status
+        writes change: while it is as after the last sync, syncing again would write nothing (the Works
+        the sync created, coming back from the change feed, most of all)."""
+        targets = target_clusters(binding.get("spec") or {})
+        return (
+            _identity(binding),
+            _identity(template),
+            tuple(_identity(p) for p in self.store.list_all(CLUSTER_OVERRIDE_POLICIES)),
+            tuple(_identity(p) for p in self.store.list_all(OVERRIDE_POLICIES)),
+            tuple(_identity(self.store.find(CLUSTERS, "", t["name"])) for t in targets),
+            tuple(sorted(_identity(w) for w in self.works_of(resource, binding))),
+        )
 
     def _snapshot(self, cluster: dict) -> ClusterSnapshot:
         name, version = cluster["metadata"]["name"], cluster["metadata"].get("resourceVersion", "")
@@ -360,6 +381,22 @@ class BindingController:
             await self.store.update(resource, {**binding, "metadata": {**meta, "finalizers": remaining}})
         except NotFound:
             pass
+
+
+def _identity(obj: dict | None) -> tuple:
+    """An object as far as building Works reads it: which one it is, its generation (the store bumps it
+    for every change but to metadata and status) and the metadata a sync reads or writes."""
+    meta = (obj or {}).get("metadata") or {}
+    return (
+        meta.get("namespace", ""),
+        meta.get("name", ""),
+        meta.get("uid"),
+        meta.get("generation"),
+        meta.get("deletionTimestamp"),
+        tuple(sorted((meta.get("labels") or {}).items())),
+        tuple(sorted((meta.get("annotations") or {}).items())),
+        tuple(meta.get("finalizers") or ()),
+    )
 
 
 def _ref(binding: dict) -> str:

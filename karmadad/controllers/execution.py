@@ -166,6 +166,9 @@ class ExecutionController:
         self._watched: set[int] = set()  # ids of member informers this controller listens to
         self.member_writes = 0  # creates, updates and deletes sent to members (for tests and metrics)
         self._apply_wanted: set[WorkKey] = set()  # Works to compare with their member objects again
+        # (cluster, namespace, name) -> resourceVersion of a member object as karmadad's write answered,
+        # until its informer reports it
+        self._written: dict[tuple[str, str, str], str] = {}
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -201,10 +204,17 @@ class ExecutionController:
                     if work["metadata"]["namespace"] == space:
                         self._enqueue(work)
 
-    def _on_member_object(self, obj: dict, old: dict | None = None) -> None:
+    def _on_member_object(
+        self, cluster: str, obj: dict, old: dict | None = None, *, deleted: bool = False
+    ) -> None:
         """A member object changed: its Work looks again — only at its status when that is all that
-        changed (members report status far more often than anything else)."""
-        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        changed (members report status far more often than anything else), and not at all when this is
+        the object as karmadad's own write left it (its Work's status was written from that answer)."""
+        meta = obj.get("metadata") or {}
+        written = self._written.pop((cluster, meta.get("namespace", ""), meta.get("name", "")), None)
+        if not deleted and written is not None and written == meta.get("resourceVersion"):
+            return
+        annotations = meta.get("annotations") or {}
         if annotations.get(WORK_NAMESPACE) and annotations.get(WORK_NAME):
             apply = old is None or specification(old) != specification(obj)
             self._enqueue_key((annotations[WORK_NAMESPACE], annotations[WORK_NAME]), apply=apply)
@@ -215,9 +225,9 @@ class ExecutionController:
             self._watched.add(id(informer))
             informer.add_handler(
                 Handler(
-                    on_add=self._on_member_object,
-                    on_update=lambda old, new: self._on_member_object(new, old),
-                    on_delete=self._on_member_object,
+                    on_add=lambda obj: self._on_member_object(cluster, obj),
+                    on_update=lambda old, new: self._on_member_object(cluster, new, old),
+                    on_delete=lambda obj: self._on_member_object(cluster, obj, deleted=True),
                 )
             )
         return informer
@@ -272,9 +282,14 @@ class ExecutionController:
             observed = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
             if apply or observed is None:
                 problem, retry, written = await self._apply(connection, work, resource, manifest, observed)
-                # what the member answered is what its informer will show next: the status written
-                # now already holds it, so that event writes nothing
-                observed = written or observed
+                # what the member answered is what its informer reports next: the status written now
+                # already holds it, so that report needs no second look
+                if written is not None:
+                    observed = written
+                    version = written["metadata"].get("resourceVersion")
+                    cached = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
+                    if version and (cached or {}).get("metadata", {}).get("resourceVersion") != version:
+                        self._written[(cluster_name, obj_namespace, obj_name)] = version
             else:  # only the member's status changed: it still holds what it held, applied or not
                 problem, retry = ("" if _applied(conditions) else "unchanged"), False
             if problem:

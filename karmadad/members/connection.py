@@ -4,7 +4,8 @@ kubernetes_asyncio reads the kubeconfig (contexts, certificates, tokens, exec pl
 keeps the bearer token fresh; requests go straight through one aiohttp session per member, with the
 proxy looked up once when the connection opens. (kubernetes_asyncio's own request path walks every body
 to sanitise it and, per request, re-reads the proxy environment and the netrc file on a worker thread:
-more CPU than the member's answer costs karmadad.)
+more CPU than the member's answer costs karmadad.) Answers are decoded by orjson: as exact as the member
+itself, which holds numbers as 64-bit integers or floats.
 
 Requests carry a timeout so a dead member fails fast instead of stalling whoever asked; each member has
 its own session, so a slow one never holds up the others.
@@ -12,7 +13,6 @@ its own session, so a slow one never holds up the others.
 
 from __future__ import annotations
 
-import json
 import random
 import ssl
 import time
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import anyio
+import orjson
 from kubernetes_asyncio import client, config
 
 from karmadad import metrics
@@ -195,11 +196,10 @@ class MemberConnection:
             metrics.MEMBER_REQUEST_DURATION.labels(self.name, verb).observe(time.perf_counter() - started)
         if status >= 500 or status == 429:
             metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb).inc()
-        text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
         try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
+            return status, orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return status, raw.decode(errors="replace")
 
     async def close(self) -> None:
         await self._session.close()

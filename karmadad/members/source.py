@@ -8,8 +8,9 @@ the informer list again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
+
+import orjson
 
 from karmadad.errors import Expired
 from karmadad.members.connection import MemberConnection, MemberUnreachable
@@ -64,7 +65,7 @@ class MemberSource:
                 line = await response.content.readline()  # the session's read timeout: inactivity
                 if not line:
                     return  # the server ended the watch; the informer resumes from its revision
-                event = json.loads(line)
+                event = orjson.loads(line)
                 kind, obj = event.get("type"), event.get("object") or {}
                 if kind == "ERROR":
                     if obj.get("code") == 410:
