@@ -25,7 +25,7 @@ import anyio
 import orjson
 from kubernetes_asyncio import client, config
 
-from karmadad import metrics
+from karmadad import __version__, metrics
 from karmadad.config import ClusterConfig
 from karmadad.jsonvalue import encode
 from karmadad.runtime.workqueue import TokenBucket
@@ -36,6 +36,7 @@ RETRY_BASE_SECONDS = 0.1
 RETRY_MAX_SECONDS = 5.0
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 CONNECTIONS_PER_MEMBER = 64  # open requests to one member at once, long-running watches included
+USER_AGENT = f"karmadad/{__version__}"  # what members record as the field manager of our writes
 READ_BUFFER = 2**21  # one watch event line can be as large as an object (etcd allows 1.5 MiB)
 
 
@@ -162,7 +163,7 @@ class MemberConnection:
         read and released by the caller within ``within`` seconds in all, and with no more than ``idle``
         seconds without data (a TimeoutError from the read). aiohttp's errors propagate."""
         await self.throttle()
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         for setting in (await self._configuration.auth_settings()).values():
             if setting.get("in") == "header" and setting.get("value"):
                 headers[setting["key"]] = setting["value"]

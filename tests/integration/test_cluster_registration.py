@@ -64,6 +64,9 @@ class Daemon:
     def post(self, path: str, body: dict) -> dict:
         return self._request(path, body)
 
+    def get(self, path: str) -> dict:
+        return self._request(path)
+
     def clusters(self) -> dict[str, dict]:
         items = self._request("/apis/cluster.karmada.io/v1alpha1/clusters")["items"]
         return {c["metadata"]["name"]: c for c in items}
