@@ -92,9 +92,8 @@ class BindingController:
         # changed just aggregates (most changes are members reporting status)
         self._sync_wanted: set[BindingKey] = set()
         self._snapshots: dict[str, tuple[str, ClusterSnapshot]] = {}  # cluster -> (resourceVersion, snapshot)
-        self._synced: dict[
-            BindingKey, tuple
-        ] = {}  # each binding's sync inputs when its Works were last synced
+        # each binding's sync inputs when its Works were last synced
+        self._synced: dict[BindingKey, tuple] = {}
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

@@ -279,7 +279,8 @@ class ExecutionController:
                     raise Requeue(f"the member's {resource.plural} are not listed yet")
             meta = manifest.get("metadata") or {}
             obj_namespace, obj_name = meta.get("namespace", ""), meta.get("name", "")
-            observed = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
+            cache_key = f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name
+            observed = informer.get(cache_key)
             if apply or observed is None:
                 problem, retry, written = await self._apply(connection, work, resource, manifest, observed)
                 # what the member answered is what its informer reports next: the status written now
@@ -287,7 +288,7 @@ class ExecutionController:
                 if written is not None:
                     observed = written
                     version = written["metadata"].get("resourceVersion")
-                    cached = informer.get(f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name)
+                    cached = informer.get(cache_key)
                     if version and (cached or {}).get("metadata", {}).get("resourceVersion") != version:
                         self._written[(cluster_name, obj_namespace, obj_name)] = version
             else:  # only the member's status changed: it still holds what it held, applied or not
@@ -374,10 +375,9 @@ class ExecutionController:
             message = f"Successfully applied resource({namespace}/{name}) to cluster {cluster}"
             self.recorder.event(work, "Normal", "SyncSucceed", message)
             self.recorder.event(template, "Normal", "SyncSucceed", message)
-            written = (
-                answer if isinstance(answer, dict) and isinstance(answer.get("metadata"), dict) else None
-            )
-            return "", False, written and strip_managed_fields(written)
+            if isinstance(answer, dict) and isinstance(answer.get("metadata"), dict):
+                return "", False, strip_managed_fields(answer)
+            return "", False, None
         problem = (
             f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}: {_reason(status, answer)}"
         )

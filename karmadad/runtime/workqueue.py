@@ -103,9 +103,8 @@ class DelayingQueue(WorkQueue[K]):
     def __init__(self, name: str, *, clock: Callable[[], float] = time.monotonic):
         super().__init__(name, clock=clock)
         self._waiting: list[tuple[float, int, K]] = []
-        self._ready_at: dict[
-            K, float
-        ] = {}  # when each waiting key is due; heap entries not matching are stale
+        # when each waiting key is due; heap entries that do not match it are stale
+        self._ready_at: dict[K, float] = {}
         self._sequence = itertools.count()
         self._timer_wakeup = anyio.Event()
 
