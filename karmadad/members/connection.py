@@ -56,13 +56,16 @@ class MemberUnreachable(Exception):
 
 
 def ssl_context(configuration: client.Configuration) -> ssl.SSLContext:
-    """TLS as the kubeconfig says: its CA, client certificate, server name and verification."""
+    """TLS as the kubeconfig says: its CA, client certificate and verification (the server name to
+    check is given per request)."""
     context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
     if configuration.cert_file:
         context.load_cert_chain(configuration.cert_file, keyfile=configuration.key_file)
     if not configuration.verify_ssl:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    if getattr(configuration, "disable_strict_ssl_verification", False):
+        context.verify_flags &= ~ssl.VERIFY_X509_STRICT
     return context
 
 
