@@ -115,7 +115,7 @@ class MemberConnection:
             configuration.api_key_prefix = {"BearerToken": "Bearer"}
         return cls(cluster.name, configuration, TokenBucket(rate=cluster.qps, burst=cluster.burst))
 
-    async def throttle(self) -> None:
+    async def _throttle(self) -> None:
         """Wait for this member's client-side rate limit (QPS/burst), as client-go's does."""
         if self._limiter is not None and (delay := self._limiter.when()) > 0:
             await anyio.sleep(delay)
@@ -165,7 +165,7 @@ class MemberConnection:
         """Send one request (after this member's rate limit) and return the response as it starts, to be
         read and released by the caller within ``within`` seconds in all, and with no more than ``idle``
         seconds without data (a TimeoutError from the read). aiohttp's errors propagate."""
-        await self.throttle()
+        await self._throttle()
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         for setting in (await self._configuration.auth_settings()).values():
             if setting.get("in") == "header" and setting.get("value"):
