@@ -17,6 +17,7 @@ from karmadad.config import ConfigError, DaemonConfig, load_config, missing_memb
 from karmadad.logs import configure_logging
 
 EXIT_BAD_CONFIG = 2
+EXIT_FAILED = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,11 +49,26 @@ def _run(path: Path | None) -> int:
         return EXIT_BAD_CONFIG
     configure_logging(format=config.log.format, level=config.log.level)
     from karmadad.daemon import Daemon  # imported late: check-config and version stay light
+    from karmadad.store.sqlite import StorageError
 
     # uvloop: its event loop and TLS carry the daemon's member and API traffic for less CPU (about a tenth
     # of karmadad's CPU while propagating, measured with tests/bench/bench_propagation.py)
-    anyio.run(Daemon(config, config_path=path).run, backend_options={"use_uvloop": True})
-    return 0
+    failures: list[BaseException] = []
+    try:
+        anyio.run(Daemon(config, config_path=path).run, backend_options={"use_uvloop": True})
+    except* StorageError as group:  # an unusable state file: one line, no traceback
+        failures.extend(_leaves(group))
+    for failure in failures:
+        print(f"karmadad: store: {failure}", file=sys.stderr)
+    return EXIT_FAILED if failures else 0
+
+
+def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    return [
+        leaf
+        for error in group.exceptions
+        for leaf in (_leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

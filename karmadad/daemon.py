@@ -101,7 +101,7 @@ class Daemon:
             cert, key = pki.cert, pki.key
         authenticator = TokenAuthenticator(configured_tokens(api, self.config.dataDir))
         registry = default_registry()
-        server = APIServer(store, registry, authenticator, address=api.listen)
+        server = APIServer(store, registry, authenticator, address=api.listen, readiness=self.readiness)
         server.openapi = OpenAPI(registry, schemas_for)
         return server, server_context(cert, key)
 
@@ -116,7 +116,7 @@ class Daemon:
                 await parts.start(store.serve)
                 await parts.start(GarbageCollector(store).run)
                 await parts.start(NamespaceLifecycle(store).run)
-                self.readiness.set("store", True)
+                self.readiness.set("store", lambda: store.writable)
                 self.readiness.set("api", False)
                 api_server, tls = self._api_server(store)
                 await parts.start(CRDServing(store, api_server.registry).run)

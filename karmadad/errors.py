@@ -146,6 +146,10 @@ class Invalid(StatusError):
         )
 
 
+class RequestEntityTooLarge(StatusError):
+    code, reason = 413, "RequestEntityTooLarge"
+
+
 class TooManyRequests(StatusError):
     code, reason = 429, "TooManyRequests"
 

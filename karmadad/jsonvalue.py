@@ -23,10 +23,18 @@ def json_copy(value: Any) -> Any:
     return value
 
 
+class Unencodable(ValueError):
+    """A value that has no JSON form: a string with a lone surrogate, nesting beyond the encoders' limits."""
+
+
 def encode(value: Any) -> bytes:
     """Compact UTF-8 JSON. orjson refuses integers beyond 64 bits, which JSON (and Python) allow: those
-    values go through the standard library instead."""
+    values go through the standard library instead. What neither can write raises :class:`Unencodable`."""
     try:
         return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    except orjson.JSONEncodeError as error:
+        first = error
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except (ValueError, TypeError, RecursionError):
+        raise Unencodable(str(first)) from None

@@ -64,6 +64,9 @@ STORE_BATCH_SIZE = Histogram(
 )
 STORE_REVISION = Gauge("karmadad_store_revision", "The newest durable revision of the object store.")
 STORE_WATCHERS = Gauge("karmadad_store_watchers", "Open watches on the object store.")
+STORE_READ_ONLY = Gauge(
+    "karmadad_store_read_only", "1 while the disk is full and the object store refuses writes, else 0."
+)
 
 # Member clusters.
 CLUSTER_READY = Gauge("karmadad_cluster_ready", "1 when the member cluster is Ready, else 0.", ["cluster"])

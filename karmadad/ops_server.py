@@ -8,6 +8,8 @@ probing need no credentials and keep working while the API is busy or not yet se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import anyio
 from aiohttp import web
 from anyio.abc import TaskStatus
@@ -19,23 +21,32 @@ from karmadad.metrics import REGISTRY
 
 
 class Readiness:
-    """Named checks that must all pass before the daemon reports ready (``/readyz``)."""
+    """Named checks that must all pass before the daemon reports ready (``/readyz`` on both ports).
+
+    A check is a flag the daemon sets, or a probe asked at every request (the store's "writable").
+    """
 
     def __init__(self) -> None:
-        self._checks: dict[str, bool] = {}
+        self._checks: dict[str, bool | Callable[[], bool]] = {}
 
-    def set(self, name: str, ready: bool) -> None:
+    def set(self, name: str, ready: bool | Callable[[], bool]) -> None:
         self._checks[name] = ready
+
+    def _results(self) -> dict[str, bool]:
+        return {name: check() if callable(check) else check for name, check in self._checks.items()}
 
     @property
     def ready(self) -> bool:
-        return bool(self._checks) and all(self._checks.values())
+        results = self._results()
+        return bool(results) and all(results.values())
 
     def report(self) -> str:
+        results = self._results()
         lines = [
-            f"[{'+' if ok else '-'}]{name} {'ok' if ok else 'not ready'}" for name, ok in self._checks.items()
+            f"[{'+' if ok else '-'}]{name} {'ok' if ok else 'not ready'}" for name, ok in results.items()
         ]
-        return "\n".join([*lines, "readyz check " + ("passed" if self.ready else "failed")]) + "\n"
+        passed = bool(results) and all(results.values())
+        return "\n".join([*lines, "readyz check " + ("passed" if passed else "failed")]) + "\n"
 
 
 def informer_report(members: Members, objects: bool) -> list[dict]:

@@ -26,8 +26,9 @@ import jsonpointer
 
 from karmadad.api import schemas
 from karmadad.api.schemas import SchemaNode
-from karmadad.errors import BadRequest, Cause, Invalid, StatusError
-from karmadad.jsonvalue import json_copy
+from karmadad.decoding import DecodeError, check_depth, parse_json
+from karmadad.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, StatusError
+from karmadad.jsonvalue import encode, json_copy
 
 __all__ = [
     "CUSTOM_RESOURCE_PATCH_TYPES",
@@ -51,16 +52,18 @@ CUSTOM_RESOURCE_PATCH_TYPES = (
     "application/apply-patch+yaml",
 )
 
+# kube-apiserver's limits on a JSON patch: operations per patch, and bytes its copy operations may add.
+MAX_JSON_PATCH_OPERATIONS = 10_000
+MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024
+
 # kube-apiserver's message for a JSON patch that does not apply (it sends no more detail than this; the
 # detail goes into the Status' causes here).
 _REJECTED = "the server rejected our request due to an error in our request"
 
 
 def _decode(body: bytes | str | Any) -> Any:
-    if isinstance(body, bytes | bytearray | memoryview):
-        body = bytes(body).decode("utf-8", errors="strict")
-    if isinstance(body, str):
-        return json.loads(body)
+    if isinstance(body, bytes | bytearray | memoryview | str):
+        return parse_json(bytes(body) if not isinstance(body, str) else body)
     return json_copy(body)
 
 
@@ -98,15 +101,27 @@ def apply_json_patch(obj: dict, patch_body: bytes | str | list) -> dict:
         raise BadRequest(f"error decoding patch: {exc}") from None
     if not isinstance(ops, list):
         raise BadRequest(f"json: cannot unmarshal {_go_type(ops)} into Go value of type jsonpatch.Patch")
+    if len(ops) > MAX_JSON_PATCH_OPERATIONS:
+        raise RequestEntityTooLarge(
+            "Request entity too large: The allowed maximum operations in a JSON patch is "
+            f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}"
+        )
     for op in ops:
         if not isinstance(op, dict):
             raise BadRequest(
                 f"json: cannot unmarshal {_go_type(op)} into Go value of type jsonpatch.Operation"
             )
     patched: Any = json_copy(obj)
+    copied = 0
     for index, op in enumerate(ops):
         where = f"operation {index} ({_describe(op.get('op'))} {_describe(op.get('path'))})"
         try:
+            if op.get("op") == "copy":  # the one operation that can grow a document beyond its patch
+                copied += len(encode(jsonpointer.resolve_pointer(patched, op.get("from"))))
+                if copied > MAX_JSON_PATCH_COPY_BYTES:
+                    raise _unprocessable(
+                        f"{where}: the copies of this patch add {copied} bytes, more than {MAX_JSON_PATCH_COPY_BYTES}"
+                    )
             patched = jsonpatch.JsonPatch([op]).apply(patched, in_place=True)
         except jsonpatch.JsonPatchTestFailed:
             raise _unprocessable(
@@ -127,6 +142,10 @@ def apply_json_patch(obj: dict, patch_body: bytes | str | list) -> dict:
             raise _unprocessable(f"{where}: {_shorten(detail)}") from None
     if not isinstance(patched, dict):
         raise _unprocessable(f"the patched document is a JSON {_go_type(patched)}, not an object")
+    try:
+        check_depth(patched)
+    except DecodeError as error:
+        raise _unprocessable(f"the patched document: {error}") from None
     return patched
 
 

@@ -8,13 +8,12 @@ errors). Nothing here knows Karmada's rules beyond what the strategy module appl
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import anyio
-import yaml
 from aiohttp import web
 
+from karmadad import decoding
 from karmadad.api import fields, strategy
 from karmadad.api.karmada.admission import deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
@@ -36,11 +35,6 @@ PATCH_TYPES = {
 }
 MAX_PATCH_RETRIES = 5
 
-try:
-    _YAML_LOADER: Any = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _YAML_LOADER = yaml.SafeLoader
-
 
 class NotAcceptable(StatusError):
     code, reason = 406, "NotAcceptable"
@@ -55,11 +49,12 @@ def json_response(obj: Any, status: int = 200) -> web.Response:
 
 
 def decode_body(raw: bytes, content_type: str) -> Any:
-    """JSON or YAML request bodies; anything else is 415, anything unparsable 400."""
+    """JSON or YAML request bodies as JSON values (:mod:`karmadad.decoding`); anything else is 415,
+    anything unparsable or beyond the decoder's limits 400."""
     if content_type in ("", JSON, "application/apply-patch+yaml") or content_type.endswith("+json"):
         try:
-            return json.loads(raw)
-        except ValueError as error:
+            return decoding.parse_json(raw)
+        except decoding.DecodeError as error:
             if content_type != "application/apply-patch+yaml":
                 raise BadRequest(f"the request body is not valid JSON: {error}") from None
     elif content_type not in ("application/yaml", "application/x-yaml", "text/yaml"):
@@ -68,8 +63,8 @@ def decode_body(raw: bytes, content_type: str) -> Any:
             f'application/json, application/yaml, not "{content_type}"'
         )
     try:
-        return yaml.load(raw, Loader=_YAML_LOADER)
-    except yaml.YAMLError as error:
+        return decoding.parse_yaml(raw)
+    except decoding.DecodeError as error:
         raise BadRequest(f"the request body is not valid YAML: {error}") from None
 
 
@@ -400,7 +395,9 @@ class ResourceAPI:
         return with_warnings(self._render(request, resource, updated), warnings)
 
     async def _write(self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool) -> dict:
-        current = self._get(resource, path)
+        current = self.store.latest(resource.group_resource, path.namespace, path.name)
+        if current is None:
+            raise NotFound.of(resource.group_resource, path.name)
         if path.subresource in ("status", "finalize"):
             if path.subresource == "finalize":
                 spec = {
@@ -429,7 +426,9 @@ class ResourceAPI:
         params = request.query
         patch_body = decode_body(raw, request.content_type) if kind != "json" else None
         for _attempt in range(MAX_PATCH_RETRIES):
-            current = self.store.find(resource.group_resource, path.namespace, path.name)
+            # The newest state, staged writes included: nothing awaits between reading it and staging
+            # the patched object, so concurrent patchers queue up instead of conflicting.
+            current = self.store.latest(resource.group_resource, path.namespace, path.name)
             if kind == "apply":
                 result = await self._apply(resource, path, current, patch_body, params, dry_run)
                 return self._render(request, resource, result[0], result[1])
@@ -541,7 +540,9 @@ class ResourceAPI:
                 path.name,
                 [Cause("spec.replicas", f"Invalid value: {replicas!r}: must be greater than or equal to 0")],
             )
-        current = self._get(resource, path)
+        current = self.store.latest(resource.group_resource, path.namespace, path.name)
+        if current is None:
+            raise NotFound.of(resource.group_resource, path.name)
         wanted_rv = dig(scale, "metadata", "resourceVersion")
         obj = {**current, "spec": {**(current.get("spec") or {}), "replicas": replicas}}
         obj["metadata"] = {

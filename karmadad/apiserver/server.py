@@ -18,9 +18,16 @@ from karmadad.apiserver import discovery
 from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
 from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response
-from karmadad.errors import Forbidden, InternalError, NotFound, StatusError, Unauthorized
+from karmadad.errors import (
+    Forbidden,
+    InternalError,
+    NotFound,
+    RequestEntityTooLarge,
+    StatusError,
+    Unauthorized,
+)
 from karmadad.logs import get_logger
-from karmadad.ops_server import split_listen
+from karmadad.ops_server import Readiness, split_listen
 from karmadad.store import Store
 
 log = get_logger("apiserver")
@@ -29,10 +36,6 @@ MAX_BODY_BYTES = 3 * 1024 * 1024
 _VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 USER = web.RequestKey("user", User)
-
-
-class RequestEntityTooLarge(StatusError):
-    code, reason = 413, "RequestEntityTooLarge"
 
 
 def request_verb(request: web.Request, has_name: bool) -> str:
@@ -64,8 +67,17 @@ def status_response(error: StatusError) -> web.Response:
 
 
 class APIServer:
-    def __init__(self, store: Store, registry: Registry, authenticator: TokenAuthenticator, *, address: str):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        authenticator: TokenAuthenticator,
+        *,
+        address: str,
+        readiness: Readiness | None = None,
+    ):
         self.store = store
+        self.readiness = readiness
         self.registry = registry
         self.authenticator = authenticator
         self.address = address
@@ -90,7 +102,7 @@ class APIServer:
             return status_response(error)
         except web.HTTPRequestEntityTooLarge:
             return status_response(
-                RequestEntityTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
             )
         except web.HTTPException:
             raise
@@ -102,6 +114,8 @@ class APIServer:
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
+        if path == "/readyz" and self.readiness is not None and not self.readiness.ready:
+            return web.Response(status=500, text=self.readiness.report())  # kube-apiserver's code
         if path in _OPEN_PATHS:
             return web.Response(text="ok")
         if request.method == "GET":

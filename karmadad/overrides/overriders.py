@@ -32,8 +32,9 @@ import jsonpatch
 import jsonpointer
 import yaml
 
+from karmadad.decoding import parse_json, parse_yaml
 from karmadad.jsonvalue import json_copy
-from karmadad.overrides.encoding import go_json, parse_json, parse_yaml, yaml_text
+from karmadad.overrides.encoding import go_json, yaml_text
 from karmadad.overrides.images import ImageError, override_image
 
 OPERATORS = ("add", "remove", "replace")

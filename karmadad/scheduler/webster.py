@@ -5,18 +5,18 @@ party with fewer seats wins, then the smaller name — or the larger name when t
 UID hashes (FNV-32a of its bytes) to an odd number, so equal clusters do not always favour the same
 name (``pkg/util/helper/webstermethod.go``, ``binding.go``).
 
-Why the jump start: handing out seats one by one costs a heap operation per replica.  The seats
-given in order are exactly the best ``total`` (party, seat) candidates under that total order, so we
-may first give every party all its candidates above a threshold — checked exactly to be a prefix of
-the order — and hand out only the rest one by one.  The result is identical either way.
+Why not one seat at a time: that costs a heap operation per replica, and a Deployment may ask for
+2^31-1 of them. The seats given in order are exactly the best ``total`` (party, seat) candidates under
+that total order, so every party first gets all its candidates with a priority above a threshold,
+found by bisection and counted exactly in integers; only the few seats at the threshold (at most about
+two per party) are then handed out one by one. Time depends on the number of parties and the bits of
+the counts, never on the number of seats; the result is identical to the seat-by-seat method.
 """
 
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Sequence
-from itertools import repeat
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -34,18 +34,31 @@ def names_descending(uid: str) -> bool:
     return bool(uid) and fnv32a(uid.encode()) & 1 == 1
 
 
-def _jump_start(total: int, votes: Sequence[int], key) -> list[int] | None:
-    vote_sum = sum(votes)
-    if vote_sum <= 0:
-        return None
-    threshold = vote_sum / (2 * total) * 1.05
-    # Party i has ceil((v/t - 1) / 2) candidates with priority above t; the check below makes it exact.
-    seats = [math.ceil((v / threshold - 1) / 2) if v > threshold else 0 for v in votes]
-    if sum(seats) > total or not any(seats):
-        return None
-    worst_given = max(key(i, s - 1) for i, s in enumerate(seats) if s > 0)
-    best_front = min(key(i, s) for i, s in enumerate(seats))
-    return seats if worst_given < best_front else None
+def _seats_above(threshold: float, votes: Sequence[int]) -> list[int]:
+    """Per party, how many of its candidates v/(2s+1) lie strictly above ``threshold`` (> 0), exactly."""
+    a, b = threshold.as_integer_ratio()  # v/(2s+1) > a/b  <=>  (2s+1)·a < v·b
+    return [((v * b - 1) // a + 1) // 2 if v > 0 else 0 for v in votes]
+
+
+def _head_start(total: int, votes: Sequence[int]) -> list[int]:
+    """Seats that are certainly among the first ``total``, leaving at most a few per party to hand out."""
+    if not any(v > 0 for v in votes):  # every candidate ties at 0: seats go round by seat count
+        return [total // len(votes)] * len(votes)
+    high = float(max(votes))  # nothing lies above the largest vote
+    low = sum(votes) / (4 * total)
+    while sum(_seats_above(low, votes)) <= total:
+        high, low = low, low / 2
+    while True:  # low: more than total above it; high: at most total
+        middle = (low + high) / 2
+        if middle in (low, high):
+            return _seats_above(high, votes)
+        counted = sum(_seats_above(middle, votes))
+        if counted == total:
+            return _seats_above(middle, votes)
+        if counted > total:
+            low = middle
+        else:
+            high = middle
 
 
 def apportion(total: int, parties: Sequence[tuple[str, int]], descending: bool = False) -> dict[str, int]:
@@ -65,12 +78,8 @@ def apportion(total: int, parties: Sequence[tuple[str, int]], descending: bool =
     def key(i: int, s: int) -> tuple:
         return (-(votes[i] / (2 * s + 1)), s, ties[i])
 
-    seats = _jump_start(total, votes, key) if total > 2 * len(names) else None
-    if seats is None:
-        seats = [0] * len(names)
-        heap = list(zip([-float(v) for v in votes], repeat(0), ties, range(len(votes))))
-    else:
-        heap = [(*key(i, s), i) for i, s in enumerate(seats)]
+    seats = _head_start(total, votes) if total > 4 * len(names) else [0] * len(names)
+    heap = [(*key(i, s), i) for i, s in enumerate(seats)]
     heapq.heapify(heap)
     for _ in range(total - sum(seats)):
         i = heap[0][3]

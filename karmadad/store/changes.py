@@ -26,6 +26,7 @@ class Change:
     object: dict  # the new state; for DELETED the last state, carrying the deletion's revision
     previous: dict | None  # the state before, None for ADDED
     committed_at: float = field(default=0.0)  # monotonic seconds, set when the batch commits
+    data: bytes = b""  # the object's JSON until its batch is durable (then dropped: history keeps objects)
 
     @property
     def key(self) -> Key:

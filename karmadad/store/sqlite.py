@@ -4,17 +4,23 @@ It holds the latest state of every object and the global revision counter, nothi
 in-memory store keeps the working copy and the watch history, and calls :meth:`SQLiteFile.commit`
 with whole batches (group commit), so a transaction carries many writes and one fsync. The schema
 is versioned with ``PRAGMA user_version`` and migrated forward on open.
+
+The file fails safe. A new database is built beside its final name and renamed into place, so a
+file at that name always held a schema: an empty, unreadable or corrupt one means state that is
+expected is not there, and opening it raises :class:`StorageError` with one line saying so, never an
+empty control plane. A full disk is told apart (:func:`disk_full`) because it passes.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Literal
 
 import aiosqlite
-
-from karmadad.jsonvalue import encode
+import orjson
 
 Durability = Literal["full", "normal"]
 
@@ -50,11 +56,33 @@ MIGRATIONS: list[list[str]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-Row = tuple[str, str, str, int, dict]  # resource, namespace, name, revision, object
+Row = tuple[str, str, str, int, bytes]  # resource, namespace, name, revision, the object's JSON
+StoredObject = tuple[str, str, str, int, dict]
+
+_START_FRESH = "move it away, with its -wal and -shm files, to start with an empty control plane"
 
 
-class SchemaTooNew(RuntimeError):
+class StorageError(RuntimeError):
+    """The state file cannot be used; the message is one line for the operator."""
+
+
+class SchemaTooNew(StorageError):
     pass
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether SQLite failed for want of space (SQLITE_FULL), which passes once space returns."""
+    return (
+        isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    )
+
+
+def _unusable(path: Path, error: BaseException) -> StorageError:
+    if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
+        return StorageError(
+            f"{path}: the database is corrupt ({error}); restore it from a backup or {_START_FRESH}"
+        )
+    return StorageError(f"{path}: cannot read the database ({error})")
 
 
 class SQLiteFile:
@@ -65,10 +93,17 @@ class SQLiteFile:
 
     @classmethod
     async def open(cls, path: Path, *, durability: Durability = "normal") -> SQLiteFile:
-        """Open (creating with mode 0600) and migrate the database at ``path``."""
-        # Create it private before SQLite does (its -wal and -shm files copy these permissions).
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        db = await aiosqlite.connect(path, isolation_level=None)
+        """Open (creating with mode 0600 when absent) and migrate the database at ``path``."""
+        if _must_create(path):
+            await _create(path)
+        return await cls._connect(path, durability)
+
+    @classmethod
+    async def _connect(cls, path: Path, durability: Durability) -> SQLiteFile:
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _unusable(path, error) from None
         checkpointer = None
         try:
             await db.execute("PRAGMA journal_mode=WAL")
@@ -82,10 +117,12 @@ class SQLiteFile:
             await checkpointer.execute("PRAGMA busy_timeout=5000")
             file = cls(db, checkpointer, path)
             await file._migrate()
-        except BaseException:
+        except BaseException as error:
             await db.close()
             if checkpointer is not None:
                 await checkpointer.close()
+            if isinstance(error, sqlite3.Error):
+                raise _unusable(path, error) from None
             raise
         return file
 
@@ -106,18 +143,32 @@ class SQLiteFile:
                 await self._db.execute("ROLLBACK")
                 raise
 
-    async def load(self) -> tuple[int, list[Row]]:
-        """The stored revision and every object row."""
-        (revision,) = await (await self._db.execute("SELECT value FROM meta WHERE key='revision'")).fetchone()
-        cursor = await self._db.execute("SELECT resource, namespace, name, revision, data FROM objects")
-        return revision, list(await cursor.fetchall())
+    async def load(self) -> tuple[int, list[StoredObject]]:
+        """The stored revision and every object; a database that cannot be read whole raises StorageError."""
+        try:
+            (revision,) = await (
+                await self._db.execute("SELECT value FROM meta WHERE key='revision'")
+            ).fetchone()
+            cursor = await self._db.execute("SELECT resource, namespace, name, revision, data FROM objects")
+            rows = await cursor.fetchall()
+        except sqlite3.Error as error:
+            raise _unusable(self.path, error) from None
+        try:
+            return revision, [(r, ns, name, rev, json.loads(data)) for r, ns, name, rev, data in rows]
+        except ValueError as error:
+            raise _unusable(self.path, sqlite3.DatabaseError(f"an object is not JSON: {error}")) from None
 
     async def commit(self, revision: int, puts: list[Row], deletes: list[tuple[str, str, str]]) -> None:
         """Write one batch atomically: the final state of each touched key and the new revision."""
+        rows = [(r, ns, name, rev, orjson.Fragment(data)) for r, ns, name, rev, data in puts]
         await self._db.execute(
             "INSERT INTO batch (revision, puts, deletes) VALUES (?, ?, ?)",
-            (revision, encode(puts).decode(), encode(deletes).decode()),
+            (revision, orjson.dumps(rows).decode(), orjson.dumps(deletes).decode()),
         )
+
+    async def probe_write(self) -> None:
+        """A write that changes nothing but needs space for a new page: raises while the disk is full."""
+        await self._db.execute("UPDATE meta SET value = value WHERE key = 'revision'")
 
     async def checkpoint(self) -> None:
         """Copy committed WAL frames into the database file without blocking the writer."""
@@ -130,3 +181,33 @@ class SQLiteFile:
     async def close(self) -> None:
         await self._checkpointer.close()
         await self._db.close()
+
+
+def _must_create(path: Path) -> bool:
+    """Whether ``path`` is to be created; raises when a file there cannot hold karmadad's state."""
+    if path.exists():
+        if path.is_file() and path.stat().st_size == 0:
+            raise StorageError(
+                f"{path} is empty (0 bytes) where karmadad's state was expected; {_START_FRESH}"
+            )
+        return False
+    if Path(f"{path}-wal").exists():
+        raise StorageError(f"{path} is missing but its write-ahead log {path}-wal is there; {_START_FRESH}")
+    return True
+
+
+async def _create(path: Path) -> None:
+    """A new, migrated database, built beside ``path`` and renamed into place (private: mode 0600)."""
+    building = Path(f"{path}.new")
+    for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+        leftover.unlink(missing_ok=True)
+    # Created private before SQLite opens it (its -wal and -shm files copy these permissions).
+    os.close(os.open(building, os.O_CREAT | os.O_WRONLY, 0o600))
+    file = await SQLiteFile._connect(building, "full")
+    await file.close()  # the last connection closing folds the WAL into the file
+    os.replace(building, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -39,11 +39,13 @@ from karmadad.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RequestEntityTooLarge,
     ServiceUnavailable,
 )
+from karmadad.jsonvalue import Unencodable, encode
 from karmadad.logs import get_logger
 from karmadad.store.changes import Change, ChangeType, History, HistoryLimits, Key
-from karmadad.store.sqlite import Durability, SQLiteFile
+from karmadad.store.sqlite import Durability, SQLiteFile, StorageError, disk_full
 from karmadad.store.watch import Query, Watcher, WatchEvent, WatchHub, translate
 
 log = get_logger("store")
@@ -60,6 +62,10 @@ PropagationPolicy = Literal["Background", "Foreground", "Orphan"]
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 DEFAULT_HISTORY = HistoryLimits()
 CHECKPOINT_INTERVAL = 0.5  # seconds between WAL checkpoints while there are writes
+# etcd's default request limit (--max-request-bytes), under which kube-apiserver's objects must fit
+MAX_OBJECT_BYTES = 1_572_864
+WRITABLE_PROBE_INTERVAL = 2.0  # seconds between checks whether a full disk has space again
+RESUME_FREE_BYTES = 8 * 1024 * 1024  # free space a full disk needs before writes are tried again
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube-apiserver's: no vowels, no look-alikes
 
 
@@ -89,6 +95,27 @@ def new_uid() -> str:
     h[8] = (h[8] & 0x3F) | 0x80
     x = h.hex()
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+_READ_ONLY = "the disk is full: karmadad is read-only until space returns"
+
+
+def free_bytes(directory: Path) -> int:
+    stats = os.statvfs(directory)
+    return stats.f_bavail * stats.f_frsize
+
+
+def encoded_object(obj: dict) -> bytes:
+    """The object's JSON as the store keeps it; refused when it has none or is larger than etcd takes."""
+    try:
+        data = encode(obj)
+    except Unencodable as error:
+        raise BadRequest(f"the object cannot be stored: {error}") from None
+    if len(data) > MAX_OBJECT_BYTES:
+        raise RequestEntityTooLarge(
+            f"etcdserver: request is too large ({len(data)} bytes; at most {MAX_OBJECT_BYTES})"
+        )
+    return data
 
 
 def revision_of(obj: dict) -> int:
@@ -169,6 +196,7 @@ class Store:
         self._wakeup = asyncio.Event()
         self._serving = False
         self._failed: BaseException | None = None
+        self._disk_full_since: float | None = None  # set while the disk is full: the store is read-only
         self._listeners: list[Callable[[Change], None]] = []
         # committed uid -> (resource, key), and owner uid -> dependents, for garbage collection
         self._by_uid: dict[str, tuple[str, Key]] = {}
@@ -181,11 +209,16 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path, *, durability: Durability = "normal", **options: Any) -> Store:
+        """Open the state file and load it whole; an unusable file raises :class:`StorageError`."""
         file = await SQLiteFile.open(path, durability=durability)
-        revision, rows = await file.load()
+        try:
+            revision, rows = await file.load()
+        except BaseException:
+            await file.close()  # its worker thread would keep the process alive
+            raise
         objects: dict[str, dict[Key, dict]] = {}
-        for resource, namespace, name, _revision, data in rows:
-            objects.setdefault(resource, {})[(namespace, name)] = json.loads(data)
+        for resource, namespace, name, _revision, obj in rows:
+            objects.setdefault(resource, {})[(namespace, name)] = obj
         log.info("store opened", path=str(path), revision=revision, objects=len(rows))
         return cls(file, revision, objects, **options)
 
@@ -196,6 +229,7 @@ class Store:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._write_loop)
                 tasks.start_soon(self._checkpoint_loop)
+                tasks.start_soon(self._recover_from_full_disk)
                 for namespace in INITIAL_NAMESPACES:
                     if ("", namespace) not in self._latest.get(NAMESPACES, {}):
                         await self.create(NAMESPACES, {"metadata": {"name": namespace}})
@@ -213,6 +247,11 @@ class Store:
         """The newest durable revision: what a list served now is consistent with."""
         return self._committed_revision
 
+    @property
+    def writable(self) -> bool:
+        """False while the disk is full (reads go on; writes answer 503 until space returns)."""
+        return self._disk_full_since is None
+
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         """Call ``listener`` synchronously with every committed change (for in-process controllers)."""
         self._listeners.append(listener)
@@ -227,6 +266,14 @@ class Store:
 
     def find(self, resource: str, namespace: str, name: str) -> dict | None:
         return self._committed.get(resource, {}).get((namespace, name))
+
+    def latest(self, resource: str, namespace: str, name: str) -> dict | None:
+        """The newest state of an object, including a write staged but not yet durable.
+
+        For read-modify-write on the server (patches): a change computed from this state and staged
+        before the next ``await`` never conflicts, and it commits after the write it builds on.
+        """
+        return self._latest.get(resource, {}).get((namespace, name))
 
     def by_uid(self, uid: str) -> tuple[str, dict] | None:
         """The committed object with this uid and its resource, if it exists."""
@@ -389,6 +436,7 @@ class Store:
         if resource == NAMESPACES:
             new = self._namespace_defaults(new)
         if dry_run:
+            encoded_object(new)
             return new
         return await self._commit(self._stage(resource, "ADDED", new, None))
 
@@ -461,6 +509,7 @@ class Store:
         if new == current:
             return current
         if dry_run:
+            encoded_object(new)
             return new
         if cur_meta.get("deletionTimestamp") and _removable(resource, new):
             return await self._commit(self._stage(resource, "DELETED", new, current))
@@ -547,11 +596,15 @@ class Store:
     ) -> tuple[_Batch, Change]:
         if self._failed is not None or not self._serving:
             raise ServiceUnavailable("the object store is not accepting writes")
-        self._revision += 1
+        if self._disk_full_since is not None:
+            raise ServiceUnavailable(_READ_ONLY)
+        revision = self._revision + 1
         meta = obj["metadata"]  # always a fresh dict built by the calling operation
-        meta["resourceVersion"] = str(self._revision)
+        meta["resourceVersion"] = str(revision)
+        data = b"" if kind == "DELETED" else encoded_object(obj)  # refused here, nothing is staged
+        self._revision = revision
         change = Change(
-            self._revision, resource, meta.get("namespace", ""), meta["name"], kind, obj, previous
+            revision, resource, meta.get("namespace", ""), meta["name"], kind, obj, previous, data=data
         )
         items = self._latest.setdefault(resource, {})
         if kind == "DELETED":
@@ -568,6 +621,8 @@ class Store:
         batch, change = staged
         await batch.done.wait()
         if batch.error is not None:
+            if disk_full(batch.error):
+                raise ServiceUnavailable(_READ_ONLY) from batch.error
             raise ServiceUnavailable(
                 "the object store failed to write; karmadad is stopping"
             ) from batch.error
@@ -587,7 +642,7 @@ class Store:
             for change in batch.changes:
                 final[(change.resource, change.namespace, change.name)] = change
             upserts = [
-                (c.resource, c.namespace, c.name, c.revision, c.object)
+                (c.resource, c.namespace, c.name, c.revision, c.data)
                 for c in final.values()
                 if c.type != "DELETED"
             ]
@@ -596,26 +651,76 @@ class Store:
             try:
                 with anyio.CancelScope(shield=True):
                     await self._file.commit(batch.changes[-1].revision, upserts, deletes)
-            except BaseException as error:
+            except Exception as error:
+                if disk_full(error):
+                    self._become_read_only(batch, error)
+                    continue
                 # Memory is now ahead of disk: stop accepting writes; a restart reloads from disk.
                 self._failed = error
                 batch.error = error
                 batch.done.set()
-                log.error("store commit failed; no further writes", exc_info=True)
-                raise
+                raise StorageError(
+                    f"{self._file.path}: a write failed ({error}); karmadad is stopping"
+                ) from error
+            for change in batch.changes:
+                change.data = b""
             metrics.STORE_COMMITS.observe(time.perf_counter() - started)
             metrics.STORE_BATCH_SIZE.observe(len(batch.changes))
             self._publish(batch.changes)
             metrics.STORE_REVISION.set(self._committed_revision)
             batch.done.set()
 
+    def _become_read_only(self, failed: _Batch, error: BaseException) -> None:
+        """A full disk: fail every write not yet durable, forget them, refuse writes until space returns.
+
+        Staged writes were checked against each other, so the batch staged behind the failed one
+        fails with it; the latest state goes back to the committed one and no revision is skipped.
+        """
+        pending, self._batch = self._batch, _Batch()
+        for batch in (failed, pending):
+            batch.error = error
+            batch.done.set()
+        self._latest = {resource: dict(items) for resource, items in self._committed.items()}
+        self._revision = self._committed_revision
+        self._disk_full_since = self._clock()
+        metrics.STORE_READ_ONLY.set(1)
+        log.error("the disk is full: karmadad is read-only until space returns", path=str(self._file.path))
+
+    async def _recover_from_full_disk(self) -> None:
+        while True:
+            await anyio.sleep(WRITABLE_PROBE_INTERVAL)
+            if self._disk_full_since is None or free_bytes(self._file.path.parent) < RESUME_FREE_BYTES:
+                continue
+            try:
+                with anyio.CancelScope(shield=True):
+                    await self._file.probe_write()
+            except Exception as error:
+                if disk_full(error):
+                    continue
+                raise StorageError(
+                    f"{self._file.path}: a write failed ({error}); karmadad is stopping"
+                ) from error
+            log.info(
+                "disk space is back: karmadad accepts writes again",
+                read_only_seconds=round(self._clock() - self._disk_full_since, 1),
+            )
+            self._disk_full_since = None
+            metrics.STORE_READ_ONLY.set(0)
+
     async def _checkpoint_loop(self) -> None:
         checkpointed = self._committed_revision
         while True:
             await anyio.sleep(CHECKPOINT_INTERVAL)
             if self._committed_revision != checkpointed:
+                try:
+                    await self._file.checkpoint()
+                except Exception as error:
+                    if disk_full(error):
+                        continue  # the WAL keeps the writes; the next round tries again
+                    raise StorageError(
+                        f"{self._file.path}: a checkpoint failed ({error}); karmadad is stopping"
+                    ) from error
                 checkpointed = self._committed_revision
-                await self._file.checkpoint()
 
     def _publish(self, changes: Iterable[Change]) -> None:
         now = self._clock()

@@ -86,3 +86,53 @@ def test_apportion_equals_seat_by_seat_allocation(
 )
 def test_seats_add_up(total: int, votes: dict[str, int]) -> None:
     assert sum(apportion(total, list(votes.items())).values()) == total
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 3000),
+    st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=3), st.integers(0, 10**6), min_size=1, max_size=5
+    ),
+    st.booleans(),
+)
+def test_the_head_start_matches_seat_by_seat_for_many_seats(
+    total: int, votes: dict[str, int], descending: bool
+) -> None:
+    parties = list(votes.items())
+    assert apportion(total, parties, descending) == reference(total, parties, descending)
+
+
+@pytest.mark.parametrize(
+    ("parties", "expected"),
+    [
+        ([("a", 1), ("b", 2), ("c", 3)], [357913941, 715827882, 1073741824]),
+        ([("a", 0), ("b", 0)], [1073741824, 1073741823]),  # all tie at 0: round by seat count, then name
+        ([("a", 2**31 - 1), ("b", 1)], [2147483646, 1]),
+        ([("a", 1), ("b", 1), ("c", 0)], [1073741824, 1073741823, 0]),
+    ],
+)
+def test_the_largest_replica_count_is_divided_without_handing_out_seats_one_by_one(parties, expected) -> None:
+    """2^31-1 replicas (legal in Kubernetes) seat by seat would hold the event loop for tens of seconds."""
+    assert list(apportion(2**31 - 1, parties).values()) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(2**20, 2**31 - 1),
+    st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=100),
+)
+def test_huge_totals_are_webster_apportionments(total: int, votes: list[int]) -> None:
+    """Every seat given outranks every seat not given: each party's last seat has a priority
+    v/(2s-1) at least that of any party's next one, v/(2s+1) (compared exactly, in integers)."""
+    parties = [(f"c{i:03d}", v) for i, v in enumerate(votes)]
+    seats = apportion(total, parties)
+    assert sum(seats.values()) == total
+    if not sum(votes):
+        return
+    for name_i, v_i in parties:
+        if seats[name_i] == 0:
+            continue
+        for name_j, v_j in parties:
+            if name_j != name_i:
+                assert v_i * (2 * seats[name_j] + 1) >= v_j * (2 * seats[name_i] - 1)
