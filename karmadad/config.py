@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -47,6 +48,41 @@ def _existing_file(path: Path) -> Path:
 
 
 ExistingFile = Annotated[Path, AfterValidator(_existing_file)]
+
+# As long as an inline token must be: a bearer token is a password that is never typed.
+_TOKEN_MIN_LENGTH = 16
+
+
+def _token_file(path: Path) -> Path:
+    """A token file is private to its owner and holds one token at least as long as an inline one."""
+    _existing_file(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise PydanticCustomError(
+            "token_file_mode",
+            "must not be readable by group or others (chmod 600); its mode is {mode}",
+            {"mode": f"{mode:04o}"},
+        )
+    try:
+        token = path.read_text().strip()
+    except OSError as error:
+        raise PydanticCustomError(
+            "token_file_read", "cannot be read: {error}", {"error": error.strerror}
+        ) from None
+    except UnicodeDecodeError:
+        raise PydanticCustomError("token_file_read", "is not UTF-8 text") from None
+    if not token:
+        raise PydanticCustomError("token_file_empty", "is empty")
+    if len(token) < _TOKEN_MIN_LENGTH:
+        raise PydanticCustomError(
+            "token_file_short",
+            "holds a token shorter than {min} characters",
+            {"min": _TOKEN_MIN_LENGTH},
+        )
+    return path
+
+
+TokenFile = Annotated[Path, AfterValidator(_token_file)]
 
 
 def _listen_address(value: str) -> str:
@@ -87,19 +123,24 @@ class TLSConfig(_Section):
 class TokenConfig(_Section):
     """A bearer token, inline or (better) in its own file, and the user and groups it authenticates.
 
-    Group ``admin`` may do everything; group ``view`` may get, list and watch.
+    Group ``admin`` may do everything; group ``view`` may get, list and watch. A token file must be
+    private to its owner (mode 0600): anyone who can read it is that user.
     """
 
     user: str = Field(min_length=1)
     groups: list[str] = []
-    token: str | None = Field(default=None, min_length=16, repr=False)
-    tokenFile: ExistingFile | None = None
+    token: str | None = Field(default=None, min_length=_TOKEN_MIN_LENGTH, repr=False)
+    tokenFile: TokenFile | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> TokenConfig:
         if (self.token is None) == (self.tokenFile is None):
             raise PydanticCustomError("token_source", "exactly one of token and tokenFile must be set")
         return self
+
+    def secret(self) -> str:
+        """The token itself: inline, or its file's content without surrounding whitespace."""
+        return self.token if self.token is not None else self.tokenFile.read_text().strip()
 
 
 class APIConfig(_Section):
@@ -224,6 +265,23 @@ def missing_member_files(config: DaemonConfig) -> list[str]:
     ]
 
 
+def shared_tokens(api: APIConfig) -> list[str]:
+    """``api.tokens[j]: the same token as api.tokens[i]`` for each entry repeating an earlier entry's token.
+
+    One token for two entries would make a caller one user or the other depending on the order of the
+    list, and revoking one entry's token would silently revoke the other's.
+    """
+    first: dict[str, int] = {}
+    problems = []
+    for index, entry in enumerate(api.tokens):
+        token = entry.secret()
+        if token in first:
+            problems.append(f"api.tokens[{index}]: the same token as api.tokens[{first[token]}]")
+        else:
+            first[token] = index
+    return problems
+
+
 def _format_location(loc: tuple[str | int, ...]) -> str:
     path = ""
     for part in loc:
@@ -249,9 +307,12 @@ def describe_validation_error(error: ValidationError) -> list[str]:
 def parse_config(document: object) -> DaemonConfig:
     """Validate an already-loaded YAML document (``None`` means an empty file: all defaults)."""
     try:
-        return DaemonConfig.model_validate(document or {})
+        config = DaemonConfig.model_validate(document or {})
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error)) from None
+    if problems := shared_tokens(config.api):
+        raise ConfigError(problems)
+    return config
 
 
 def load_config(path: Path | None) -> DaemonConfig:

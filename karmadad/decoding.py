@@ -51,7 +51,14 @@ def _reject_constant(name: str) -> Any:
 def _go_int(text: str) -> int | float:
     """An integer as Go's unstructured decoding keeps it: int64, else float64 (orjson agrees)."""
     value = int(text)
-    return value if -(2**63) <= value < 2**63 else float(value)
+    return value if -(2**63) <= value < 2**63 else _go_float(text)
+
+
+def _go_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise DecodeError(f"the number {text[:40]} is out of range for a 64-bit float")
+    return value
 
 
 def _too_deep() -> DecodeError:
@@ -89,7 +96,9 @@ def parse_json(raw: bytes | str) -> Any:
     except orjson.JSONDecodeError:
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes | bytearray) else raw
         try:
-            value = json.loads(text, parse_constant=_reject_constant, parse_int=_go_int)
+            value = json.loads(
+                text, parse_constant=_reject_constant, parse_int=_go_int, parse_float=_go_float
+            )
         except RecursionError:
             raise _too_deep() from None
         except ValueError as error:
@@ -110,84 +119,91 @@ def check_depth_if_nested(raw: bytes | str, value: Any) -> None:
         check_depth(value)
 
 
-class _YAMLValues:
-    """Builds JSON values from a composed YAML node graph, counting what aliases add."""
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int = 1) -> int:
+    """How many values ``node`` stands for once every alias in it is expanded (memoised per node, so
+    counting is linear in the document even when the expansion is exponential)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        raise _too_deep()
+    if isinstance(node, yaml.ScalarNode):
+        size = 1
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, sizes, depth + 1) for item in node.value)
+    else:
+        size = 1 + sum(
+            _expanded_size(key, sizes, depth + 1) + _expanded_size(value, sizes, depth + 1)
+            for key, value in node.value
+        )
+    sizes[id(node)] = size
+    return size
 
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.values = 0
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
-        self.values += 1
-        if id(node) in self.seen:
-            if self.values - len(self.seen) > MAX_ALIAS_VALUES:
-                raise DecodeError(
-                    f"document contains excessive aliasing (more than {MAX_ALIAS_VALUES} values through aliases)"
-                )
-        else:
-            self.seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if depth > MAX_DEPTH:
-            raise _too_deep()
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _TAG + "seq":
-                raise _unsupported(node)
-            return [self.build(item, depth + 1) for item in node.value]
-        if node.tag not in (_TAG + "map", _TAG + "set"):
+def _build(node: yaml.Node, depth: int) -> Any:
+    """The JSON value of a composed YAML node graph (whose expansion was measured first)."""
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if depth > MAX_DEPTH:
+        raise _too_deep()
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _TAG + "seq":
             raise _unsupported(node)
-        return self._mapping(node, depth)
-
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict:
-        result: dict[str, Any] = {}
-        merged: list[dict] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                merged.extend(self._merge_sources(value_node, depth))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise DecodeError(f"line {key_node.start_mark.line + 1}: a mapping key must be a scalar")
-            result[_key_text(self._scalar(key_node))] = self.build(value_node, depth + 1)
-        for source in merged:  # written keys win; among merged mappings, the earlier one
-            for key, value in source.items():
-                result.setdefault(key, value)
-        return result
-
-    def _merge_sources(self, node: yaml.Node, depth: int) -> list[dict]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        built = [self.build(source, depth) for source in sources]
-        if not all(isinstance(source, dict) for source in built):
-            raise DecodeError(f"line {node.start_mark.line + 1}: a merge key (<<) needs mappings")
-        return built
-
-    @staticmethod
-    def _scalar(node: yaml.ScalarNode) -> Any:
-        tag = node.tag
-        if tag in (_TAG + "str", _TAG + "timestamp"):  # Go's yaml.v2 hands timestamps on as text
-            return _SURROGATE.sub("\ufffd", node.value)
-        if tag == _TAG + "null":
-            return None
-        if tag == _TAG + "bool":
-            return _SCALARS.construct_yaml_bool(node)
-        if tag == _TAG + "int":
-            return _SCALARS.construct_yaml_int(node)
-        if tag == _TAG + "binary":
-            try:
-                return base64.b64decode("".join(node.value.split()), validate=True).decode(
-                    "utf-8", errors="replace"
-                )
-            except ValueError:
-                raise DecodeError(
-                    f"line {node.start_mark.line + 1}: !!binary value contains invalid base64 data"
-                ) from None
-        if tag == _TAG + "float":
-            value = _SCALARS.construct_yaml_float(node)
-            if not math.isfinite(value):
-                raise DecodeError(
-                    f"line {node.start_mark.line + 1}: {node.value} cannot be represented in JSON"
-                )
-            return value
+        return [_build(item, depth + 1) for item in node.value]
+    if node.tag not in (_TAG + "map", _TAG + "set"):
         raise _unsupported(node)
+    return _mapping(node, depth)
+
+
+def _mapping(node: yaml.MappingNode, depth: int) -> dict:
+    result: dict[str, Any] = {}
+    merged: list[dict] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _TAG + "merge":
+            merged.extend(_merge_sources(value_node, depth))
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise DecodeError(f"line {key_node.start_mark.line + 1}: a mapping key must be a scalar")
+        result[_key_text(_scalar(key_node))] = _build(value_node, depth + 1)
+    for source in merged:  # written keys win; among merged mappings, the earlier one
+        for key, value in source.items():
+            result.setdefault(key, value)
+    return result
+
+
+def _merge_sources(node: yaml.Node, depth: int) -> list[dict]:
+    sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    built = [_build(source, depth) for source in sources]
+    if not all(isinstance(source, dict) for source in built):
+        raise DecodeError(f"line {node.start_mark.line + 1}: a merge key (<<) needs mappings")
+    return built
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag in (_TAG + "str", _TAG + "timestamp"):  # Go's yaml.v2 hands timestamps on as text
+        return _SURROGATE.sub("\ufffd", node.value)
+    if tag == _TAG + "null":
+        return None
+    if tag == _TAG + "bool":
+        return _SCALARS.construct_yaml_bool(node)
+    if tag == _TAG + "int":
+        return _SCALARS.construct_yaml_int(node)
+    if tag == _TAG + "binary":
+        try:
+            return base64.b64decode("".join(node.value.split()), validate=True).decode(
+                "utf-8", errors="replace"
+            )
+        except ValueError:
+            raise DecodeError(
+                f"line {node.start_mark.line + 1}: !!binary value contains invalid base64 data"
+            ) from None
+    if tag == _TAG + "float":
+        value = _SCALARS.construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise DecodeError(f"line {node.start_mark.line + 1}: {node.value} cannot be represented in JSON")
+        return value
+    raise _unsupported(node)
 
 
 def _unsupported(node: yaml.Node) -> DecodeError:
@@ -219,4 +235,9 @@ def parse_yaml(text: bytes | str) -> Any:
         raise _too_deep() from None
     finally:
         loader.dispose()
-    return _YAMLValues().build(node, 1)
+    sizes: dict[int, int] = {}
+    if _expanded_size(node, sizes) - len(sizes) > MAX_ALIAS_VALUES:
+        raise DecodeError(
+            f"document contains excessive aliasing (more than {MAX_ALIAS_VALUES} values through aliases)"
+        )
+    return _build(node, 1)

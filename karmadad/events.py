@@ -7,7 +7,9 @@ them with ``kubectl describe`` and ``kubectl get events``; so do ours, with clie
   :meth:`EventRecorder.run` writes. When the queue is full the event is dropped and counted
   (``karmadad_events_dropped_total``); a write that fails is logged.
 - An Event lives in its object's namespace (``default`` for cluster-scoped objects) and is named
-  ``<object name>.<hex>``.
+  ``<object name>.<hex>`` — or a random UUID when that is no valid name (an object name near the
+  253-character limit, or one only its own kind allows, such as ``system:controller``), so an Event
+  about such an object is still written.
 - The same event again (same object, type, reason and message) within ten minutes of its last occurrence
   adds to ``count`` and moves ``lastTimestamp`` of the Event already written, rather than adding another.
 - kube-apiserver drops an Event an hour after its last write (``--event-ttl``); :func:`expire_events`
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +31,7 @@ from anyio.abc import TaskStatus
 
 from karmadad import metrics
 from karmadad.api.builtin import default_registry
-from karmadad.api.strategy import prepare_create
+from karmadad.api.strategy import is_dns_subdomain, prepare_create
 from karmadad.errors import AlreadyExists, Conflict, NotFound
 from karmadad.logs import get_logger
 from karmadad.store import Store
@@ -58,6 +61,12 @@ def involved_object(obj: dict) -> dict:
         "resourceVersion": meta.get("resourceVersion"),
     }
     return {key: value for key, value in ref.items() if value}
+
+
+def event_name(object_name: str, suffix: str) -> str:
+    """``<object name>.<suffix>``, or a random UUID when that is not a valid Event name."""
+    name = f"{object_name}.{suffix}"
+    return name if is_dns_subdomain(name) else str(uuid.uuid4())
 
 
 def timestamp(seconds: float) -> str:
@@ -272,7 +281,7 @@ class EventRecorder:
                 "apiVersion": "v1",
                 "kind": "Event",
                 "metadata": {
-                    "name": f"{ref.get('name', '')}.{self._name_suffix(pending.first)}",
+                    "name": event_name(ref.get("name", ""), self._name_suffix(pending.first)),
                     "namespace": namespace,
                 },
                 "involvedObject": ref,
@@ -290,7 +299,7 @@ class EventRecorder:
             try:
                 return await self.store.create(EVENTS, prepare_create(_EVENT_TYPE, event))
             except AlreadyExists:
-                continue  # another recorder took the name: the next suffix is free
+                continue  # another recorder took the name: the next suffix (or UUID) is free
 
     def _forget_old(self) -> None:
         horizon = self._clock() - REPEAT_WINDOW

@@ -29,7 +29,7 @@ def build_kubeconfig(config: DaemonConfig, user: str | None = None) -> str:
             raise KubeconfigError(f"no token for user {user!r} in api.tokens")
         entry = entries[0]
         name = entry.user
-        token = entry.token if entry.token is not None else entry.tokenFile.read_text().strip()
+        token = entry.secret()
     else:
         if user not in (None, "admin"):
             raise KubeconfigError("api.tokens is empty: only the generated admin user exists")

@@ -3,6 +3,10 @@
 Operators grep and ship these lines (journald, Loki), so an event never spans lines: tracebacks are
 escaped into a field. Components log through :func:`get_logger`, passing facts as keyword fields
 rather than formatting them into the message.
+
+``debug`` is for karmadad's own components only. Libraries log whole requests and rows at debug (the
+SQLite driver logs every statement with its parameters, every stored object and Secret among them), so
+their loggers never go below info: raising the level to chase a bug must not leak credentials.
 """
 
 from __future__ import annotations
@@ -72,15 +76,28 @@ def get_logger(component: str) -> EventLogger:
     return EventLogger(logging.getLogger(f"{_ROOT}.{component}"), {})
 
 
+def _is_ours(name: str) -> bool:
+    return name == _ROOT or name.startswith(_ROOT + ".")
+
+
+def _below_info_only_ours(record: logging.LogRecord) -> bool:
+    """Handler filter: a library record below info is dropped even if its logger was set to debug."""
+    return record.levelno >= logging.INFO or _is_ours(record.name)
+
+
 def configure_logging(*, format: Literal["text", "json"], level: str, stream: Any = None) -> None:
     """(Re)configure the process-wide handler; called at start and on every config reload."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JSONFormatter() if format == "json" else TextFormatter())
+    handler.addFilter(_below_info_only_ours)
+    wanted = logging.getLevelName(level.upper())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level.upper())
-    # Libraries talk too much at debug; keep their warnings.
+    # Every library logger inherits the root's level; only karmadad's own tree may go down to debug.
+    root.setLevel(max(logging.INFO, wanted))
+    logging.getLogger(_ROOT).setLevel(wanted)
+    # Libraries talk too much even at info; keep their warnings.
     for noisy in ("aiohttp.access", "asyncio", "kubernetes_asyncio"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, wanted))

@@ -49,7 +49,7 @@ def configured_tokens(api: APIConfig, data_dir: Path) -> dict[str, User]:
     """Token → user, from the config (token files are read now) or the generated admin token."""
     tokens: dict[str, User] = {}
     for entry in api.tokens:
-        token = entry.token if entry.token is not None else entry.tokenFile.read_text().strip()
+        token = entry.secret()
         tokens[token] = User(entry.user, tuple(entry.groups))
     if not tokens:
         tokens[generated_admin_token(data_dir)] = User("admin", (ADMIN_GROUP,))

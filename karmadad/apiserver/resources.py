@@ -8,9 +8,12 @@ errors). Nothing here knows Karmada's rules beyond what the strategy module appl
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 from aiohttp import web
 
 from karmadad import decoding
@@ -33,7 +36,8 @@ PATCH_TYPES = {
     "application/strategic-merge-patch+json": "strategic",
     "application/apply-patch+yaml": "apply",
 }
-MAX_PATCH_RETRIES = 5
+PATCH_RETRY_SECONDS = 30.0  # kube-apiserver retries a conflicting patch until its request times out
+DECODE_ON_THREAD_BYTES = 256 * 1024
 
 
 class NotAcceptable(StatusError):
@@ -68,8 +72,18 @@ def decode_body(raw: bytes, content_type: str) -> Any:
         raise BadRequest(f"the request body is not valid YAML: {error}") from None
 
 
-def _object_body(raw: bytes, content_type: str) -> dict:
-    body = decode_body(raw, content_type)
+async def read_body(request: web.Request, content_type: str | None = None) -> Any:
+    """The request's body decoded; a large one on a worker thread, so that parsing megabytes of YAML
+    does not hold the event loop (the thread yields it every few milliseconds)."""
+    raw = await request.read()
+    content_type = request.content_type if content_type is None else content_type
+    if len(raw) > DECODE_ON_THREAD_BYTES:
+        return await anyio.to_thread.run_sync(decode_body, raw, content_type)
+    return decode_body(raw, content_type)
+
+
+async def _object_body(request: web.Request) -> dict:
+    body = await read_body(request)
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
@@ -374,7 +388,7 @@ class ResourceAPI:
         return {**body, "metadata": meta}
 
     async def create(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
-        body = _object_body(await request.read(), request.content_type)
+        body = await _object_body(request)
         if path.subresource:
             raise MethodNotAllowed("create is not supported on subresources")
         warnings: list[str] = []
@@ -384,7 +398,7 @@ class ResourceAPI:
         return with_warnings(self._render(request, resource, created, 201), warnings)
 
     async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
-        body = _object_body(await request.read(), request.content_type)
+        body = await _object_body(request)
         dry_run = _dry_run(request.query)
         if path.subresource == "scale":
             return json_response(await self._update_scale(resource, path, body, dry_run))
@@ -424,10 +438,13 @@ class ResourceAPI:
         raw = await request.read()
         dry_run = _dry_run(request.query)
         params = request.query
-        patch_body = decode_body(raw, request.content_type) if kind != "json" else None
-        for _attempt in range(MAX_PATCH_RETRIES):
-            # The newest state, staged writes included: nothing awaits between reading it and staging
-            # the patched object, so concurrent patchers queue up instead of conflicting.
+        patch_body = await read_body(request) if kind != "json" else None
+        deadline = time.monotonic() + PATCH_RETRY_SECONDS
+        while True:
+            # The newest state, staged writes included: merge and strategic patches do not await
+            # between reading it and staging their result, so concurrent patchers queue up instead of
+            # conflicting. A JSON patch may grow its document (copies), so it runs on a worker thread;
+            # if someone wrote meanwhile, the conflict sends it round again, as kube-apiserver retries.
             current = self.store.latest(resource.group_resource, path.namespace, path.name)
             if kind == "apply":
                 result = await self._apply(resource, path, current, patch_body, params, dry_run)
@@ -436,7 +453,7 @@ class ResourceAPI:
                 raise NotFound.of(resource.group_resource, path.name)
             base = self._scale_of(resource, current) if path.subresource == "scale" else current
             if kind == "json":
-                patched = patches.apply_json_patch(base, raw)
+                patched = await anyio.to_thread.run_sync(patches.apply_json_patch, base, raw)
             elif kind == "merge":
                 if not isinstance(patch_body, dict):
                     raise BadRequest("a merge patch must be a JSON object")
@@ -468,8 +485,9 @@ class ResourceAPI:
             except Conflict:
                 if dig(patch_body, "metadata", "resourceVersion") if isinstance(patch_body, dict) else None:
                     raise
-                continue  # someone wrote in between: patch the newer object
-        raise Conflict.of(resource.group_resource, path.name, "too many concurrent writes; try again")
+                if time.monotonic() > deadline:
+                    raise
+                await anyio.lowlevel.checkpoint()  # someone wrote in between: patch the newer object
 
     async def _apply(
         self,
@@ -558,7 +576,7 @@ class ResourceAPI:
         options: dict[str, Any] = {}
         raw = await request.read()
         if raw.strip():
-            body = decode_body(raw, request.content_type or JSON)
+            body = await read_body(request, request.content_type or JSON)
             if not isinstance(body, dict):
                 raise BadRequest("DeleteOptions must be an object")
             options.update(body)

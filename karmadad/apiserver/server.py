@@ -16,6 +16,7 @@ from anyio.abc import TaskStatus
 from karmadad.api.registry import Registry
 from karmadad.apiserver import discovery
 from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
+from karmadad.apiserver.listener import GuardedListener
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
 from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response
 from karmadad.errors import (
@@ -33,6 +34,7 @@ from karmadad.store import Store
 log = get_logger("apiserver")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
+IDLE_SECONDS = 90  # kube-apiserver's idle timeout for kept-alive connections
 _VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 USER = web.RequestKey("user", User)
@@ -83,6 +85,7 @@ class APIServer:
         self.address = address
         self.resources = ResourceAPI(store, registry)
         self.openapi = None  # set by the daemon when the OpenAPI documents are available
+        self.listener: GuardedListener | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._guard])
@@ -97,6 +100,8 @@ class APIServer:
                 if user is None:
                     raise Unauthorized("Unauthorized")
                 request[USER] = user
+                if self.listener is not None:
+                    self.listener.trust(request.transport)
             return await handler(request)
         except StatusError as error:
             return status_response(error)
@@ -154,14 +159,21 @@ class APIServer:
     async def serve(
         self, listen: str, tls: ssl.SSLContext, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
-        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            self.app(),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=1.0,
+            keepalive_timeout=IDLE_SECONDS,
+        )
         await runner.setup()
         try:
             host, port = split_listen(listen)
-            await web.TCPSite(runner, host, port, ssl_context=tls).start()
-            log.info("API serving", listen=listen)
-            task_status.started()
-            await anyio.sleep_forever()
+            self.listener = GuardedListener(runner.server, tls)
+            async with anyio.create_task_group() as tasks:
+                await tasks.start(self.listener.serve, host, port)
+                log.info("API serving", listen=listen)
+                task_status.started()
         finally:
             with anyio.CancelScope(shield=True):
                 await runner.cleanup()

@@ -9,6 +9,11 @@ status (reports coming together are aggregated once) — then ``status.aggregate
 (:func:`karmadad.interpreter.status.aggregate_status`) so ``kubectl get`` and ``kubectl rollout status``
 against karmadad tell what the members run.
 
+A Work that cannot be written as built (Karmada's Work name, ``<template name>-<hash>``, is never
+shortened, so a template name near the 253-character limit gives a Work name over it) fails the sync as
+in Karmada: a ``SyncWorkFailed`` Warning Event on the binding and the template says why, and the binding
+is retried with backoff.
+
 A deleted binding (its template went; the garbage collector follows the owner reference) has its Works
 deleted first; its finalizer ``karmada.io/binding-controller`` (or ``cluster-resource-binding-controller``)
 is dropped once none is left, so nothing it put into a member is forgotten.
@@ -26,8 +31,8 @@ from karmadad.api.karmada.resources import (
     RESOURCE_BINDINGS,
     WORKS,
 )
-from karmadad.api.registry import Registry
-from karmadad.errors import NotFound
+from karmadad.api.registry import Registry, ResourceType
+from karmadad.errors import Invalid, NotFound
 from karmadad.events import EventRecorder
 from karmadad.interpreter.revise import divide_completions, divides_completions
 from karmadad.interpreter.status import aggregate_status
@@ -50,6 +55,10 @@ CONDITION_FULLY_APPLIED = "FullyApplied"
 # come together (each member answering the same apply, a rollout's steps) make one aggregation and one
 # write of the binding and the template, not one per report.
 AGGREGATION_DELAY = 0.2
+
+
+class WorkRefused(Exception):
+    """A Work of the binding was refused as invalid (its name too long, say); retried with backoff."""
 
 
 def _merged_work(existing: dict, desired: dict) -> dict:
@@ -267,7 +276,7 @@ class BindingController:
             if divides_completions(spec)
             else None
         )
-        changed = False
+        changed = refused = False
         for target in targets:
             cluster = self.store.find(CLUSTERS, "", target["name"])
             if cluster is None:
@@ -288,29 +297,35 @@ class BindingController:
             except Exception as error:  # an override that cannot apply: this cluster's Work waits
                 errors.append(f"cluster {target['name']}: {error}")
                 continue
-            meta = desired["metadata"]
-            existing = self.store.find(WORKS, meta["namespace"], meta["name"])
-            if existing is None:
-                await self.store.create(WORKS, strategy.prepare_create(work_type, desired, trusted=True))
-                changed = True
-            elif not existing["metadata"].get("deletionTimestamp"):
-                updated = strategy.prepare_update(
-                    work_type, existing, _merged_work(existing, desired), trusted=True
-                )
-                written = await self.store.update(WORKS, updated)
-                changed = (
-                    changed
-                    or written["metadata"]["resourceVersion"] != existing["metadata"]["resourceVersion"]
-                )
+            try:
+                changed = await self._write_work(work_type, desired) or changed
+            except Invalid as error:  # refused as kube-apiserver would: a name over 253 characters, say
+                errors.append(f"cluster {target['name']}: {error}")
+                refused = True
         if errors:
             message = f"Failed to sync works: {'; '.join(errors)}"
             self.recorder.event(binding, "Warning", "SyncWorkFailed", message)
             self.recorder.event(template, "Warning", "SyncWorkFailed", message)
+            if refused:
+                raise WorkRefused(message)
             raise Requeue(message)
         if changed:
             message = f"Sync work of resourceBinding({_ref(binding)}) successful."
             self.recorder.event(binding, "Normal", "SyncWorkSucceed", message)
             self.recorder.event(template, "Normal", "SyncWorkSucceed", message)
+
+    async def _write_work(self, work_type: ResourceType, desired: dict) -> bool:
+        """Create or bring up to date one Work; whether anything was written."""
+        meta = desired["metadata"]
+        existing = self.store.find(WORKS, meta["namespace"], meta["name"])
+        if existing is None:
+            await self.store.create(WORKS, strategy.prepare_create(work_type, desired, trusted=True))
+            return True
+        if existing["metadata"].get("deletionTimestamp"):
+            return False
+        updated = strategy.prepare_update(work_type, existing, _merged_work(existing, desired), trusted=True)
+        written = await self.store.update(WORKS, updated)
+        return written["metadata"]["resourceVersion"] != existing["metadata"]["resourceVersion"]
 
     async def _aggregate(self, resource: str, binding: dict, template: dict) -> None:
         targets = target_clusters(binding.get("spec") or {})

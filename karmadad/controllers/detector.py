@@ -10,6 +10,11 @@ released from templates and bindings (both stay) and its finalizer is removed.
 
 Template updates that change only status, managedFields or resourceVersion are ignored, as in Karmada,
 so writing a template's status never touches its binding.
+
+When the binding cannot be written — its name, ``<template name>-<kind>``, is never shortened, so a
+template name near the 253-character limit gives a binding name over it — the claim stays on the
+template, an ``ApplyPolicyFailed`` Warning Event on the template carries the refusal, and the template is
+retried with backoff, as Karmada's detector does.
 """
 
 from __future__ import annotations

@@ -64,8 +64,10 @@ def _wait_ready(metrics: str, proc: subprocess.Popen, log: Path) -> None:
 def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
     workdir = tmp_path_factory.mktemp("karmadad")
     api_port, metrics_port = free_ports(2)
-    (workdir / "admin.token").write_text("admin-token-for-the-api-tests\n")
-    (workdir / "view.token").write_text("view-token-for-the-api-tests\n")
+    for name, token in (("admin", "admin-token-for-the-api-tests"), ("view", "view-token-for-the-api-tests")):
+        path = workdir / f"{name}.token"
+        path.write_text(token + "\n")
+        path.chmod(0o600)  # karmadad refuses token files others can read
     config = {
         "dataDir": str(workdir / "data"),
         "api": {

@@ -110,6 +110,7 @@ async def measure(target: Target, total: int, seconds: float, namespace: str) ->
 def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
     api, metrics = free_ports(2)
     (workdir / "token").write_text("bench-token-0123456789abcdef\n")
+    (workdir / "token").chmod(0o600)
     config = {
         "dataDir": str(workdir / "data"),
         "api": {

@@ -28,6 +28,7 @@ class Daemon:
         api, metrics = free_ports(2)
         self.api, self.metrics = f"127.0.0.1:{api}", f"127.0.0.1:{metrics}"
         (workdir / "token").write_text(self.token + "\n")
+        (workdir / "token").chmod(0o600)
         self.config_path = workdir / "karmadad.yaml"
         self.write(clusters)
         self.log = workdir / "karmadad.log"

@@ -48,7 +48,20 @@ def test_json_reads_broken_unicode_as_go_does(raw, expected):
     assert _plain_json(value)
 
 
-@pytest.mark.parametrize("raw", [b"NaN", b'{"a":Infinity}', b'{"a":-Infinity}', b"{", b"", b'{"a":1}x'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NaN",
+        b'{"a":Infinity}',
+        b'{"a":-Infinity}',
+        b"{",
+        b"",
+        b'{"a":1}x',
+        b"1" + b"0" * 400,
+        b"1e999",
+        b"-1e400",
+    ],
+)
 def test_json_that_go_refuses_is_refused(raw):
     with pytest.raises(DecodeError):
         parse_json(raw)
