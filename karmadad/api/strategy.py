@@ -181,22 +181,53 @@ def _text_size(text: object) -> int:
     return len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
 
 
+_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+_CONFIG_KEY_FORMAT = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
+
+
+def _config_key_causes(field: str, values: object) -> list[Cause]:
+    """Keys of a ConfigMap's or Secret's maps, which become file names in a volume: kube-apiserver's rules."""
+    causes = []
+    for key in values if isinstance(values, dict) else ():
+        problems = []
+        if len(key) > MAX_NAME_LENGTH:
+            problems.append(f"must be no more than {MAX_NAME_LENGTH} characters")
+        if not _CONFIG_KEY.fullmatch(key):
+            problems.append(_CONFIG_KEY_FORMAT)
+        if key == ".":
+            problems.append("must not be '.'")
+        elif key == "..":
+            problems.append("must not be '..'")
+        elif key.startswith(".."):
+            problems.append("must not start with '..'")
+        causes.extend(Cause(f"{field}[{key}]", f'Invalid value: "{key}": {problem}') for problem in problems)
+    return causes
+
+
 def content_causes(kind: str, obj: dict) -> list[Cause]:
-    """Problems with a decoded Secret's or ConfigMap's contents: more than 1 MiB in all."""
+    """Problems with a decoded Secret's or ConfigMap's contents: keys that are not valid file names,
+    more than 1 MiB in all."""
     if kind == "Secret":
         data = obj.get("data")
+        causes = _config_key_causes("data", data)
         size = sum(_base64_size(v) for v in data.values()) if isinstance(data, dict) else 0
         field = "data"
     elif kind == "ConfigMap":
         data, binary = obj.get("data"), obj.get("binaryData")
+        causes = _config_key_causes("data", data) + _config_key_causes("binaryData", binary)
         size = sum(_text_size(v) for v in data.values()) if isinstance(data, dict) else 0
         size += sum(_base64_size(v) for v in binary.values()) if isinstance(binary, dict) else 0
         field = "[]"  # the whole object, as kube-apiserver names it
     else:
         return []
     if size > MAX_DATA_SIZE:
-        return [Cause(field, f"Too long: may not be more than {MAX_DATA_SIZE} bytes", "FieldValueTooLong")]
-    return []
+        causes.append(
+            Cause(field, f"Too long: may not be more than {MAX_DATA_SIZE} bytes", "FieldValueTooLong")
+        )
+    return causes
 
 
 _DECODERS = {"Secret": decoded_secret, "ConfigMap": decoded_config_map}

@@ -44,21 +44,23 @@ def _head_start(total: int, votes: Sequence[int]) -> list[int]:
     """Seats that are certainly among the first ``total``, leaving at most a few per party to hand out."""
     if not any(v > 0 for v in votes):  # every candidate ties at 0: seats go round by seat count
         return [total // len(votes)] * len(votes)
-    high = float(max(votes))  # nothing lies above the largest vote
-    low = sum(votes) / (4 * total)
+    # About total candidates lie above sum/(2·total); bracket the threshold around that, then halve the
+    # bracket until few enough seats are left (or the floats between its ends run out).
+    low = high = sum(votes) / (2 * total)
     while sum(_seats_above(low, votes)) <= total:
-        high, low = low, low / 2
-    while True:  # low: more than total above it; high: at most total
+        low /= 2
+    while sum(seats := _seats_above(high, votes)) > total:
+        high *= 2
+    while total - sum(seats) > len(votes):
         middle = (low + high) / 2
         if middle in (low, high):
-            return _seats_above(high, votes)
-        counted = sum(_seats_above(middle, votes))
-        if counted == total:
-            return _seats_above(middle, votes)
-        if counted > total:
+            break
+        above = _seats_above(middle, votes)
+        if sum(above) > total:
             low = middle
         else:
-            high = middle
+            high, seats = middle, above
+    return seats
 
 
 def apportion(total: int, parties: Sequence[tuple[str, int]], descending: bool = False) -> dict[str, int]:
@@ -78,8 +80,8 @@ def apportion(total: int, parties: Sequence[tuple[str, int]], descending: bool =
     def key(i: int, s: int) -> tuple:
         return (-(votes[i] / (2 * s + 1)), s, ties[i])
 
-    seats = _head_start(total, votes) if total > 4 * len(names) else [0] * len(names)
-    heap = [(*key(i, s), i) for i, s in enumerate(seats)]
+    seats = _head_start(total, votes) if total > 2 * len(names) else [0] * len(names)
+    heap = [(-(votes[i] / (2 * s + 1)), s, ties[i], i) for i, s in enumerate(seats)]
     heapq.heapify(heap)
     for _ in range(total - sum(seats)):
         i = heap[0][3]

@@ -77,6 +77,13 @@ def disk_full(error: BaseException) -> bool:
     )
 
 
+def full_disk_error() -> sqlite3.OperationalError:
+    """The error SQLite gives when it runs out of space, for a disk found full before it did."""
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL
+    return error
+
+
 def _unusable(path: Path, error: BaseException) -> StorageError:
     if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
         return StorageError(

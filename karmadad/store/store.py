@@ -45,7 +45,7 @@ from karmadad.errors import (
 from karmadad.jsonvalue import Unencodable, encode
 from karmadad.logs import get_logger
 from karmadad.store.changes import Change, ChangeType, History, HistoryLimits, Key
-from karmadad.store.sqlite import Durability, SQLiteFile, StorageError, disk_full
+from karmadad.store.sqlite import Durability, SQLiteFile, StorageError, disk_full, full_disk_error
 from karmadad.store.watch import Query, Watcher, WatchEvent, WatchHub, translate
 
 log = get_logger("store")
@@ -66,6 +66,7 @@ CHECKPOINT_INTERVAL = 0.5  # seconds between WAL checkpoints while there are wri
 MAX_OBJECT_BYTES = 1_572_864
 WRITABLE_PROBE_INTERVAL = 2.0  # seconds between checks whether a full disk has space again
 RESUME_FREE_BYTES = 8 * 1024 * 1024  # free space a full disk needs before writes are tried again
+MIN_FREE_BYTES = 1024 * 1024  # less than this at start: the disk is taken as full
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # kube-apiserver's: no vowels, no look-alikes
 
 
@@ -225,14 +226,22 @@ class Store:
     async def serve(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Run the writer until cancelled; reports started once the initial namespaces exist."""
         self._serving = True
+        if free_bytes(self._file.path.parent) < MIN_FREE_BYTES:  # start read-only, not ready, on a full disk
+            self._become_read_only(_Batch(), None)
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._write_loop)
                 tasks.start_soon(self._checkpoint_loop)
                 tasks.start_soon(self._recover_from_full_disk)
-                for namespace in INITIAL_NAMESPACES:
-                    if ("", namespace) not in self._latest.get(NAMESPACES, {}):
-                        await self.create(NAMESPACES, {"metadata": {"name": namespace}})
+                missing = [
+                    ns for ns in INITIAL_NAMESPACES if ("", ns) not in self._latest.get(NAMESPACES, {})
+                ]
+                if missing and not self.writable:
+                    raise StorageError(
+                        f"{self._file.path}: the disk is full; the initial namespaces cannot be created"
+                    )
+                for namespace in missing:
+                    await self.create(NAMESPACES, {"metadata": {"name": namespace}})
                 task_status.started()
         finally:
             self._serving = False
@@ -670,7 +679,7 @@ class Store:
             metrics.STORE_REVISION.set(self._committed_revision)
             batch.done.set()
 
-    def _become_read_only(self, failed: _Batch, error: BaseException) -> None:
+    def _become_read_only(self, failed: _Batch, error: BaseException | None) -> None:
         """A full disk: fail every write not yet durable, forget them, refuse writes until space returns.
 
         Staged writes were checked against each other, so the batch staged behind the failed one
@@ -678,7 +687,7 @@ class Store:
         """
         pending, self._batch = self._batch, _Batch()
         for batch in (failed, pending):
-            batch.error = error
+            batch.error = error or full_disk_error()
             batch.done.set()
         self._latest = {resource: dict(items) for resource, items in self._committed.items()}
         self._revision = self._committed_revision
@@ -713,7 +722,8 @@ class Store:
             await anyio.sleep(CHECKPOINT_INTERVAL)
             if self._committed_revision != checkpointed:
                 try:
-                    await self._file.checkpoint()
+                    with anyio.CancelScope(shield=True):  # its thread must not answer a loop that has gone
+                        await self._file.checkpoint()
                 except Exception as error:
                     if disk_full(error):
                         continue  # the WAL keeps the writes; the next round tries again

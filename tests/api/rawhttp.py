@@ -11,7 +11,8 @@ TOKEN = "admin-token-for-the-api-tests"  # the API tests' admin (tests/api/conft
 class Client:
     """One kept-alive HTTPS connection to the API, reopened if the server closes it."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, token: str = TOKEN):
+        self.token = token
         self.host, port = address.rsplit(":", 1)
         self.port = int(port)
         self.context = ssl.create_default_context()
@@ -22,7 +23,7 @@ class Client:
     def request(
         self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
     ):
-        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
         for attempt in range(2):

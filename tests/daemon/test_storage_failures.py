@@ -119,6 +119,14 @@ def test_a_full_disk_makes_karmadad_read_only_until_space_returns(tmp_path, port
         assert daemon.proc.poll() is None
         assert daemon.wait_for_log("the disk is full: karmadad is read-only until space returns")
 
+        daemon.proc.kill()  # and a restart on the full disk starts read-only, not ready
+        daemon.proc.wait()
+        daemon = start(config)
+        daemon.messages_until("READY=1")
+        assert get(ops + "/readyz")[0] == 503
+        assert _api(api, "GET", f"{cm}/before")[0] == 200
+        assert _api(api, "POST", cm, {"metadata": {"name": "refused"}, "data": {"k": "v"}})[0] == 503
+
         filler.unlink()  # space returns
         deadline = time.monotonic() + 20
         while get(ops + "/readyz")[0] != 200:

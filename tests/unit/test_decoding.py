@@ -98,7 +98,7 @@ def test_any_bytes_give_json_values_or_a_decode_error(raw):
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
-        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        lambda children: st.one_of(st.lists(children), st.dictionaries(st.text(), children)),
         max_leaves=30,
     )
 )
