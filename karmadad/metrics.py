@@ -68,6 +68,13 @@ STORE_READ_ONLY = Gauge(
     "karmadad_store_read_only", "1 while the disk is full and the object store refuses writes, else 0."
 )
 
+# The API port.
+API_CONNECTIONS = Gauge("karmadad_api_connections", "Open connections to the API port (trusted and pending).")
+API_CONNECTIONS_EVICTED = Counter(
+    "karmadad_api_connections_evicted_total",
+    "Unauthenticated connections closed for stalling: past their deadline, or to make room for a newcomer.",
+)
+
 # Member clusters.
 CLUSTER_READY = Gauge("karmadad_cluster_ready", "1 when the member cluster is Ready, else 0.", ["cluster"])
 MEMBER_REQUEST_DURATION = Histogram(

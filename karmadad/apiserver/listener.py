@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import anyio
 from anyio.abc import TaskStatus
 
+from karmadad import metrics
 from karmadad.logs import get_logger
 
 log = get_logger("apiserver")
@@ -100,7 +101,6 @@ class GuardedListener:
         self._connections: dict[int, _Connection] = {}  # by id(); insertion order = accept order
         self._pending: Counter[str] = Counter()  # pending connections per client address
         self._by_transport: dict[int, _Connection] = {}
-        self.evicted = 0  # pending connections closed to make room or for taking too long
 
     # -- what the HTTP layer tells us ------------------------------------------------------------
 
@@ -112,10 +112,6 @@ class GuardedListener:
             self._pending[connection.client] -= 1
             if not self._pending[connection.client]:
                 del self._pending[connection.client]
-
-    @property
-    def open_connections(self) -> int:
-        return len(self._connections)
 
     # -- serving ---------------------------------------------------------------------------------
 
@@ -172,7 +168,7 @@ class GuardedListener:
         return False
 
     def _evict(self, connection: _Connection) -> None:
-        self.evicted += 1
+        metrics.API_CONNECTIONS_EVICTED.inc()
         self._forget(connection)
         connection.close()
 
@@ -229,6 +225,7 @@ class GuardedListener:
                 self._forget(connection)
             elif not connection.trusted and now - connection.accepted > self._pending_seconds:
                 self._evict(connection)
+        metrics.API_CONNECTIONS.set(len(self._connections))
 
 
 async def _peek(sock: socket.socket, size: int) -> bytes:

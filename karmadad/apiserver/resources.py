@@ -38,6 +38,9 @@ PATCH_TYPES = {
 }
 PATCH_RETRY_SECONDS = 30.0  # kube-apiserver retries a conflicting patch until its request times out
 DECODE_ON_THREAD_BYTES = 256 * 1024
+MAX_WATCH_SECONDS = (
+    24 * 3600
+)  # a longer timeoutSeconds is taken as this (the event loop's timers end somewhere)
 
 
 class NotAcceptable(StatusError):
@@ -126,13 +129,17 @@ def bool_param(params: Any, name: str) -> bool | None:
 
 
 def _int_param(params: Any, name: str, default: int = 0) -> int:
+    """An integer query parameter as Go parses it: 64 bits at most."""
     raw = params.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest(f"invalid value for {name}: {raw!r}") from None
+    if not -(2**63) <= value < 2**63:
+        raise BadRequest(f"invalid value for {name}: {raw!r}: value out of range")
+    return value
 
 
 def _dry_run(params: Any) -> bool:
@@ -271,7 +278,7 @@ class ResourceAPI:
         params = request.query
         query = _query(resource, path.namespace, params)
         rv = params.get("resourceVersion", "")
-        timeout = _int_param(params, "timeoutSeconds", 1800) or 1800
+        timeout = min(_int_param(params, "timeoutSeconds", 1800) or 1800, MAX_WATCH_SECONDS)
         bookmarks = bool(bool_param(params, "allowWatchBookmarks"))
         initial_events = bool_param(params, "sendInitialEvents")
         if initial_events and not bookmarks:

@@ -441,3 +441,35 @@ def test_the_largest_replica_count_in_every_division_mode(karmadad, kubectl, cli
             )
             assert status == 200, raw[:300]
     kubectl("delete", "deployments,propagationpolicies", "--all", "-n", NAMESPACE, "--wait=false")
+
+
+HOSTILE_PATHS = [
+    f"{CONFIGMAPS}/%ED%A0%80",  # a lone surrogate's UTF-8 bytes in the name
+    f"{CONFIGMAPS}/%FF%FE",
+    f"{CONFIGMAPS}/a%00b",
+    "/api/v1/namespaces/%ED%A0%80/configmaps",
+    f"{CONFIGMAPS}?labelSelector=a%3D%ED%A0%80",
+    f"{CONFIGMAPS}?fieldSelector=metadata.name%3D%ED%A0%80",
+    f"{CONFIGMAPS}?labelSelector=" + "a%3Db," * 5000 + "c",
+    f"{CONFIGMAPS}?limit=99999999999999999999999",
+    f"{CONFIGMAPS}?resourceVersion=99999999999999999999999",
+    f"{CONFIGMAPS}?continue=%ED%A0%80",
+    f"{CONFIGMAPS}?watch=true&timeoutSeconds=99999999999999999999",
+    f"{CONFIGMAPS}?watch=true&resourceVersion=-1&timeoutSeconds=1",
+    "/apis/%ED%A0%80/v1/things",
+    "/openapi/v3/apis/%ED%A0%80/v1",
+]
+
+
+def test_hostile_paths_and_parameters(karmadad, client):
+    with watched(karmadad):
+        for path in HOSTILE_PATHS:
+            for method in ("GET", "DELETE", "PATCH", "PUT", "POST"):
+                body = b"{}" if method in ("PATCH", "PUT", "POST") else None
+                status, raw = client.request(
+                    method,
+                    path,
+                    body,
+                    "application/merge-patch+json" if method == "PATCH" else "application/json",
+                )
+                assert status < 500, (method, path, raw[:300])
