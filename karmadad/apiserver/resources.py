@@ -8,6 +8,7 @@ errors). Nothing here knows Karmada's rules beyond what the strategy module appl
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from typing import Any
 
@@ -175,9 +176,15 @@ def check_fields(resource: ResourceType, obj: dict, params: Any, warnings: list[
     warnings.extend(problems)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def with_warnings(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
+    """Warnings as ``299 - "text"`` headers; the text is the client's field names, so control characters
+    (a newline would split the header) are written as escapes."""
     for warning in warnings:
-        response.headers.add("Warning", '299 - "' + warning.replace('"', '\\"') + '"')
+        text = _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", warning.replace("\\", "\\\\"))
+        response.headers.add("Warning", '299 - "' + text.replace('"', '\\"') + '"')
     return response
 
 

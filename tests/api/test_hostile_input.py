@@ -473,3 +473,54 @@ def test_hostile_paths_and_parameters(karmadad, client):
                     "application/merge-patch+json" if method == "PATCH" else "application/json",
                 )
                 assert status < 500, (method, path, raw[:300])
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Authorization: Bearer \xed\xa0\x80\xff",
+        b"Authorization: Bearer admin-token-for-the-api-tests\r\nContent-Type: application/\xed\xa0\x80",
+        b"Authorization: Bearer admin-token-for-the-api-tests\r\nAccept: application/json;as=Table;v=\xff",
+        b"Authorization: \xff\xfe",
+    ],
+)
+def test_hostile_header_bytes(karmadad, header):
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    host, port = karmadad.api.rsplit(":", 1)
+    body = b'{"metadata":{"name":"hdr"}}'
+    with socket.create_connection((host, int(port)), timeout=10) as raw, context.wrap_socket(raw) as tls:
+        tls.sendall(
+            b"POST "
+            + CONFIGMAPS.encode()
+            + b"?dryRun=All HTTP/1.1\r\nHost: k\r\nConnection: close\r\n"
+            + header
+            + b"\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    assert status < 500, answer[:400]
+    assert karmadad.proc.poll() is None
+
+
+def test_unknown_fields_with_any_characters_come_back_as_warnings(karmadad, client):
+    body = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "warned"},
+            '\u00e9\u4e2d\ud83d\ude00"\n': 1,
+        }
+    ).encode()
+    for validation in ("Warn", "Strict"):
+        status, raw = client.request("POST", f"{CONFIGMAPS}?dryRun=All&fieldValidation={validation}", body)
+        assert status in (201, 400), raw[:300]
