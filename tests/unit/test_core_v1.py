@@ -10,16 +10,16 @@ import pytest
 
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
-from karmadad.api.registry import ResourceType
-from karmadad.api.strategy import (
+from karmadad.api.core_v1 import (
     MAX_DATA_SIZE,
     base64_error_offset,
     content_causes,
     decode_base64,
     decoded_config_map,
     decoded_secret,
-    is_dns_subdomain,
 )
+from karmadad.api.registry import ResourceType
+from karmadad.api.strategy import is_dns_subdomain
 from karmadad.errors import BadRequest, Invalid
 from karmadad.events import event_name
 
