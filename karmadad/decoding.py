@@ -89,11 +89,17 @@ def _clean_strings(value: Any) -> Any:
     return value
 
 
-def parse_json(raw: bytes | str) -> Any:
-    """One JSON value, with Go's treatment of broken Unicode and the depth limit."""
+def parse_json(raw: bytes | str, *, strict: bool = False) -> Any:
+    """One JSON value, with Go's treatment of broken Unicode and the depth limit.
+
+    ``strict``: broken Unicode is an error instead, as for bodies Kubernetes reads with its YAML decoder
+    (an apply patch), which refuses what Go's JSON decoder repairs.
+    """
     try:
         value = orjson.loads(raw)  # fast path: valid UTF-8, no lone surrogates, 64-bit numbers
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if strict:
+            raise DecodeError(str(error)) from None
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes | bytearray) else raw
         try:
             value = json.loads(

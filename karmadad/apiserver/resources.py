@@ -60,8 +60,8 @@ def decode_body(raw: bytes, content_type: str) -> Any:
     """JSON or YAML request bodies as JSON values (:mod:`karmadad.decoding`); anything else is 415,
     anything unparsable or beyond the decoder's limits 400."""
     if content_type in ("", JSON, "application/apply-patch+yaml") or content_type.endswith("+json"):
-        try:
-            return decoding.parse_json(raw)
+        try:  # an apply patch is YAML to Kubernetes: JSON that only Go's JSON decoder would repair is not
+            return decoding.parse_json(raw, strict=content_type == "application/apply-patch+yaml")
         except decoding.DecodeError as error:
             if content_type != "application/apply-patch+yaml":
                 raise BadRequest(f"the request body is not valid JSON: {error}") from None
@@ -461,8 +461,11 @@ class ResourceAPI:
             # if someone wrote meanwhile, the conflict sends it round again, as kube-apiserver retries.
             current = self.store.latest(resource.group_resource, path.namespace, path.name)
             if kind == "apply":
+                warnings: list[str] = []
+                if isinstance(patch_body, dict):
+                    check_fields(resource, patch_body, params, warnings)
                 result = await self._apply(resource, path, current, patch_body, params, dry_run)
-                return self._render(request, resource, result[0], result[1])
+                return with_warnings(self._render(request, resource, result[0], result[1]), warnings)
             if current is None:
                 raise NotFound.of(resource.group_resource, path.name)
             base = self._scale_of(resource, current) if path.subresource == "scale" else current

@@ -9,9 +9,10 @@ Status (or accepts what is legal), never exits, never answers 5xx; its ``/health
 from __future__ import annotations
 
 import json
-import threading
+import signal
+import subprocess
+import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.api.healthz_probe import rss
 from tests.api.rawhttp import Client
 from tests.api.test_scheduling import deployment
 
@@ -33,47 +35,41 @@ RSS_LIMIT = 200 * 1024 * 1024
 # -- the daemon under watch ---------------------------------------------------------------------------
 
 
-def _rss(pid: int) -> int:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
 @dataclass
 class Watch:
-    """Probes /healthz and the daemon's RSS every 20 ms while hostile requests run."""
+    """What the probe saw while hostile requests ran."""
 
-    metrics: str
-    pid: int
-    start_rss: int = 0
+    start_rss: int
     slowest: float = 0.0
     peak_rss: int = 0
     failures: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        while not self.stop.wait(0.02):
-            started = time.perf_counter()
-            try:
-                with urllib.request.urlopen(f"http://{self.metrics}/healthz", timeout=5) as answer:
-                    answer.read()
-            except OSError as error:
-                self.failures.append(str(error))
-            self.slowest = max(self.slowest, time.perf_counter() - started)
-            self.peak_rss = max(self.peak_rss, _rss(self.pid))
 
 
 @contextmanager
 def watched(karmadad) -> Iterator[Watch]:
-    watch = Watch(karmadad.metrics, karmadad.proc.pid, start_rss=_rss(karmadad.proc.pid))
-    thread = threading.Thread(target=watch.run, daemon=True)
-    thread.start()
+    """Probe /healthz and RSS from a separate process while the block runs, then check what it saw."""
+    watch = Watch(start_rss=rss(karmadad.proc.pid))
+    probe = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.api.healthz_probe",
+            f"http://{karmadad.metrics}",
+            str(karmadad.proc.pid),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert probe.stdout is not None and probe.stdout.readline().strip() == "probing"
     try:
         yield watch
     finally:
-        watch.stop.set()
-        thread.join()
+        probe.send_signal(signal.SIGTERM)
+        seen = json.loads(probe.communicate(timeout=30)[0])
+        watch.slowest, watch.peak_rss, watch.failures = seen["slowest"], seen["peak_rss"], seen["failures"]
+        print(
+            f"/healthz slowest {watch.slowest * 1000:.1f} ms, RSS +{(watch.peak_rss - watch.start_rss) >> 20} MiB"
+        )
     assert karmadad.proc.poll() is None, "karmadad exited"
     assert not watch.failures, watch.failures[:3]
     assert watch.slowest < HEALTHZ_LIMIT, f"/healthz took {watch.slowest * 1000:.0f} ms"
