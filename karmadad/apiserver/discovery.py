@@ -8,7 +8,7 @@ from karmadad import __version__
 from karmadad.api.registry import Registry, ResourceType
 
 # The Kubernetes API level karmadad speaks: kubectl compares it for version skew.
-KUBE_MAJOR, KUBE_MINOR = "1", "34"
+KUBE_MAJOR, KUBE_MINOR = "1", "36"  # the Kubernetes karmadad behaves as (its test bed pins v1.36)
 
 _SUBRESOURCE_VERBS = ["get", "patch", "update"]
 
@@ -24,6 +24,7 @@ def version_info() -> dict:
         "goVersion": f"python{platform.python_version()}",
         "compiler": "cpython",
         "platform": f"{platform.system().lower()}/{platform.machine()}",
+        "karmadadVersion": __version__,
     }
 
 

@@ -58,6 +58,15 @@ def test_discovery_and_api_resources(kubectl):
     assert "Server Version" in kubectl("version").stdout
 
 
+def test_the_server_version_is_the_kubernetes_minor_karmadad_behaves_as(kubectl):
+    """kubectl of the test bed's version sees no version skew (it warns beyond one minor)."""
+    version = kubectl("version", "-o", "json")
+    client, server = json.loads(version.stdout)["clientVersion"], json.loads(version.stdout)["serverVersion"]
+    assert (server["major"], server["minor"]) == (client["major"], client["minor"].rstrip("+"))
+    assert "WARNING" not in version.stderr
+    assert json.loads(kubectl("get", "--raw", "/version").stdout)["karmadadVersion"]
+
+
 def test_apply_get_and_reapply_after_editing(kubectl, tmp_path):
     manifest = tmp_path / "web.yaml"
     manifest.write_text(deployment("web-a"))

@@ -1393,3 +1393,24 @@ def test_admit_accepts_or_rejects_but_never_crashes(kind, spec, status):
         return
     assert unknown_fields(kind, out) == []
     assert admit(kind, out, old=out) == out
+
+
+@pytest.mark.parametrize(
+    ("mode", "grace"), [("Graciously", 600), ("Gracefully", 600), ("Immediately", None), ("Directly", None)]
+)
+def test_every_purge_mode_of_karmada_v1_18_is_accepted_as_sent(mode, grace):
+    """Immediately and Graciously are deprecated names Karmada still accepts (and defaults like their successors)."""
+    policy = {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "PropagationPolicy",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+            "propagateDeps": True,
+            "failover": {"application": {"decisionConditions": {"tolerationSeconds": 30}, "purgeMode": mode}},
+        },
+    }
+    out = admit("PropagationPolicy", policy)
+    application = out["spec"]["failover"]["application"]
+    assert application["purgeMode"] == mode
+    assert application.get("gracePeriodSeconds") == grace

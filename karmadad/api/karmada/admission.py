@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from karmadad.api.karmada.policy import GRACEFUL_PURGE_MODES
 from karmadad.api.karmada.resources import RESOURCES_BY_KIND
 from karmadad.api.karmada.schema import KIND_MODELS, normalize, structural_causes
 from karmadad.api.karmada.validation import (
@@ -282,7 +283,7 @@ def _mutate_propagation(spec: dict, namespace: str) -> None:
         if not strategy.get("replicaDivisionPreference"):
             strategy["replicaDivisionPreference"] = "Weighted"
     application = _obj(_obj(spec, "failover"), "application")
-    if application.get("purgeMode") == "Gracefully" and application.get("gracePeriodSeconds") is None:
+    if application.get("purgeMode") in GRACEFUL_PURGE_MODES and application.get("gracePeriodSeconds") is None:
         application["gracePeriodSeconds"] = 600
 
 
@@ -452,11 +453,11 @@ def _failover_causes(spec: dict) -> list[Cause]:
             causes.append(invalid(f"{path}.decisionConditions.tolerationSeconds", toleration, detail))
         purge_mode = application.get("purgeMode")
         grace = application.get("gracePeriodSeconds")
-        if purge_mode != "Gracefully" and grace is not None:
+        if purge_mode not in GRACEFUL_PURGE_MODES and grace is not None:
             causes.append(
                 invalid(f"{path}.gracePeriodSeconds", grace, "only takes effect when purgeMode is gracefully")
             )
-        if purge_mode == "Gracefully" and grace is None:
+        if purge_mode in GRACEFUL_PURGE_MODES and grace is None:
             causes.append(
                 invalid(
                     f"{path}.gracePeriodSeconds", None, "should not be empty when purgeMode is gracefully"

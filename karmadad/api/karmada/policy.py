@@ -24,7 +24,9 @@ GROUP = "policy.karmada.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 
-PurgeMode = Literal["Directly", "Gracefully", "Never"]
+# Immediately and Graciously: Karmada's earlier names for Directly and Gracefully, still accepted as sent.
+PurgeMode = Literal["Directly", "Gracefully", "Never", "Immediately", "Graciously"]
+GRACEFUL_PURGE_MODES = frozenset({"Gracefully", "Graciously"})
 OverriderOperator = Literal["add", "remove", "replace"]
 
 
@@ -199,7 +201,8 @@ class ApplicationFailoverBehavior(_Policy):
     decisionConditions: DecisionConditions
     """When to fail over."""
     purgeMode: PurgeMode = Field("Gracefully", json_schema_extra=crd_default("Gracefully"))
-    """What happens to the old copy: Directly, Gracefully (default) or Never deleted."""
+    """What happens to the old copy: Directly, Gracefully (default) or Never deleted (or the deprecated
+    Immediately and Graciously, meaning Directly and Gracefully)."""
     gracePeriodSeconds: int | None = None
     """With Gracefully: how long to wait for the new copy before deleting the old (default 600)."""
     statePreservation: StatePreservation | None = None
