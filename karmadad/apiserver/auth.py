@@ -1,7 +1,9 @@
 """Who is calling, and may they: bearer tokens from the config, two roles.
 
 Tokens map to a user and groups. Group ``admin`` may do everything; group ``view`` may only read
-(get, list, watch). No token or an unknown one is 401; a known user without the right group is 403.
+(get, list, watch), and never Secrets — as Kubernetes' ``view`` role: they hold credentials, the members'
+among them (``karmada-cluster``), and reading them would let a viewer act as someone else. No token or
+an unknown one is 401; a known user without the right group is 403.
 When the config lists no tokens, a random admin token is generated once into ``dataDir/admin.token``
 (0600) so a fresh install is usable and still never anonymous. Tokens are never logged.
 """
@@ -22,6 +24,7 @@ log = get_logger("auth")
 ADMIN_GROUP = "admin"
 VIEW_GROUP = "view"
 READ_VERBS = frozenset({"get", "list", "watch"})
+HIDDEN_FROM_VIEW = frozenset({("", "secrets")})  # (group, resource) the view group may not read
 GENERATED_TOKEN_FILE = "admin.token"
 
 
@@ -75,7 +78,7 @@ class TokenAuthenticator:
         return found
 
 
-def allowed(user: User, verb: str) -> bool:
+def allowed(user: User, verb: str, group: str, resource: str) -> bool:
     if ADMIN_GROUP in user.groups:
         return True
-    return VIEW_GROUP in user.groups and verb in READ_VERBS
+    return VIEW_GROUP in user.groups and verb in READ_VERBS and (group, resource) not in HIDDEN_FROM_VIEW

@@ -136,7 +136,7 @@ class APIServer:
             raise NotFound("the server could not find the requested resource")
         verb = request_verb(request, bool(parsed.name))
         user = request[USER]
-        if not allowed(user, verb):
+        if not allowed(user, verb, parsed.group, parsed.plural):
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)
 

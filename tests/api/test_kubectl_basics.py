@@ -187,6 +187,32 @@ def test_view_token_reads_but_cannot_write(kubectl, karmadad):
     assert denied.returncode != 0 and "forbidden" in denied.stderr
 
 
+def test_view_token_never_reads_secrets(kubectl, karmadad):
+    """As Kubernetes' view role: Secrets hold credentials, member clusters' ones in karmada-cluster among them."""
+    kubectl(
+        "create",
+        "secret",
+        "generic",
+        "viewer-may-not",
+        "--from-literal=k=v",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    )
+    for args in (
+        ("get", "secrets", "-A"),
+        ("get", "secrets", "-n", "karmada-cluster"),
+        ("get", "secret", "anything", "-n", "default"),
+        ("get", "secrets", "-n", "default", "--watch", "--request-timeout=2s"),
+    ):
+        denied = kubectl(*args, kubeconfig=karmadad.view_kubeconfig, check=False)
+        assert denied.returncode != 0, args
+        assert 'User "victor" cannot' in denied.stderr and 'resource "secrets"' in denied.stderr, (
+            denied.stderr
+        )
+    assert kubectl("get", "configmaps", "-A", kubeconfig=karmadad.view_kubeconfig).returncode == 0
+
+
 def test_no_token_is_401(karmadad):
     import ssl
     import urllib.error
