@@ -14,14 +14,15 @@ from aiohttp import web
 from anyio.abc import TaskStatus
 
 from karmadad.api.registry import Registry
-from karmadad.apiserver import discovery
+from karmadad.apiserver import discovery, reviews
 from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
 from karmadad.apiserver.listener import GuardedListener
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
-from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response
+from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response, read_body
 from karmadad.errors import (
     Forbidden,
     InternalError,
+    MethodNotAllowed,
     NotFound,
     RequestEntityTooLarge,
     StatusError,
@@ -81,6 +82,8 @@ class APIServer:
         self.store = store
         self.readiness = readiness
         self.registry = registry
+        for review in reviews.REVIEW_TYPES:  # served here, never stored
+            registry.add(review)
         self.authenticator = authenticator
         self.address = address
         self.resources = ResourceAPI(store, registry)
@@ -136,6 +139,13 @@ class APIServer:
             raise NotFound("the server could not find the requested resource")
         verb = request_verb(request, bool(parsed.name))
         user = request[USER]
+        if reviews.is_review(resource):  # every authenticated user may ask about themselves
+            if verb != "create" or parsed.name or parsed.namespace:
+                raise MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({request.method})"
+                )
+            body = await read_body(request)
+            return json_response(reviews.answer(resource, body, user, self.registry), 201)
         if not allowed(user, verb, parsed.group, parsed.plural):
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)
