@@ -108,6 +108,10 @@ class NotFound(StatusError):
 class MethodNotAllowed(StatusError):
     code, reason = 405, "MethodNotAllowed"
 
+    @classmethod
+    def of(cls, method: str) -> MethodNotAllowed:
+        return cls(f"the server does not allow this method on the requested resource ({method})")
+
 
 class AlreadyExists(StatusError):
     code, reason = 409, "AlreadyExists"

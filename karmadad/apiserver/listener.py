@@ -109,9 +109,7 @@ class GuardedListener:
         connection = self._by_transport.get(id(transport)) if transport is not None else None
         if connection is not None and not connection.trusted:
             connection.trusted = True
-            self._pending[connection.client] -= 1
-            if not self._pending[connection.client]:
-                del self._pending[connection.client]
+            self._release_pending(connection.client)
 
     # -- serving ---------------------------------------------------------------------------------
 
@@ -167,6 +165,11 @@ class GuardedListener:
                 return True
         return False
 
+    def _release_pending(self, client: str) -> None:
+        self._pending[client] -= 1
+        if not self._pending[client]:
+            del self._pending[client]
+
     def _evict(self, connection: _Connection) -> None:
         metrics.API_CONNECTIONS_EVICTED.inc()
         self._forget(connection)
@@ -174,9 +177,7 @@ class GuardedListener:
 
     def _forget(self, connection: _Connection) -> None:
         if self._connections.pop(id(connection), None) is not None and not connection.trusted:
-            self._pending[connection.client] -= 1
-            if not self._pending[connection.client]:
-                del self._pending[connection.client]
+            self._release_pending(connection.client)
         if connection.transport is not None:
             self._by_transport.pop(id(connection.transport), None)
 

@@ -39,9 +39,8 @@ PATCH_TYPES = {
 }
 PATCH_RETRY_SECONDS = 30.0  # kube-apiserver retries a conflicting patch until its request times out
 DECODE_ON_THREAD_BYTES = 256 * 1024
-MAX_WATCH_SECONDS = (
-    24 * 3600
-)  # a longer timeoutSeconds is taken as this (the event loop's timers end somewhere)
+# A longer timeoutSeconds is taken as this: the event loop's timers end somewhere.
+MAX_WATCH_SECONDS = 24 * 3600
 
 
 class NotAcceptable(StatusError):
@@ -212,9 +211,7 @@ class ResourceAPI:
                 return await self.create(request, resource, path)
             if method == "DELETE":
                 return await self.delete_collection(request, resource, path)
-            raise MethodNotAllowed(
-                f"the server does not allow this method on the requested resource ({method})"
-            )
+            raise MethodNotAllowed.of(method)
         if method == "GET":
             return self.get(request, resource, path)
         if method == "PUT":
@@ -223,12 +220,19 @@ class ResourceAPI:
             return await self.patch(request, resource, path)
         if method == "DELETE" and not path.subresource:
             return await self.delete(request, resource, path)
-        raise MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+        raise MethodNotAllowed.of(method)
 
     # -- reads --------------------------------------------------------------------------------
 
     def _get(self, resource: ResourceType, path: ResourcePath) -> dict:
         obj = self.store.find(resource.group_resource, path.namespace, path.name)
+        if obj is None:
+            raise NotFound.of(resource.group_resource, path.name)
+        return obj
+
+    def _latest(self, resource: ResourceType, path: ResourcePath) -> dict:
+        """The newest state, staged writes included (:meth:`Store.latest`), for read-modify-write."""
+        obj = self.store.latest(resource.group_resource, path.namespace, path.name)
         if obj is None:
             raise NotFound.of(resource.group_resource, path.name)
         return obj
@@ -423,9 +427,7 @@ class ResourceAPI:
         return with_warnings(self._render(request, resource, updated), warnings)
 
     async def _write(self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool) -> dict:
-        current = self.store.latest(resource.group_resource, path.namespace, path.name)
-        if current is None:
-            raise NotFound.of(resource.group_resource, path.name)
+        current = self._latest(resource, path)
         if path.subresource in ("status", "finalize"):
             if path.subresource == "finalize":
                 spec = {
@@ -575,9 +577,7 @@ class ResourceAPI:
                 path.name,
                 [Cause("spec.replicas", f"Invalid value: {replicas!r}: must be greater than or equal to 0")],
             )
-        current = self.store.latest(resource.group_resource, path.namespace, path.name)
-        if current is None:
-            raise NotFound.of(resource.group_resource, path.name)
+        current = self._latest(resource, path)
         wanted_rv = dig(scale, "metadata", "resourceVersion")
         obj = {**current, "spec": {**(current.get("spec") or {}), "replicas": replicas}}
         obj["metadata"] = {

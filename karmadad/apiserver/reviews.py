@@ -15,35 +15,13 @@ from karmadad.apiserver.auth import ADMIN_GROUP, HIDDEN_FROM_VIEW, READ_VERBS, V
 from karmadad.errors import BadRequest
 
 AUTHENTICATED = "system:authenticated"
-_CREATE_ONLY = ("create",)
-REVIEW_TYPES: tuple[ResourceType, ...] = (
-    ResourceType(
-        "authentication.k8s.io",
-        "v1",
-        "SelfSubjectReview",
-        "selfsubjectreviews",
-        "",
-        False,
-        verbs=_CREATE_ONLY,
-    ),
-    ResourceType(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectAccessReview",
-        "selfsubjectaccessreviews",
-        "",
-        False,
-        verbs=_CREATE_ONLY,
-    ),
-    ResourceType(
-        "authorization.k8s.io",
-        "v1",
-        "SelfSubjectRulesReview",
-        "selfsubjectrulesreviews",
-        "",
-        False,
-        verbs=_CREATE_ONLY,
-    ),
+REVIEW_TYPES: tuple[ResourceType, ...] = tuple(
+    ResourceType(group, "v1", kind, kind.lower() + "s", "", False, verbs=("create",))
+    for group, kind in (
+        ("authentication.k8s.io", "SelfSubjectReview"),
+        ("authorization.k8s.io", "SelfSubjectAccessReview"),
+        ("authorization.k8s.io", "SelfSubjectRulesReview"),
+    )
 )
 _REVIEW_KINDS = frozenset((r.group, r.plural) for r in REVIEW_TYPES)
 # What any authenticated user may read besides resources (kube's system:discovery and system:public-info-viewer).

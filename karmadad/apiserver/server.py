@@ -141,9 +141,7 @@ class APIServer:
         user = request[USER]
         if reviews.is_review(resource):  # every authenticated user may ask about themselves
             if verb != "create" or parsed.name or parsed.namespace:
-                raise MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({request.method})"
-                )
+                raise MethodNotAllowed.of(request.method)
             body = await read_body(request)
             return json_response(reviews.answer(resource, body, user, self.registry), 201)
         if not allowed(user, verb, parsed.group, parsed.plural):

@@ -668,9 +668,7 @@ class Store:
                 self._failed = error
                 batch.error = error
                 batch.done.set()
-                raise StorageError(
-                    f"{self._file.path}: a write failed ({error}); karmadad is stopping"
-                ) from error
+                raise self._stopping("a write", error) from error
             for change in batch.changes:
                 change.data = b""
             metrics.STORE_COMMITS.observe(time.perf_counter() - started)
@@ -678,6 +676,10 @@ class Store:
             self._publish(batch.changes)
             metrics.STORE_REVISION.set(self._committed_revision)
             batch.done.set()
+
+    def _stopping(self, what: str, error: BaseException) -> StorageError:
+        """A failure the store cannot carry on after (not a full disk): one line, and the daemon stops."""
+        return StorageError(f"{self._file.path}: {what} failed ({error}); karmadad is stopping")
 
     def _become_read_only(self, failed: _Batch, error: BaseException | None) -> None:
         """A full disk: fail every write not yet durable, forget them, refuse writes until space returns.
@@ -706,9 +708,7 @@ class Store:
             except Exception as error:
                 if disk_full(error):
                     continue
-                raise StorageError(
-                    f"{self._file.path}: a write failed ({error}); karmadad is stopping"
-                ) from error
+                raise self._stopping("a write", error) from error
             log.info(
                 "disk space is back: karmadad accepts writes again",
                 read_only_seconds=round(self._clock() - self._disk_full_since, 1),
@@ -727,9 +727,7 @@ class Store:
                 except Exception as error:
                     if disk_full(error):
                         continue  # the WAL keeps the writes; the next round tries again
-                    raise StorageError(
-                        f"{self._file.path}: a checkpoint failed ({error}); karmadad is stopping"
-                    ) from error
+                    raise self._stopping("a checkpoint", error) from error
                 checkpointed = self._committed_revision
 
     def _publish(self, changes: Iterable[Change]) -> None:
