@@ -45,7 +45,7 @@ def kubectl_binary() -> str:
     return found
 
 
-def _wait_ready(metrics: str, proc: subprocess.Popen, log: Path) -> None:
+def wait_until_ready(metrics: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -91,7 +91,7 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_ready(f"127.0.0.1:{metrics_port}", proc, log)
+        wait_until_ready(f"127.0.0.1:{metrics_port}", proc, log)
         kubeconfigs = {}
         for user in ("alice", "victor"):
             text = subprocess.run(
@@ -156,3 +156,13 @@ def kubectl(karmadad: Karmadad):
         return result
 
     return run
+
+
+@pytest.fixture
+def ns(kubectl, request):
+    """A namespace of the test's own, named by its module's ``NS_PREFIX`` and the test; deleted after it."""
+    prefix = getattr(request.module, "NS_PREFIX", "test-")
+    name = prefix + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
+    kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 
 TOKEN = "admin-token-for-the-api-tests"  # the API tests' admin (tests/api/conftest.py)
@@ -42,6 +43,11 @@ class Client:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+    def send_json(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """A JSON request; the status and the decoded answer."""
+        status, raw = self.request(method, path, None if body is None else json.dumps(body).encode())
+        return status, json.loads(raw)
 
     def close(self) -> None:
         if self.connection is not None:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from tests.api.healthz_probe import rss
 from tests.api.rawhttp import Client
-from tests.api.test_scheduling import deployment
+from tests.api.test_scheduling import deployment, ready_status, set_cluster_status
 
 NAMESPACE = "hostile"
 CONFIGMAPS = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
@@ -345,43 +345,11 @@ def _cluster(name: str) -> dict:
     }
 
 
-def _cluster_status(cores: int) -> dict:
-    return {
-        "status": {
-            "kubernetesVersion": "v1.36.3",
-            "conditions": [
-                {
-                    "type": "Ready",
-                    "status": "True",
-                    "reason": "ClusterReady",
-                    "message": "ok",
-                    "lastTransitionTime": "2026-01-01T00:00:00Z",
-                }
-            ],
-            "apiEnablements": [
-                {"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]}
-            ],
-            "resourceSummary": {
-                "allocatable": {"cpu": f"{cores}", "memory": "1000000Gi", "pods": "1000000000"},
-                "allocated": {"cpu": "0", "memory": "0", "pods": "0"},
-            },
-        }
-    }
-
-
 @pytest.fixture
 def huge_clusters(kubectl):
     kubectl("apply", "-f", "-", stdin="\n---\n".join(yaml.safe_dump(_cluster(n)) for n in HUGE_CLUSTERS))
     for name, cores in zip(HUGE_CLUSTERS, (10**6, 2 * 10**6, 3 * 10**6), strict=True):
-        kubectl(
-            "patch",
-            "cluster",
-            name,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            json.dumps(_cluster_status(cores)),
-        )
+        set_cluster_status(kubectl, name, ready_status(str(cores), memory="1000000Gi", pods="1000000000"))
     yield
     kubectl("delete", "clusters", *HUGE_CLUSTERS, "--wait=false")
 

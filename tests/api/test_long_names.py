@@ -7,18 +7,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from tests.api.test_policy_precedence import eventually_claimed, pp
 from tests.api.test_scheduling import apply, deployment, get_json
 
-
-@pytest.fixture
-def ns(kubectl, request):
-    name = "long-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
-    kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
-    yield name
-    kubectl("delete", "namespace", name, "--wait=false")
+NS_PREFIX = "long-"  # each test's own namespace (the ``ns`` fixture of conftest.py)
 
 
 def events_with_reason(kubectl, namespace: str, reason: str, within: float = 15.0) -> list[dict]:

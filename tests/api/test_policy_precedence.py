@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from tests.api.test_scheduling import apply, deployment, get_json
 
 PLACEMENT = {"clusterAffinity": {"clusterNames": ["nowhere"]}}  # scheduling is not the point here
@@ -68,12 +66,7 @@ def still_claimed(kubectl, namespace: str, name: str, expected, settle: float = 
     assert claim(kubectl, namespace, name) == expected
 
 
-@pytest.fixture
-def ns(kubectl, request):
-    name = "prec-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
-    kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
-    yield name
-    kubectl("delete", "namespace", name, "--wait=false")
+NS_PREFIX = "prec-"  # each test's own namespace (the ``ns`` fixture of conftest.py)
 
 
 def test_a_propagation_policy_beats_a_cluster_policy_of_higher_priority(kubectl, ns):

@@ -45,8 +45,8 @@ def cluster_manifest(name: str) -> dict:
     }
 
 
-def cluster_status(name: str) -> dict:
-    cpu = CLUSTERS[name][4]
+def ready_status(cpu: str, memory: str = "64Gi", pods: str = "110") -> dict:
+    """A Ready Cluster's status serving Deployments and ConfigMaps, with this much free capacity."""
     return {
         "status": {
             "kubernetesVersion": "v1.36.3",
@@ -64,26 +64,26 @@ def cluster_status(name: str) -> dict:
                 {"groupVersion": "v1", "resources": [{"name": "configmaps", "kind": "ConfigMap"}]},
             ],
             "resourceSummary": {
-                "allocatable": {"cpu": str(cpu), "memory": "64Gi", "pods": "110"},
+                "allocatable": {"cpu": cpu, "memory": memory, "pods": pods},
                 "allocated": {"cpu": "0", "memory": "0", "pods": "0"},
             },
         }
     }
 
 
+def cluster_status(name: str) -> dict:
+    return ready_status(str(CLUSTERS[name][4]))
+
+
+def set_cluster_status(kubectl, name: str, status: dict) -> None:
+    kubectl("patch", "cluster", name, "--subresource=status", "--type=merge", "-p", json.dumps(status))
+
+
 @pytest.fixture(scope="module")
 def clusters(kubectl):
     kubectl("apply", "-f", "-", stdin="\n---\n".join(yaml.safe_dump(cluster_manifest(n)) for n in CLUSTERS))
     for name in CLUSTERS:
-        kubectl(
-            "patch",
-            "cluster",
-            name,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            json.dumps(cluster_status(name)),
-        )
+        set_cluster_status(kubectl, name, cluster_status(name))
     yield
     kubectl("delete", "clusters", *CLUSTERS, "--wait=false")
 
@@ -164,12 +164,7 @@ def targets(binding: dict) -> list[dict]:
     return binding["spec"].get("clusters") or []
 
 
-@pytest.fixture
-def ns(kubectl, request):
-    name = "sched-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
-    kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
-    yield name
-    kubectl("delete", "namespace", name, "--wait=false")
+NS_PREFIX = "sched-"  # each test's own namespace (the ``ns`` fixture of conftest.py)
 
 
 def test_cluster_names_duplicate_every_replica(kubectl, clusters, ns):

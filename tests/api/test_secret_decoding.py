@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
 import yaml
 
 from tests.api.test_scheduling import get_json
@@ -21,12 +20,7 @@ def secret_yaml(name: str, namespace: str, **fields) -> str:
     return yaml.safe_dump(obj)
 
 
-@pytest.fixture
-def ns(kubectl, request):
-    name = "sec-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
-    kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
-    yield name
-    kubectl("delete", "namespace", name, "--wait=false")
+NS_PREFIX = "sec-"  # each test's own namespace (the ``ns`` fixture of conftest.py)
 
 
 def test_string_data_applied_becomes_data(kubectl, ns):

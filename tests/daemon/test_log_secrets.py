@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import base64
 import json
-import signal
-import ssl
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-import yaml
+from tests.api.conftest import wait_until_ready
+from tests.integration.test_cluster_registration import Daemon
 
-from tests.kube.cluster import free_ports
-
-ADMIN_TOKEN = "log-secrets-test-admin-token"
 DATA_VALUE = "data-value-q7Kx2mWf9ZpL"
 STRING_DATA_VALUE = "string-data-value-R4vN8cTj3HsB"
 MEMBER_TOKEN = "member-token-value-Y6dG1bQe5UaC"
@@ -33,62 +26,18 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-class DebugDaemon:
+class DebugDaemon(Daemon):
+    """The member-registration tests' daemon, at ``log.level: debug``, probing members every half second."""
+
     def __init__(self, workdir: Path):
-        self.workdir = workdir
-        api, metrics = free_ports(2)
-        self.api, self.metrics = f"127.0.0.1:{api}", f"127.0.0.1:{metrics}"
-        token = workdir / "admin.token"
-        token.write_text(ADMIN_TOKEN + "\n")
-        token.chmod(0o600)
-        config = {
-            "dataDir": str(workdir / "data"),
-            "api": {
-                "listen": self.api,
-                "tokens": [{"user": "admin", "groups": ["admin"], "tokenFile": str(token)}],
-            },
-            "metrics": {"listen": self.metrics},
-            "log": {"level": "debug"},
-            "clusterStatus": {"intervalSeconds": 0.5, "thresholdSeconds": 0},
-        }
-        config_path = workdir / "karmadad.yaml"
-        config_path.write_text(yaml.safe_dump(config))
-        self.log = workdir / "karmadad.log"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "karmadad", "run", "--config", str(config_path)],
-                cwd=workdir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        debug = {"log": {"level": "debug"}, "clusterStatus": {"intervalSeconds": 0.5, "thresholdSeconds": 0}}
+        super().__init__(workdir, [], debug)
 
-    def wait_ready(self, within: float = 30) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"karmadad exited:\n{self.log.read_text()}"
-            try:
-                with urllib.request.urlopen(f"http://{self.metrics}/readyz", timeout=1) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"karmadad not ready within {within}s:\n{self.log.read_text()[-3000:]}")
-
-    def request(self, path: str, body: dict | None = None) -> dict:
-        context = ssl.create_default_context(cafile=str(self.workdir / "data" / "pki" / "ca.crt"))
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"https://{self.api}{path}", data=data, method="POST" if data else "GET")
-        req.add_header("Authorization", f"Bearer {ADMIN_TOKEN}")
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, context=context, timeout=5) as resp:
-            return json.loads(resp.read())
-
-    def wait_for(self, path: str, check, within: float, what: str) -> dict:
+    def wait_for_object(self, path: str, check, within: float, what: str) -> dict:
         deadline = time.monotonic() + within
         last: dict = {}
         while time.monotonic() < deadline:
-            last = self.request(path)
+            last = self.get(path)
             if check(last):
                 return last
             time.sleep(0.2)
@@ -102,15 +51,6 @@ class DebugDaemon:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} not logged within {within}s:\n{self.log.read_text()[-3000:]}")
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
 
 def has_ready_condition(cluster: dict) -> bool:
     return any(c.get("type") == "Ready" for c in (cluster.get("status") or {}).get("conditions") or ())
@@ -119,7 +59,7 @@ def has_ready_condition(cluster: dict) -> bool:
 def test_no_secret_value_reaches_the_debug_log(tmp_path):
     daemon = DebugDaemon(tmp_path)
     try:
-        daemon.wait_ready()
+        wait_until_ready(daemon.metrics, daemon.proc, daemon.log)
         # a real CA, so the daemon gets as far as connecting to the member (and is refused)
         ca = (tmp_path / "data" / "pki" / "ca.crt").read_text()
         secret = {
@@ -129,10 +69,10 @@ def test_no_secret_value_reaches_the_debug_log(tmp_path):
             "data": {"password": b64(DATA_VALUE)},
             "stringData": {"apiKey": STRING_DATA_VALUE},
         }
-        stored = daemon.request("/api/v1/namespaces/default/secrets", secret)
+        stored = daemon.post("/api/v1/namespaces/default/secrets", secret)
         assert stored["data"]["password"] == b64(DATA_VALUE)
         # a member credential as `karmadactl join` stores it, and the Cluster that makes the daemon use it
-        daemon.request(
+        daemon.post(
             "/api/v1/namespaces/karmada-cluster/secrets",
             {
                 "apiVersion": "v1",
@@ -141,7 +81,7 @@ def test_no_secret_value_reaches_the_debug_log(tmp_path):
                 "data": {"token": b64(MEMBER_TOKEN), "caBundle": b64(ca)},
             },
         )
-        daemon.request(
+        daemon.post(
             "/apis/cluster.karmada.io/v1alpha1/clusters",
             {
                 "apiVersion": "cluster.karmada.io/v1alpha1",
@@ -154,7 +94,7 @@ def test_no_secret_value_reaches_the_debug_log(tmp_path):
                 },
             },
         )
-        cluster = daemon.wait_for(
+        cluster = daemon.wait_for_object(
             "/apis/cluster.karmada.io/v1alpha1/clusters/unreachable",
             has_ready_condition,
             30,
@@ -165,13 +105,13 @@ def test_no_secret_value_reaches_the_debug_log(tmp_path):
         assert (tmp_path / "data" / "members" / "unreachable" / "token").read_text() == MEMBER_TOKEN
         # a Work carrying the Secret to that member: its manifest goes through the store and the
         # execution controller, which waits (logging at debug) for the member to become ready
-        daemon.wait_for(
+        daemon.wait_for_object(
             "/api/v1/namespaces",
             lambda namespaces: any(n["metadata"]["name"] == ES for n in namespaces["items"]),
             30,
             "the member's execution namespace",
         )
-        daemon.request(
+        daemon.post(
             f"/apis/work.karmada.io/v1alpha1/namespaces/{ES}/works",
             {
                 "apiVersion": "work.karmada.io/v1alpha1",
@@ -187,7 +127,7 @@ def test_no_secret_value_reaches_the_debug_log(tmp_path):
     assert any(" level=debug " in line for line in lines), "no debug line: the test proves nothing"
     # each value as sent and as stored (base64); the CA by a line of its PEM body and as stored
     forms = [form for value in (DATA_VALUE, STRING_DATA_VALUE, MEMBER_TOKEN) for form in (value, b64(value))]
-    forms += [ADMIN_TOKEN, ca.splitlines()[1], b64(ca)]
+    forms += [Daemon.token, ca.splitlines()[1], b64(ca)]
     for form in forms:
         leaks = [line for line in lines if form in line]
         assert not leaks, f"{form!r} logged:\n" + "\n".join(leaks[:5])

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.api.rawhttp import Client
 from tests.daemon.test_daemon_process import get, ports, start  # noqa: F401 (fixtures)
 
 TOKEN = "storage-test-token-0123456789"
@@ -51,23 +48,6 @@ def test_a_damaged_state_file_stops_karmadad_with_one_line(tmp_path, ports, dama
     assert "move it away" in lines[0]
 
 
-def _api(base: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    request = urllib.request.Request(
-        base + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def _mount_tmpfs(where: Path, size: str) -> bool:
     where.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
@@ -90,10 +70,10 @@ def test_a_full_disk_makes_karmadad_read_only_until_space_returns(tmp_path, port
         }
         daemon = start(config)
         daemon.messages_until("READY=1")
-        api = f"https://{ports['api']['listen']}"
+        api = Client(ports["api"]["listen"], TOKEN)
         ops = f"http://{ports['metrics']['listen']}"
         cm = "/api/v1/namespaces/default/configmaps"
-        status, _ = _api(api, "POST", cm, {"metadata": {"name": "before"}, "data": {"k": "v"}})
+        status, _ = api.send_json("POST", cm, {"metadata": {"name": "before"}, "data": {"k": "v"}})
         assert status == 201
         filler = disk / "filler"
         with open(filler, "wb") as out:  # fill the disk to the last byte
@@ -105,8 +85,8 @@ def test_a_full_disk_makes_karmadad_read_only_until_space_returns(tmp_path, port
                 pass
         refused = 0
         for i in range(40):
-            status, answer = _api(
-                api, "POST", cm, {"metadata": {"name": f"during-{i}"}, "data": {"k": "x" * 100_000}}
+            status, answer = api.send_json(
+                "POST", cm, {"metadata": {"name": f"during-{i}"}, "data": {"k": "x" * 100_000}}
             )
             if status == 503:
                 refused += 1
@@ -115,7 +95,7 @@ def test_a_full_disk_makes_karmadad_read_only_until_space_returns(tmp_path, port
                 break
         assert refused >= 3
         assert get(ops + "/readyz")[0] == 503
-        assert _api(api, "GET", f"{cm}/before")[0] == 200  # reads go on
+        assert api.send_json("GET", f"{cm}/before")[0] == 200  # reads go on
         assert daemon.proc.poll() is None
         assert daemon.wait_for_log("the disk is full: karmadad is read-only until space returns")
 
@@ -124,21 +104,21 @@ def test_a_full_disk_makes_karmadad_read_only_until_space_returns(tmp_path, port
         daemon = start(config)
         daemon.messages_until("READY=1")
         assert get(ops + "/readyz")[0] == 503
-        assert _api(api, "GET", f"{cm}/before")[0] == 200
-        assert _api(api, "POST", cm, {"metadata": {"name": "refused"}, "data": {"k": "v"}})[0] == 503
+        assert api.send_json("GET", f"{cm}/before")[0] == 200
+        assert api.send_json("POST", cm, {"metadata": {"name": "refused"}, "data": {"k": "v"}})[0] == 503
 
         filler.unlink()  # space returns
         deadline = time.monotonic() + 20
         while get(ops + "/readyz")[0] != 200:
             assert time.monotonic() < deadline, "still not ready after space returned"
             time.sleep(0.2)
-        assert _api(api, "POST", cm, {"metadata": {"name": "after"}, "data": {"k": "v"}})[0] == 201
-        acknowledged = {item["metadata"]["name"] for item in _api(api, "GET", cm)[1]["items"]}
+        assert api.send_json("POST", cm, {"metadata": {"name": "after"}, "data": {"k": "v"}})[0] == 201
+        acknowledged = {item["metadata"]["name"] for item in api.send_json("GET", cm)[1]["items"]}
         daemon.proc.kill()
         daemon.proc.wait()
         daemon = start(config)  # after kill -9: everything acknowledged is still there
         daemon.messages_until("READY=1")
-        names = {item["metadata"]["name"] for item in _api(api, "GET", cm)[1]["items"]}
+        names = {item["metadata"]["name"] for item in api.send_json("GET", cm)[1]["items"]}
         assert names == acknowledged and {"before", "after"} <= names
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
