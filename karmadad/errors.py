@@ -150,6 +150,14 @@ class Invalid(StatusError):
         )
 
 
+class NotAcceptable(StatusError):
+    code, reason = 406, "NotAcceptable"
+
+
+class UnsupportedMediaType(StatusError):
+    code, reason = 415, "UnsupportedMediaType"
+
+
 class RequestEntityTooLarge(StatusError):
     code, reason = 413, "RequestEntityTooLarge"
 

@@ -27,7 +27,7 @@ import jsonpointer
 from karmadad.api import schemas
 from karmadad.api.schemas import SchemaNode
 from karmadad.decoding import DecodeError, check_depth, parse_json
-from karmadad.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, StatusError
+from karmadad.errors import BadRequest, Cause, Invalid, RequestEntityTooLarge, UnsupportedMediaType
 from karmadad.jsonvalue import encode, json_copy
 
 __all__ = [
@@ -37,12 +37,6 @@ __all__ = [
     "apply_merge_patch",
     "apply_strategic_merge_patch",
 ]
-
-
-class UnsupportedMediaType(StatusError):
-    """HTTP 415: kube-apiserver's answer to a strategic merge patch on a custom resource."""
-
-    code, reason = 415, "UnsupportedMediaType"
 
 
 # The patch types kube-apiserver accepts for kinds without a Go type (custom resources).

@@ -17,20 +17,26 @@ import anyio.lowlevel
 import anyio.to_thread
 from aiohttp import web
 
-from karmadad import decoding
 from karmadad.api import fields, strategy
 from karmadad.api.karmada.admission import deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
 from karmadad.apiserver import tables
-from karmadad.apiserver.patch import UnsupportedMediaType
+from karmadad.apiserver.media import ANSWER, JSON, PROTOBUF, answer, dumps, json_response, read_body
 from karmadad.apiserver.paths import ResourcePath
-from karmadad.errors import BadRequest, Conflict, Expired, Forbidden, MethodNotAllowed, NotFound, StatusError
-from karmadad.jsonvalue import encode
+from karmadad.errors import (
+    BadRequest,
+    Conflict,
+    Expired,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    UnsupportedMediaType,
+)
+from karmadad.protobuf.codec import codec
 from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector, selectable_fields
 from karmadad.store import Query, Store
 from karmadad.store.store import now_timestamp, revision_of
 
-JSON = "application/json"
 PATCH_TYPES = {
     "application/json-patch+json": "json",
     "application/merge-patch+json": "merge",
@@ -38,51 +44,8 @@ PATCH_TYPES = {
     "application/apply-patch+yaml": "apply",
 }
 PATCH_RETRY_SECONDS = 30.0  # kube-apiserver retries a conflicting patch until its request times out
-DECODE_ON_THREAD_BYTES = 256 * 1024
 # A longer timeoutSeconds is taken as this: the event loop's timers end somewhere.
 MAX_WATCH_SECONDS = 24 * 3600
-
-
-class NotAcceptable(StatusError):
-    code, reason = 406, "NotAcceptable"
-
-
-def dumps(obj: Any) -> bytes:
-    return encode(obj)
-
-
-def json_response(obj: Any, status: int = 200) -> web.Response:
-    return web.Response(body=dumps(obj), status=status, content_type=JSON)
-
-
-def decode_body(raw: bytes, content_type: str) -> Any:
-    """JSON or YAML request bodies as JSON values (:mod:`karmadad.decoding`); anything else is 415,
-    anything unparsable or beyond the decoder's limits 400."""
-    if content_type in ("", JSON, "application/apply-patch+yaml") or content_type.endswith("+json"):
-        try:  # an apply patch is YAML to Kubernetes: JSON that only Go's JSON decoder would repair is not
-            return decoding.parse_json(raw, strict=content_type == "application/apply-patch+yaml")
-        except decoding.DecodeError as error:
-            if content_type != "application/apply-patch+yaml":
-                raise BadRequest(f"the request body is not valid JSON: {error}") from None
-    elif content_type not in ("application/yaml", "application/x-yaml", "text/yaml"):
-        raise UnsupportedMediaType(
-            f"the body of the request was in an unknown format - accepted media types include: "
-            f'application/json, application/yaml, not "{content_type}"'
-        )
-    try:
-        return decoding.parse_yaml(raw)
-    except decoding.DecodeError as error:
-        raise BadRequest(f"the request body is not valid YAML: {error}") from None
-
-
-async def read_body(request: web.Request, content_type: str | None = None) -> Any:
-    """The request's body decoded; a large one on a worker thread, so that parsing megabytes of YAML
-    does not hold the event loop (the thread yields it every few milliseconds)."""
-    raw = await request.read()
-    content_type = request.content_type if content_type is None else content_type
-    if len(raw) > DECODE_ON_THREAD_BYTES:
-        return await anyio.to_thread.run_sync(decode_body, raw, content_type)
-    return decode_body(raw, content_type)
 
 
 async def _object_body(request: web.Request) -> dict:
@@ -243,12 +206,12 @@ class ResourceAPI:
         if tables.wants_table(request.headers.get("Accept", "")):
             include = request.query.get("includeObject", "Metadata")
             return json_response(tables.table(resource, [obj], include_object=include), status)
-        return json_response(obj, status)
+        return answer(request, obj, status)
 
     def get(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         obj = self._get(resource, path)
         if path.subresource == "scale":
-            return json_response(self._scale_of(resource, obj))
+            return answer(request, self._scale_of(resource, obj))
         return self._render(request, resource, obj)
 
     async def list(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
@@ -274,13 +237,14 @@ class ResourceAPI:
         if tables.wants_table(request.headers.get("Accept", "")):
             include = params.get("includeObject", "Metadata")
             return json_response(tables.table(resource, result.items, include_object=include, list_meta=meta))
-        return json_response(
+        return answer(
+            request,
             {
                 "kind": f"{resource.kind}List",
                 "apiVersion": resource.api_version,
                 "metadata": meta,
                 "items": result.items,
-            }
+            },
         )
 
     async def watch(
@@ -295,7 +259,9 @@ class ResourceAPI:
         if initial_events and not bookmarks:
             raise BadRequest("sendInitialEvents requires allowWatchBookmarks=true")
         as_table = tables.wants_table(request.headers.get("Accept", ""))
-        response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache"})
+        frame = watch_framing(request, as_table)
+        media = f"{PROTOBUF};stream=watch" if frame is not _json_frame else JSON
+        response = web.StreamResponse(headers={"Content-Type": media, "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
         # Without a resourceVersion a watch starts with the current objects (unless the client said
         # sendInitialEvents=false); a streaming list (sendInitialEvents=true) ends them with a bookmark.
@@ -310,7 +276,7 @@ class ResourceAPI:
         except Expired as error:
             # As kube-apiserver: the watch starts, then says 410 in an ERROR event.
             await response.prepare(request)
-            await response.write(dumps({"type": "ERROR", "object": error.status()}) + b"\n")
+            await response.write(frame("ERROR", error.status()))
             return response
         await response.prepare(request)
         columns_sent = False
@@ -338,12 +304,10 @@ class ResourceAPI:
         try:
             with anyio.move_on_after(timeout):
                 for obj in initial:
-                    await response.write(
-                        dumps({"type": "ADDED", "object": render(obj, revision_of(obj))}) + b"\n"
-                    )
+                    await response.write(frame("ADDED", render(obj, revision_of(obj))))
                 if initial_events:
                     end = bookmark(since, {"k8s.io/initial-events-end": "true"})
-                    await response.write(dumps({"type": "BOOKMARK", "object": end}) + b"\n")
+                    await response.write(frame("BOOKMARK", end))
                 async for event in watcher:
                     if event.type == "BOOKMARK":
                         if not bookmarks:
@@ -353,11 +317,9 @@ class ResourceAPI:
                         obj = event.object
                     else:
                         obj = render(event.object, event.revision)
-                    await response.write(dumps({"type": event.type, "object": obj}) + b"\n")
+                    await response.write(frame(event.type, obj))
             if bookmarks:  # timed out: tell the client how far it got, so it resumes without re-listing
-                await response.write(
-                    dumps({"type": "BOOKMARK", "object": bookmark(self.store.revision)}) + b"\n"
-                )
+                await response.write(frame("BOOKMARK", bookmark(self.store.revision)))
         except (ConnectionResetError, ConnectionError):
             pass
         finally:
@@ -419,7 +381,7 @@ class ResourceAPI:
         body = await _object_body(request)
         dry_run = _dry_run(request.query)
         if path.subresource == "scale":
-            return json_response(await self._update_scale(resource, path, body, dry_run))
+            return answer(request, await self._update_scale(resource, path, body, dry_run))
         warnings: list[str] = []
         check_fields(resource, body, request.query, warnings)
         obj = self._check_identity(resource, path, body, name=path.name)
@@ -487,7 +449,7 @@ class ResourceAPI:
                 raise BadRequest("the patch did not produce an object")
             try:
                 if path.subresource == "scale":
-                    return json_response(await self._update_scale(resource, path, patched, dry_run))
+                    return answer(request, await self._update_scale(resource, path, patched, dry_run))
                 warnings: list[str] = []
                 check_fields(resource, patched, params, warnings)
                 patched = self._check_identity(resource, path, patched, name=path.name)
@@ -641,14 +603,27 @@ class ResourceAPI:
         deleted = await self.store.delete_collection(
             query, propagation=options["propagationPolicy"], dry_run=options["dryRun"]
         )
-        return json_response(
+        return answer(
+            request,
             {
                 "kind": f"{resource.kind}List",
                 "apiVersion": resource.api_version,
                 "metadata": {"resourceVersion": str(self.store.revision)},
                 "items": deleted,
-            }
+            },
         )
+
+
+def _json_frame(event_type: str, obj: Any) -> bytes:
+    return dumps({"type": event_type, "object": obj}) + b"\n"
+
+
+def watch_framing(request: web.Request, as_table: bool) -> Any:
+    """How each watch event is written: a JSON line, or (to a client that negotiated protobuf, Tables
+    aside) a length-prefixed protobuf WatchEvent."""
+    if as_table or request.get(ANSWER) != PROTOBUF:
+        return _json_frame
+    return codec().watch_frame
 
 
 def _rv_only(obj: dict) -> dict:

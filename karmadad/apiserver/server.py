@@ -17,12 +17,14 @@ from karmadad.api.registry import Registry
 from karmadad.apiserver import discovery, reviews
 from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
 from karmadad.apiserver.listener import GuardedListener
+from karmadad.apiserver.media import ANSWER, answer, json_response, negotiate, read_body
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
-from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI, json_response, read_body
+from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI
 from karmadad.errors import (
     Forbidden,
     InternalError,
     MethodNotAllowed,
+    NotAcceptable,
     NotFound,
     RequestEntityTooLarge,
     StatusError,
@@ -30,6 +32,7 @@ from karmadad.errors import (
 )
 from karmadad.logs import get_logger
 from karmadad.ops_server import Readiness, split_listen
+from karmadad.protobuf.codec import codec
 from karmadad.store import Store
 
 log = get_logger("apiserver")
@@ -62,8 +65,14 @@ def forbidden(user: str, verb: str, parsed: ResourcePath) -> Forbidden:
     return Forbidden(message + scope, group=parsed.group, kind=parsed.plural, name=parsed.name)
 
 
-def status_response(error: StatusError) -> web.Response:
-    response = json_response(error.status(), error.code)
+def status_response(error: StatusError, request: web.Request) -> web.Response:
+    """The error as a Status, in protobuf to a client that asks for it first (as kube-apiserver answers)."""
+    if ANSWER not in request:
+        try:
+            request[ANSWER] = negotiate(request.headers.get("Accept", ""), protobuf=True)
+        except NotAcceptable:
+            pass
+    response = answer(request, error.status(), error.code)
     if error.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="karmadad"'
     return response
@@ -107,10 +116,10 @@ class APIServer:
                     self.listener.trust(request.transport)
             return await handler(request)
         except StatusError as error:
-            return status_response(error)
+            return status_response(error, request)
         except web.HTTPRequestEntityTooLarge:
             return status_response(
-                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
+                RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}"), request
             )
         except web.HTTPException:
             raise
@@ -118,7 +127,7 @@ class APIServer:
             raise
         except Exception:
             log.error("request failed", method=request.method, path=request.path, exc_info=True)
-            return status_response(InternalError("an internal error occurred; see the karmadad log"))
+            return status_response(InternalError("an internal error occurred; see the karmadad log"), request)
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
@@ -139,11 +148,13 @@ class APIServer:
             raise NotFound("the server could not find the requested resource")
         verb = request_verb(request, bool(parsed.name))
         user = request[USER]
+        protobuf = codec().speaks(resource.api_version, resource.kind)
+        request[ANSWER] = negotiate(request.headers.get("Accept", ""), protobuf=protobuf)
         if reviews.is_review(resource):  # every authenticated user may ask about themselves
             if verb != "create" or parsed.name or parsed.namespace:
                 raise MethodNotAllowed.of(request.method)
             body = await read_body(request)
-            return json_response(reviews.answer(resource, body, user, self.registry), 201)
+            return answer(request, reviews.answer(resource, body, user, self.registry), 201)
         if not allowed(user, verb, parsed.group, parsed.plural):
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)

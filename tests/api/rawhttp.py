@@ -22,9 +22,14 @@ class Client:
         self.connection: http.client.HTTPSConnection | None = None
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
     ):
-        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
         for attempt in range(2):

@@ -1,6 +1,6 @@
-"""The self-reviews behind ``kubectl auth whoami``, ``auth can-i`` and ``auth can-i --list``, sent as JSON
-(kubectl itself sends them as protobuf, which karmadad does not read yet): the admin and the viewer get the
-answers their requests would meet."""
+"""The self-reviews behind ``kubectl auth whoami``, ``auth can-i`` and ``auth can-i --list``: the admin and
+the viewer get the answers their requests would meet, asked as JSON and by kubectl itself (which sends them
+as protobuf)."""
 
 from __future__ import annotations
 
@@ -104,3 +104,14 @@ def test_reviews_are_only_created(clients):
     for method in ("GET", "DELETE"):
         status, _ = admin.request(method, "/apis/authentication.k8s.io/v1/selfsubjectreviews")
         assert status == 405
+
+
+def test_kubectl_auth_commands(kubectl, karmadad):
+    viewer = {"kubeconfig": karmadad.view_kubeconfig}
+    assert "victor" in kubectl("auth", "whoami", **viewer).stdout
+    assert kubectl("auth", "can-i", "list", "deployments", **viewer).stdout.strip() == "yes"
+    refused = kubectl("auth", "can-i", "get", "secrets", check=False, **viewer)
+    assert refused.returncode == 1 and refused.stdout.strip() == "no"
+    assert kubectl("auth", "can-i", "create", "deployments").stdout.strip() == "yes"
+    listed = kubectl("auth", "can-i", "--list", "-n", "default", **viewer).stdout
+    assert "configmaps" in listed and "secrets " not in listed

@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from karmadad.protobuf.codec import codec
 from tests.api.test_karmada_kinds import INVALID_SPREAD
 
 
@@ -37,12 +38,26 @@ def test_malformed_json_is_400(call):
 
 
 def test_unsupported_media_type_is_415(call):
-    code, status = call(
-        "POST", "/api/v1/namespaces/default/configmaps", b"\x00k8s", "application/vnd.kubernetes.protobuf"
-    )
+    code, status = call("POST", "/api/v1/namespaces/default/configmaps", b"{}", "text/plain")
     assert code == 415 and status["reason"] == "UnsupportedMediaType"
     code, _ = call("PATCH", "/api/v1/namespaces/default/configmaps/x", b"{}", "text/plain")
     assert code == 415
+    # Karmada's kinds, like custom resources, have no protobuf form
+    code, status = call(
+        "POST",
+        "/apis/policy.karmada.io/v1alpha1/namespaces/default/propagationpolicies",
+        codec().wrap("policy.karmada.io/v1alpha1", "PropagationPolicy", b""),
+        "application/vnd.kubernetes.protobuf",
+    )
+    assert code == 415 and status["reason"] == "UnsupportedMediaType"
+
+
+def test_malformed_protobuf_is_400(call):
+    code, status = call(
+        "POST", "/api/v1/namespaces/default/configmaps", b"\x00k8s", "application/vnd.kubernetes.protobuf"
+    )
+    assert code == 400 and status["reason"] == "BadRequest"
+    assert "Kubernetes protobuf prefix" in status["message"]
 
 
 def test_bodies_over_3_mib_are_413(call):

@@ -1,0 +1,392 @@
+"""Kubernetes' protobuf wire format, to and from the JSON values the rest of karmadad works with.
+
+client-go's typed clients send built-in kinds as ``application/vnd.kubernetes.protobuf``: the four bytes
+``k8s\\0``, then a ``runtime.Unknown`` holding the apiVersion, the kind and the object's message. Messages
+are parsed and written by the ``protobuf`` package from the descriptors in ``kubernetes.binpb``; what this
+module adds is the mapping between a message and the object's Kubernetes JSON, which is not protobuf's
+JSON mapping. The Go types decide it (``kubernetes-json.json`` records them, see ``regenerate.py``):
+
+- a message decodes to exactly what Go's ``encoding/json`` writes for the decoded Go struct, so a
+  protobuf request is the same JSON object the client would have sent as JSON: zero scalars kept or
+  dropped by ``omitempty``, structs always written, nil pointers, slices and maps ``null`` unless
+  ``omitempty``, embedded structs' fields inlined into their parent;
+- six types write their own JSON: ``Time`` (RFC 3339, seconds; zero is ``null``), ``MicroTime``
+  (microseconds), ``Quantity`` (its string), ``IntOrString`` (a number or a string), and
+  ``RawExtension``/``FieldsV1`` (raw JSON bytes, inlined);
+- ``[]byte`` is base64 text; invalid UTF-8 in strings becomes U+FFFD, as Go's JSON encoder writes it.
+
+Encoding a JSON object writes the fields it has: a field the message does not know is dropped, as Go's
+decoder drops it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import DecodeError, EncodeError, Message
+
+MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
+MAGIC = b"k8s\x00"
+_HERE = Path(__file__).resolve().parent
+
+TIME = "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
+MICRO_TIME = "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime"
+QUANTITY = "k8s.io.apimachinery.pkg.api.resource.Quantity"
+INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
+RAW_EXTENSION = "k8s.io.apimachinery.pkg.runtime.RawExtension"
+FIELDS_V1 = "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1"
+_UNKNOWN = "k8s.io.apimachinery.pkg.runtime.Unknown"
+_WATCH_EVENT = "k8s.io.apimachinery.pkg.apis.meta.v1.WatchEvent"
+_ABSENT = object()
+
+
+class ProtobufError(ValueError):
+    """A body or value that cannot be read or written as protobuf; the text says what and where."""
+
+
+class NoMessage(ProtobufError):
+    """The kind has no protobuf message (custom resources, Karmada's kinds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    descriptor: FieldDescriptor
+    name: str  # the protobuf field's name, for getattr
+    json: str
+    shape: str  # the Go shape: scalar, bytes, pointer, slice, map, struct
+    omitempty: bool
+    omitzero: bool
+    inline: bool
+    to_json: Callable[[Any], Any]  # a present value (element, entry value) as JSON
+    zero: Any  # a scalar's zero value
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    fields: tuple[_Field, ...]  # Go's field order: the order encoding/json writes them in
+    by_json: dict[str, tuple[tuple[str, ...], _Field]]  # JSON name -> (inline fields on the way, field)
+
+
+def _text(value: str | bytes) -> str:
+    # proto2 strings are not checked for UTF-8: broken ones arrive as bytes.
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def _time_text(seconds: int, micros: int | None = None) -> str:
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ProtobufError(f"time out of range: {seconds} seconds") from None
+    if micros is None:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{micros:06d}Z"
+
+
+def _parse_time(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise ProtobufError(f"a time must be a string, not {type(text).__name__}")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ProtobufError(f"{text!r} is not an RFC 3339 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Codec:
+    """Protobuf messages of one Kubernetes release, read and written as Kubernetes JSON."""
+
+    def __init__(self, descriptors: bytes, facts: dict):
+        self._pool = descriptor_pool.DescriptorPool()
+        for file in descriptor_pb2.FileDescriptorSet.FromString(descriptors).file:
+            self._pool.Add(file)
+        self._facts = facts["messages"]
+        self._kinds: dict[tuple[str, str], str] = {
+            tuple(key.split(" ", 1)): message for key, message in facts["kinds"].items()
+        }
+        self.kubernetes: str = facts["kubernetes"]
+        custom = set(facts["customJSON"])
+        handled = {TIME, MICRO_TIME, QUANTITY, INT_OR_STRING, RAW_EXTENSION, FIELDS_V1}
+        if custom != handled:  # a release that brings a new self-marshalling type needs code here
+            raise RuntimeError(f"types writing their own JSON not handled: {sorted(custom ^ handled)}")
+        self._plans: dict[str, _Plan] = {}
+        self._unknown = self._class(_UNKNOWN)
+        self._watch_event = self._class(_WATCH_EVENT)
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def message_name(self, api_version: str, kind: str) -> str | None:
+        """The message of an apiVersion/kind, or None when it has none."""
+        return self._kinds.get((api_version, kind))
+
+    def speaks(self, api_version: str, kind: str) -> bool:
+        return (api_version, kind) in self._kinds
+
+    def _class(self, name: str) -> type[Message]:
+        return message_factory.GetMessageClass(self._pool.FindMessageTypeByName(name))
+
+    def _plan(self, descriptor: Descriptor) -> _Plan:
+        plan = self._plans.get(descriptor.full_name)
+        if plan is None:
+            plan = self._plans[descriptor.full_name] = self._make_plan(descriptor)
+        return plan
+
+    def _make_plan(self, descriptor: Descriptor) -> _Plan:
+        by_number = descriptor.fields_by_number
+        fields = []
+        by_json: dict[str, tuple[tuple[str, ...], _Field]] = {}
+        for number, json_name, shape, flags in self._facts.get(descriptor.full_name, ()):
+            fd = by_number[number]
+            field = _Field(
+                fd, fd.name, json_name, shape, "e" in flags, "z" in flags, "i" in flags,
+                self._value_to_json(fd), fd.default_value if fd.type != fd.TYPE_MESSAGE else None,
+            )  # fmt: skip
+            fields.append(field)
+            if field.inline:
+                for key, (via, inner) in self._plan(fd.message_type).by_json.items():
+                    by_json.setdefault(key, ((field.name, *via), inner))
+            else:
+                by_json[json_name] = ((), field)
+        return _Plan(tuple(fields), by_json)
+
+    # -- protobuf -> JSON ----------------------------------------------------------------------
+
+    def _value_to_json(self, fd: FieldDescriptor) -> Callable[[Any], Any]:
+        """How the field's present value (a list or a map for repeated and map fields) becomes JSON."""
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            value = self._element_to_json(fd.message_type.fields_by_name["value"])
+            return lambda entries: {_text(k): value(v) for k, v in entries.items()}
+        element = self._element_to_json(fd)
+        if fd.is_repeated:
+            return lambda items: [element(item) for item in items]
+        return element
+
+    def _element_to_json(self, fd: FieldDescriptor) -> Callable[[Any], Any]:
+        if fd.type == fd.TYPE_MESSAGE:
+            special = self._special_to_json(fd.message_type.full_name)
+            return special if special is not None else self.to_json
+        if fd.type == fd.TYPE_STRING:
+            return _text
+        if fd.type == fd.TYPE_BYTES:
+            return lambda raw: base64.b64encode(raw).decode()
+        return lambda value: value
+
+    @staticmethod
+    def _special_to_json(name: str) -> Callable[[Message], Any] | None:
+        if name == TIME:
+            return lambda m: _time_text(m.seconds) if m.ListFields() else None
+        if name == MICRO_TIME:
+            return lambda m: _time_text(m.seconds, m.nanos // 1000) if m.ListFields() else None
+        if name == QUANTITY:
+            return lambda m: _text(m.string) or "0"
+        if name == INT_OR_STRING:
+            return lambda m: _text(m.strVal) if m.type == 1 else m.intVal
+        if name in (RAW_EXTENSION, FIELDS_V1):
+            attribute = "raw" if name == RAW_EXTENSION else "Raw"
+
+            def raw_json(m: Message) -> Any:
+                raw = getattr(m, attribute)
+                if not raw:
+                    return None
+                try:
+                    return orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    raise ProtobufError(f"{name.rsplit('.', 1)[1]} does not hold JSON") from None
+
+            return raw_json
+        return None
+
+    def to_json(self, message: Message) -> dict:
+        """The message as Go's encoding/json writes the Go struct it decodes to."""
+        present = {fd.number: value for fd, value in message.ListFields()}
+        out: dict[str, Any] = {}
+        for field in self._plan(message.DESCRIPTOR).fields:
+            value = present.get(field.descriptor.number, _ABSENT)
+            if field.inline:
+                out.update(self.to_json(getattr(message, field.name)))
+            elif value is not _ABSENT:
+                if field.shape == "scalar" and field.omitempty and not value:
+                    continue
+                if field.shape == "bytes" and field.omitempty and not value:
+                    continue
+                converted = field.to_json(value)
+                if field.omitzero and converted is None:
+                    continue
+                out[field.json] = converted
+            elif field.shape == "struct":  # Go writes a struct even when empty
+                if not field.omitzero:
+                    out[field.json] = field.to_json(getattr(message, field.name))
+            elif not field.omitempty:
+                out[field.json] = field.zero if field.shape == "scalar" else None
+        return out
+
+    # -- JSON -> protobuf ----------------------------------------------------------------------
+
+    def fill(self, message: Message, obj: Any, path: str = "") -> None:
+        """Sets the message's fields from a JSON object; fields the message does not know are dropped."""
+        if not isinstance(obj, dict):
+            raise ProtobufError(f"{path or 'the object'}: expected an object, not {type(obj).__name__}")
+        by_json = self._plan(message.DESCRIPTOR).by_json
+        for key, value in obj.items():
+            found = by_json.get(key)
+            if found is None or value is None:
+                continue
+            via, field = found
+            holder = message
+            for name in via:
+                holder = getattr(holder, name)
+            self._set(holder, field.descriptor, value, f"{path}.{key}" if path else key)
+
+    def _set(self, holder: Message, fd: FieldDescriptor, value: Any, path: str) -> None:
+        name = fd.name
+        try:
+            if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+                if not isinstance(value, dict):
+                    raise ProtobufError(f"{path}: expected an object, not {type(value).__name__}")
+                container = getattr(holder, name)
+                value_fd = fd.message_type.fields_by_name["value"]
+                for key, item in value.items():
+                    if item is None:
+                        continue
+                    if value_fd.type == value_fd.TYPE_MESSAGE:
+                        self._set_message(container[key], item, f"{path}[{key}]")
+                    else:
+                        container[key] = self._scalar(value_fd, item, f"{path}[{key}]")
+            elif fd.is_repeated:
+                if not isinstance(value, list):
+                    raise ProtobufError(f"{path}: expected a list, not {type(value).__name__}")
+                container = getattr(holder, name)
+                if fd.type == fd.TYPE_MESSAGE:
+                    for index, item in enumerate(value):
+                        self._set_message(container.add(), item, f"{path}[{index}]")
+                else:
+                    container.extend(
+                        self._scalar(fd, item, f"{path}[{index}]") for index, item in enumerate(value)
+                    )
+            elif fd.type == fd.TYPE_MESSAGE:
+                self._set_message(getattr(holder, name), value, path)
+            else:
+                setattr(holder, name, self._scalar(fd, value, path))
+        except (TypeError, ValueError) as error:
+            if isinstance(error, ProtobufError):
+                raise
+            raise ProtobufError(f"{path}: {error}") from None
+
+    def _set_message(self, message: Message, value: Any, path: str) -> None:
+        name = message.DESCRIPTOR.full_name
+        if name == TIME or name == MICRO_TIME:
+            moment = _parse_time(value)
+            message.seconds = int(moment.timestamp() // 1)
+            if name == MICRO_TIME:
+                message.nanos = moment.microsecond * 1000
+        elif name == QUANTITY:
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                raise ProtobufError(f"{path}: a quantity must be a string or a number")
+            message.string = value if isinstance(value, str) else json.dumps(value)
+        elif name == INT_OR_STRING:
+            if isinstance(value, str):
+                message.type, message.strVal = 1, value
+            elif isinstance(value, int) and not isinstance(value, bool):
+                message.type, message.intVal = 0, value
+            else:
+                raise ProtobufError(f"{path}: expected an integer or a string")
+        elif name == RAW_EXTENSION:
+            message.raw = orjson.dumps(value)
+        elif name == FIELDS_V1:
+            message.Raw = orjson.dumps(value)
+        else:
+            message.SetInParent()
+            self.fill(message, value, path)
+
+    @staticmethod
+    def _scalar(fd: FieldDescriptor, value: Any, path: str) -> Any:
+        if fd.type == fd.TYPE_BYTES:
+            if not isinstance(value, str):
+                raise ProtobufError(f"{path}: expected base64 text, not {type(value).__name__}")
+            try:
+                return base64.b64decode(value, validate=True)
+            except binascii.Error as error:
+                raise ProtobufError(f"{path}: {error}") from None
+        if fd.type == fd.TYPE_BOOL and not isinstance(value, bool):
+            raise ProtobufError(f"{path}: expected a boolean, not {type(value).__name__}")
+        if fd.type == fd.TYPE_STRING and not isinstance(value, str):
+            raise ProtobufError(f"{path}: expected a string, not {type(value).__name__}")
+        if fd.cpp_type in (fd.CPPTYPE_INT32, fd.CPPTYPE_INT64, fd.CPPTYPE_UINT32, fd.CPPTYPE_UINT64):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ProtobufError(f"{path}: expected an integer, not {type(value).__name__}")
+        return value
+
+    # -- the envelope --------------------------------------------------------------------------
+
+    def decode(self, raw: bytes) -> dict:
+        """A request body (``k8s\\0`` + ``runtime.Unknown``) as the JSON object it stands for."""
+        if not raw.startswith(MAGIC):
+            raise ProtobufError("the body does not start with the Kubernetes protobuf prefix k8s\\x00")
+        try:
+            envelope = self._unknown.FromString(raw[len(MAGIC) :])
+        except DecodeError as error:
+            raise ProtobufError(f"the runtime.Unknown envelope cannot be parsed: {error}") from None
+        api_version, kind = _text(envelope.typeMeta.apiVersion), _text(envelope.typeMeta.kind)
+        if envelope.contentEncoding:
+            raise ProtobufError(f"content encoding {_text(envelope.contentEncoding)!r} is not supported")
+        if envelope.contentType not in ("", MEDIA_TYPE):
+            raise ProtobufError(
+                f"content type {_text(envelope.contentType)!r} in the envelope is not supported"
+            )
+        name = self.message_name(api_version, kind)
+        if name is None:
+            if not kind:
+                raise ProtobufError("the envelope names no kind")
+            raise NoMessage(f'no kind "{kind}" is registered for version "{api_version}"')
+        try:
+            message = self._class(name).FromString(envelope.raw)
+        except DecodeError as error:
+            raise ProtobufError(f"the {kind} message cannot be parsed: {error}") from None
+        return {"kind": kind, "apiVersion": api_version, **self.to_json(message)}
+
+    def encode(self, obj: dict) -> bytes:
+        """A JSON object with its apiVersion and kind, in the envelope."""
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        name = self.message_name(api_version, kind)
+        if name is None:
+            raise NoMessage(f"{api_version} {kind} has no protobuf form")
+        message = self._class(name)()
+        self.fill(message, obj)
+        try:
+            return self.wrap(api_version, kind, message.SerializeToString())
+        except EncodeError as error:
+            raise ProtobufError(str(error)) from None
+
+    def wrap(self, api_version: str, kind: str, raw: bytes) -> bytes:
+        """A serialized message in the envelope."""
+        envelope = self._unknown(raw=raw)
+        envelope.typeMeta.apiVersion, envelope.typeMeta.kind = api_version, kind
+        return MAGIC + envelope.SerializeToString()
+
+    def watch_frame(self, event_type: str, obj: dict) -> bytes:
+        """One watch event as a ``;stream=watch`` frame: a big-endian length, then a bare WatchEvent whose
+        object is the enveloped object."""
+        event = self._watch_event(type=event_type)
+        event.object.raw = self.encode(obj)
+        body = event.SerializeToString()
+        return struct.pack(">I", len(body)) + body
+
+
+@cache
+def codec() -> Codec:
+    """The codec of the release in this package's tables (loaded once: about 40 ms)."""
+    facts = json.loads((_HERE / "kubernetes-json.json").read_text())
+    return Codec((_HERE / "kubernetes.binpb").read_bytes(), facts)
