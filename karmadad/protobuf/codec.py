@@ -55,27 +55,47 @@ _ABSENT = object()
 class ProtobufError(ValueError):
     """A body or value that cannot be read or written as protobuf; the text says what and where."""
 
+    def __init__(self, message: str, path: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message, self.path = message, path
+
+    def at(self, step: str) -> ProtobufError:
+        """The same error one level up: ``step`` is a field name, ``[index]`` or ``[key]``."""
+        return type(self)(self.message, (step, *self.path))
+
+    def __str__(self) -> str:
+        if not self.path:
+            return self.message
+        where = self.path[0] + "".join(s if s.startswith("[") else f".{s}" for s in self.path[1:])
+        return f"{where}: {self.message}"
+
 
 class NoMessage(ProtobufError):
     """The kind has no protobuf message (custom resources, Karmada's kinds)."""
 
 
+def _expected(what: str, value: Any) -> ProtobufError:
+    return ProtobufError(f"expected {what}, not {type(value).__name__}")
+
+
 @dataclass(frozen=True, slots=True)
 class _Field:
-    descriptor: FieldDescriptor
     name: str  # the protobuf field's name, for getattr
     json: str
-    shape: str  # the Go shape: scalar, bytes, pointer, slice, map, struct
-    omitempty: bool
+    inline: bool  # an embedded Go struct: its fields are the parent's in JSON
+    written_absent: bool  # Go writes it even when it is not on the wire (structs; no omitempty)
+    omit_falsy: bool  # a present zero scalar is left out (omitempty)
     omitzero: bool
-    inline: bool
-    to_json: Callable[[Any], Any]  # a present value (element, entry value) as JSON
-    zero: Any  # a scalar's zero value
+    struct: bool
+    to_json: Callable[[Any], Any]  # the present value (a list or a map for repeated fields) as JSON
+    zero: Any  # what Go writes for an absent scalar, pointer, slice or map without omitempty
+    set: Callable[[Message, Any], None]  # sets the field on its message from a JSON value
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    fields: tuple[_Field, ...]  # Go's field order: the order encoding/json writes them in
+    by_number: dict[int, _Field]
+    written_absent: tuple[_Field, ...]  # inline fields, and those Go writes even when absent
     by_json: dict[str, tuple[tuple[str, ...], _Field]]  # JSON name -> (inline fields on the way, field)
 
 
@@ -104,6 +124,54 @@ def _parse_time(text: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _checker(fd: FieldDescriptor) -> Callable[[Any], Any]:
+    """The check (and conversion) of a JSON value for a scalar field, as Go's JSON decoder would make."""
+    if fd.type == fd.TYPE_BYTES:
+
+        def check_bytes(value: Any) -> bytes:
+            if not isinstance(value, str):
+                raise _expected("base64 text", value)
+            try:
+                return base64.b64decode(value, validate=True)
+            except binascii.Error as error:
+                raise ProtobufError(str(error)) from None
+
+        return check_bytes
+    if fd.type == fd.TYPE_BOOL:
+
+        def check_bool(value: Any) -> bool:
+            if not isinstance(value, bool):
+                raise _expected("a boolean", value)
+            return value
+
+        return check_bool
+    if fd.type == fd.TYPE_STRING:
+
+        def check_string(value: Any) -> str:
+            if not isinstance(value, str):
+                raise _expected("a string", value)
+            return value
+
+        return check_string
+    if fd.cpp_type in (fd.CPPTYPE_INT32, fd.CPPTYPE_INT64, fd.CPPTYPE_UINT32, fd.CPPTYPE_UINT64):
+
+        def check_integer(value: Any) -> int:
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _expected("an integer", value)
+            return value
+
+        return check_integer
+
+    def check_number(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _expected("a number", value)
+        return value
+
+    return check_number
+
+
 class Codec:
     """Protobuf messages of one Kubernetes release, read and written as Kubernetes JSON."""
 
@@ -121,6 +189,7 @@ class Codec:
         if custom != handled:  # a release that brings a new self-marshalling type needs code here
             raise RuntimeError(f"types writing their own JSON not handled: {sorted(custom ^ handled)}")
         self._plans: dict[str, _Plan] = {}
+        self._classes: dict[str, type[Message]] = {}
         self._unknown = self._class(_UNKNOWN)
         self._watch_event = self._class(_WATCH_EVENT)
 
@@ -134,7 +203,12 @@ class Codec:
         return (api_version, kind) in self._kinds
 
     def _class(self, name: str) -> type[Message]:
-        return message_factory.GetMessageClass(self._pool.FindMessageTypeByName(name))
+        found = self._classes.get(name)
+        if found is None:
+            found = self._classes[name] = message_factory.GetMessageClass(
+                self._pool.FindMessageTypeByName(name)
+            )
+        return found
 
     def _plan(self, descriptor: Descriptor) -> _Plan:
         plan = self._plans.get(descriptor.full_name)
@@ -143,22 +217,31 @@ class Codec:
         return plan
 
     def _make_plan(self, descriptor: Descriptor) -> _Plan:
-        by_number = descriptor.fields_by_number
-        fields = []
+        by_number: dict[int, _Field] = {}
         by_json: dict[str, tuple[tuple[str, ...], _Field]] = {}
         for number, json_name, shape, flags in self._facts.get(descriptor.full_name, ()):
-            fd = by_number[number]
+            fd = descriptor.fields_by_number[number]
+            inline, omitempty, omitzero = "i" in flags, "e" in flags, "z" in flags
             field = _Field(
-                fd, fd.name, json_name, shape, "e" in flags, "z" in flags, "i" in flags,
-                self._value_to_json(fd), fd.default_value if fd.type != fd.TYPE_MESSAGE else None,
-            )  # fmt: skip
-            fields.append(field)
-            if field.inline:
+                name=fd.name,
+                json=json_name,
+                inline=inline,
+                written_absent=inline or (shape == "struct" and not omitzero) or not omitempty,
+                omit_falsy=omitempty and shape in ("scalar", "bytes"),
+                omitzero=omitzero,
+                struct=shape == "struct",
+                to_json=self._value_to_json(fd),
+                zero=fd.default_value if shape == "scalar" else None,
+                set=self._setter(fd),
+            )
+            by_number[number] = field
+            if inline:
                 for key, (via, inner) in self._plan(fd.message_type).by_json.items():
-                    by_json.setdefault(key, ((field.name, *via), inner))
+                    by_json.setdefault(key, ((fd.name, *via), inner))
             else:
                 by_json[json_name] = ((), field)
-        return _Plan(tuple(fields), by_json)
+        written = tuple(f for f in by_number.values() if f.written_absent)
+        return _Plan(by_number, written, by_json)
 
     # -- protobuf -> JSON ----------------------------------------------------------------------
 
@@ -182,8 +265,7 @@ class Codec:
             return lambda raw: base64.b64encode(raw).decode()
         return lambda value: value
 
-    @staticmethod
-    def _special_to_json(name: str) -> Callable[[Message], Any] | None:
+    def _special_to_json(self, name: str) -> Callable[[Message], Any] | None:
         if name == TIME:
             return lambda m: _time_text(m.seconds) if m.ListFields() else None
         if name == MICRO_TIME:
@@ -199,6 +281,8 @@ class Codec:
                 raw = getattr(m, attribute)
                 if not raw:
                     return None
+                if raw.startswith(MAGIC):  # an embedded object a Go client wrote in protobuf
+                    return self.decode(raw)
                 try:
                     return orjson.loads(raw)
                 except orjson.JSONDecodeError:
@@ -209,34 +293,29 @@ class Codec:
 
     def to_json(self, message: Message) -> dict:
         """The message as Go's encoding/json writes the Go struct it decodes to."""
-        present = {fd.number: value for fd, value in message.ListFields()}
+        plan = self._plan(message.DESCRIPTOR)
         out: dict[str, Any] = {}
-        for field in self._plan(message.DESCRIPTOR).fields:
-            value = present.get(field.descriptor.number, _ABSENT)
+        for fd, value in message.ListFields():
+            field = plan.by_number.get(fd.number)
+            if field is None or field.inline or (field.omit_falsy and not value):
+                continue
+            converted = field.to_json(value)
+            if converted is None and field.omitzero:
+                continue
+            out[field.json] = converted
+        for field in plan.written_absent:
             if field.inline:
                 out.update(self.to_json(getattr(message, field.name)))
-            elif value is not _ABSENT:
-                if field.shape == "scalar" and field.omitempty and not value:
-                    continue
-                if field.shape == "bytes" and field.omitempty and not value:
-                    continue
-                converted = field.to_json(value)
-                if field.omitzero and converted is None:
-                    continue
-                out[field.json] = converted
-            elif field.shape == "struct":  # Go writes a struct even when empty
-                if not field.omitzero:
-                    out[field.json] = field.to_json(getattr(message, field.name))
-            elif not field.omitempty:
-                out[field.json] = field.zero if field.shape == "scalar" else None
+            elif field.json not in out:
+                out[field.json] = field.to_json(getattr(message, field.name)) if field.struct else field.zero
         return out
 
     # -- JSON -> protobuf ----------------------------------------------------------------------
 
-    def fill(self, message: Message, obj: Any, path: str = "") -> None:
+    def fill(self, message: Message, obj: Any) -> None:
         """Sets the message's fields from a JSON object; fields the message does not know are dropped."""
         if not isinstance(obj, dict):
-            raise ProtobufError(f"{path or 'the object'}: expected an object, not {type(obj).__name__}")
+            raise _expected("an object", obj)
         by_json = self._plan(message.DESCRIPTOR).by_json
         for key, value in obj.items():
             found = by_json.get(key)
@@ -246,88 +325,113 @@ class Codec:
             holder = message
             for name in via:
                 holder = getattr(holder, name)
-            self._set(holder, field.descriptor, value, f"{path}.{key}" if path else key)
-
-    def _set(self, holder: Message, fd: FieldDescriptor, value: Any, path: str) -> None:
-        name = fd.name
-        try:
-            if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
-                if not isinstance(value, dict):
-                    raise ProtobufError(f"{path}: expected an object, not {type(value).__name__}")
-                container = getattr(holder, name)
-                value_fd = fd.message_type.fields_by_name["value"]
-                for key, item in value.items():
-                    if item is None:
-                        continue
-                    if value_fd.type == value_fd.TYPE_MESSAGE:
-                        self._set_message(container[key], item, f"{path}[{key}]")
-                    else:
-                        container[key] = self._scalar(value_fd, item, f"{path}[{key}]")
-            elif fd.is_repeated:
-                if not isinstance(value, list):
-                    raise ProtobufError(f"{path}: expected a list, not {type(value).__name__}")
-                container = getattr(holder, name)
-                if fd.type == fd.TYPE_MESSAGE:
-                    for index, item in enumerate(value):
-                        self._set_message(container.add(), item, f"{path}[{index}]")
-                else:
-                    container.extend(
-                        self._scalar(fd, item, f"{path}[{index}]") for index, item in enumerate(value)
-                    )
-            elif fd.type == fd.TYPE_MESSAGE:
-                self._set_message(getattr(holder, name), value, path)
-            else:
-                setattr(holder, name, self._scalar(fd, value, path))
-        except (TypeError, ValueError) as error:
-            if isinstance(error, ProtobufError):
-                raise
-            raise ProtobufError(f"{path}: {error}") from None
-
-    def _set_message(self, message: Message, value: Any, path: str) -> None:
-        name = message.DESCRIPTOR.full_name
-        if name == TIME or name == MICRO_TIME:
-            moment = _parse_time(value)
-            message.seconds = int(moment.timestamp() // 1)
-            if name == MICRO_TIME:
-                message.nanos = moment.microsecond * 1000
-        elif name == QUANTITY:
-            if not isinstance(value, str | int | float) or isinstance(value, bool):
-                raise ProtobufError(f"{path}: a quantity must be a string or a number")
-            message.string = value if isinstance(value, str) else json.dumps(value)
-        elif name == INT_OR_STRING:
-            if isinstance(value, str):
-                message.type, message.strVal = 1, value
-            elif isinstance(value, int) and not isinstance(value, bool):
-                message.type, message.intVal = 0, value
-            else:
-                raise ProtobufError(f"{path}: expected an integer or a string")
-        elif name == RAW_EXTENSION:
-            message.raw = orjson.dumps(value)
-        elif name == FIELDS_V1:
-            message.Raw = orjson.dumps(value)
-        else:
-            message.SetInParent()
-            self.fill(message, value, path)
-
-    @staticmethod
-    def _scalar(fd: FieldDescriptor, value: Any, path: str) -> Any:
-        if fd.type == fd.TYPE_BYTES:
-            if not isinstance(value, str):
-                raise ProtobufError(f"{path}: expected base64 text, not {type(value).__name__}")
             try:
-                return base64.b64decode(value, validate=True)
-            except binascii.Error as error:
-                raise ProtobufError(f"{path}: {error}") from None
-        if fd.type == fd.TYPE_BOOL and not isinstance(value, bool):
-            raise ProtobufError(f"{path}: expected a boolean, not {type(value).__name__}")
-        if fd.type == fd.TYPE_STRING and not isinstance(value, str):
-            raise ProtobufError(f"{path}: expected a string, not {type(value).__name__}")
-        if fd.cpp_type in (fd.CPPTYPE_INT32, fd.CPPTYPE_INT64, fd.CPPTYPE_UINT32, fd.CPPTYPE_UINT64):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ProtobufError(f"{path}: expected an integer, not {type(value).__name__}")
-        return value
+                field.set(holder, value)
+            except ProtobufError as error:
+                raise error.at(key) from None
+            except (TypeError, ValueError) as error:  # the protobuf runtime's own checks (ranges, ...)
+                raise ProtobufError(str(error), (key,)) from None
+
+    def _setter(self, fd: FieldDescriptor) -> Callable[[Message, Any], None]:
+        """How the field is set from a JSON value, decided once per field."""
+        name = fd.name
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            value_fd = fd.message_type.fields_by_name["value"]
+            if value_fd.type == value_fd.TYPE_MESSAGE:
+                write = self._writer(value_fd.message_type)
+
+                def put(container: Any, key: str, item: Any) -> None:
+                    write(container[key], item)
+            else:
+                check = _checker(value_fd)
+
+                def put(container: Any, key: str, item: Any) -> None:
+                    container[key] = check(item)
+
+            def set_map(holder: Message, value: Any) -> None:
+                if not isinstance(value, dict):
+                    raise _expected("an object", value)
+                container = getattr(holder, name)
+                for key, item in value.items():
+                    if item is not None:
+                        try:
+                            put(container, key, item)
+                        except ProtobufError as error:
+                            raise error.at(f"[{key}]") from None
+
+            return set_map
+        if fd.is_repeated:
+            if fd.type == fd.TYPE_MESSAGE:
+                write = self._writer(fd.message_type)
+
+                def add(container: Any, item: Any) -> None:
+                    element = container.add()
+                    if item is not None:
+                        write(element, item)
+            else:
+                check = _checker(fd)
+
+                def add(container: Any, item: Any) -> None:
+                    container.append(check(item))
+
+            def set_list(holder: Message, value: Any) -> None:
+                if not isinstance(value, list):
+                    raise _expected("a list", value)
+                container = getattr(holder, name)
+                for index, item in enumerate(value):
+                    try:
+                        add(container, item)
+                    except ProtobufError as error:
+                        raise error.at(f"[{index}]") from None
+
+            return set_list
+        if fd.type == fd.TYPE_MESSAGE:
+            write = self._writer(fd.message_type)
+            return lambda holder, value: write(getattr(holder, name), value)
+        check = _checker(fd)
+        return lambda holder, value: setattr(holder, name, check(value))
+
+    def _writer(self, descriptor: Descriptor) -> Callable[[Message, Any], None]:
+        """How a JSON value is written into a message of this type."""
+        name = descriptor.full_name
+        if name in (TIME, MICRO_TIME):
+            micro = name == MICRO_TIME
+
+            def write_time(message: Message, value: Any) -> None:
+                moment = _parse_time(value)
+                message.seconds = int(moment.timestamp() // 1)
+                if micro:
+                    message.nanos = moment.microsecond * 1000
+
+            return write_time
+        if name == QUANTITY:
+
+            def write_quantity(message: Message, value: Any) -> None:
+                if isinstance(value, bool) or not isinstance(value, str | int | float):
+                    raise _expected("a quantity (a string or a number)", value)
+                message.string = value if isinstance(value, str) else json.dumps(value)
+
+            return write_quantity
+        if name == INT_OR_STRING:
+
+            def write_int_or_string(message: Message, value: Any) -> None:
+                if isinstance(value, str):
+                    message.type, message.strVal = 1, value
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    message.type, message.intVal = 0, value
+                else:
+                    raise _expected("an integer or a string", value)
+
+            return write_int_or_string
+        if name in (RAW_EXTENSION, FIELDS_V1):
+            attribute = "raw" if name == RAW_EXTENSION else "Raw"
+            return lambda message, value: setattr(message, attribute, orjson.dumps(value))
+
+        def write_message(message: Message, value: Any) -> None:
+            message.SetInParent()
+            self.fill(message, value)
+
+        return write_message
 
     # -- the envelope --------------------------------------------------------------------------
 

@@ -112,6 +112,15 @@ def test_times_quantities_and_raw_json():
     assert roundtrip(revision)["data"] == {"spec": {"x": [1, 2]}}
 
 
+def test_an_embedded_object_in_protobuf_reads_as_json():
+    """Go clients write a RawExtension holding a typed object in the outer codec's form: an envelope."""
+    inner = codec().encode({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "in"}})
+    revision = codec()._class("k8s.io.api.apps.v1.ControllerRevision")(revision=1)
+    revision.data.raw = inner
+    decoded = codec().decode(codec().wrap("apps/v1", "ControllerRevision", revision.SerializeToString()))
+    assert decoded["data"] == {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "in"}}
+
+
 def test_secret_bytes_are_base64_both_ways():
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "aGk="}}
     message = codec().encode(secret)
