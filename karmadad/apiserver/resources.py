@@ -112,13 +112,20 @@ def _dry_run(params: Any) -> bool:
     return bool(values)
 
 
-def check_fields(resource: ResourceType, obj: dict, params: Any, warnings: list[str]) -> None:
-    """Reject values of the wrong type; apply ``fieldValidation``: Strict rejects unknown fields, Warn reports."""
+def check_fields(
+    resource: ResourceType, obj: dict, params: Any, warnings: list[str], *, typed: bool = False
+) -> None:
+    """Reject values of the wrong type; apply ``fieldValidation``: Strict rejects unknown fields, Warn reports.
+
+    ``typed``: the body came as protobuf, whose decoding gives only known fields of the right types.
+    """
     mode = params.get("fieldValidation", "Warn")
     if mode not in ("Ignore", "Warn", "Strict"):
         raise BadRequest(
             f'Invalid value: "{mode}": fieldValidation must be one of "Ignore", "Warn", "Strict"'
         )
+    if typed:
+        return
     if wrong := fields.type_errors(resource, obj):
         raise BadRequest(
             f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
@@ -372,7 +379,7 @@ class ResourceAPI:
         if path.subresource:
             raise MethodNotAllowed("create is not supported on subresources")
         warnings: list[str] = []
-        check_fields(resource, body, request.query, warnings)
+        check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         obj = strategy.prepare_create(resource, self._check_identity(resource, path, body))
         created = await self.store.create(resource.group_resource, obj, dry_run=_dry_run(request.query))
         return with_warnings(self._render(request, resource, created, 201), warnings)
@@ -383,7 +390,7 @@ class ResourceAPI:
         if path.subresource == "scale":
             return answer(request, await self._update_scale(resource, path, body, dry_run))
         warnings: list[str] = []
-        check_fields(resource, body, request.query, warnings)
+        check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         obj = self._check_identity(resource, path, body, name=path.name)
         updated = await self._write(resource, path, obj, dry_run)
         return with_warnings(self._render(request, resource, updated), warnings)
