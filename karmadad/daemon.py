@@ -20,6 +20,7 @@ import anyio
 from karmadad import __version__
 from karmadad.api.builtin import default_registry, schemas_for
 from karmadad.apiserver.auth import TokenAuthenticator, configured_tokens
+from karmadad.apiserver.bootstrap import seed_rbac
 from karmadad.apiserver.crds import CRDServing
 from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
@@ -120,6 +121,7 @@ class Daemon:
                 self.readiness.set("store", lambda: store.writable)
                 self.readiness.set("api", False)
                 api_server, tls = self._api_server(store)
+                await seed_rbac(store, api_server.registry)
                 await parts.start(CRDServing(store, api_server.registry).run)
                 events = EventRecorder(store, "karmadad")
                 await parts.start(events.run)

@@ -1,9 +1,6 @@
-"""Who is calling, and may they: bearer tokens from the config, two roles.
+"""Who is calling: bearer tokens from the config, each mapped to a user and groups.
 
-Tokens map to a user and groups. Group ``admin`` may do everything; group ``view`` may only read
-(get, list, watch), and never Secrets — as Kubernetes' ``view`` role: they hold credentials, the members'
-among them (``karmada-cluster``), and reading them would let a viewer act as someone else. No token or
-an unknown one is 401; a known user without the right group is 403.
+No token or an unknown one is 401; what a known user may do is RBAC's answer (:mod:`karmadad.apiserver.rbac`).
 When the config lists no tokens, a random admin token is generated once into ``dataDir/admin.token``
 (0600) so a fresh install is usable and still never anonymous. Tokens are never logged.
 """
@@ -21,10 +18,7 @@ from karmadad.logs import get_logger
 
 log = get_logger("auth")
 
-ADMIN_GROUP = "admin"
-VIEW_GROUP = "view"
-READ_VERBS = frozenset({"get", "list", "watch"})
-HIDDEN_FROM_VIEW = frozenset({("", "secrets")})  # (group, resource) the view group may not read
+ADMIN_GROUP = "admin"  # the config's administrators: every request, as system:masters
 GENERATED_TOKEN_FILE = "admin.token"
 
 
@@ -76,9 +70,3 @@ class TokenAuthenticator:
             if hmac.compare_digest(digest, wanted):
                 found = user
         return found
-
-
-def allowed(user: User, verb: str, group: str, resource: str) -> bool:
-    if ADMIN_GROUP in user.groups:
-        return True
-    return VIEW_GROUP in user.groups and verb in READ_VERBS and (group, resource) not in HIDDEN_FROM_VIEW

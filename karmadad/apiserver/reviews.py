@@ -1,5 +1,5 @@
 """Who am I, and may I: the self-reviews kube-apiserver answers (``kubectl auth whoami``, ``auth can-i``,
-``auth can-i --list``), from the same rules that authorize every request (:func:`auth.allowed`).
+``auth can-i --list``), from the same rules that authorize every request (:class:`rbac.RBAC`).
 
 Why from the same rules: an answer that differs from what a request would meet is worse than none. The
 reviews are created, never stored; every authenticated user may ask about themselves, as Kubernetes'
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from karmadad.api.registry import Registry, ResourceType
-from karmadad.apiserver.auth import ADMIN_GROUP, HIDDEN_FROM_VIEW, READ_VERBS, VIEW_GROUP, User, allowed
+from karmadad.api.registry import ResourceType
+from karmadad.apiserver.auth import ADMIN_GROUP, User
+from karmadad.apiserver.rbac import AUTHENTICATED, RBAC, Attributes
 from karmadad.errors import BadRequest
 
-AUTHENTICATED = "system:authenticated"
 REVIEW_TYPES: tuple[ResourceType, ...] = tuple(
     ResourceType(group, "v1", kind, kind.lower() + "s", "", False, verbs=("create",))
     for group, kind in (
@@ -24,27 +24,13 @@ REVIEW_TYPES: tuple[ResourceType, ...] = tuple(
     )
 )
 _REVIEW_KINDS = frozenset((r.group, r.plural) for r in REVIEW_TYPES)
-# What any authenticated user may read besides resources (kube's system:discovery and system:public-info-viewer).
-DISCOVERY_PATHS = (
-    "/api",
-    "/api/*",
-    "/apis",
-    "/apis/*",
-    "/healthz",
-    "/livez",
-    "/readyz",
-    "/openapi",
-    "/openapi/*",
-    "/version",
-    "/version/",
-)
 
 
 def is_review(resource: ResourceType) -> bool:
     return (resource.group, resource.plural) in _REVIEW_KINDS
 
 
-def answer(resource: ResourceType, body: Any, user: User, registry: Registry) -> dict:
+def answer(resource: ResourceType, body: Any, user: User, rbac: RBAC) -> dict:
     """The review with its ``status`` filled in for ``user``."""
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a {resource.kind} object")
@@ -52,9 +38,9 @@ def answer(resource: ResourceType, body: Any, user: User, registry: Registry) ->
     if resource.kind == "SelfSubjectReview":
         status: dict = {"userInfo": {"username": user.name, "groups": [*user.groups, AUTHENTICATED]}}
     elif resource.kind == "SelfSubjectAccessReview":
-        status = {"allowed": access_allowed(user, spec)}
+        status = {"allowed": rbac.allowed(user, review_attributes(spec))}
     else:
-        status = rules(user, registry)
+        status = rules(user, str(spec.get("namespace") or ""), rbac)
     return {
         "kind": resource.kind,
         "apiVersion": resource.api_version,
@@ -64,41 +50,38 @@ def answer(resource: ResourceType, body: Any, user: User, registry: Registry) ->
     }
 
 
-def access_allowed(user: User, spec: dict) -> bool:
-    """Whether the request a SelfSubjectAccessReview describes would be allowed."""
+def review_attributes(spec: dict) -> Attributes:
+    """The request a SelfSubjectAccessReview describes."""
     attributes = spec.get("resourceAttributes")
     if isinstance(attributes, dict):
-        verb, group, plural = (str(attributes.get(key) or "") for key in ("verb", "group", "resource"))
-        if (group, plural) in _REVIEW_KINDS and verb == "create":
-            return True
-        return allowed(user, verb, group, plural)
-    path = (spec.get("nonResourceAttributes") or {}).get("path", "")
-    verb = (spec.get("nonResourceAttributes") or {}).get("verb", "")
-    if ADMIN_GROUP in user.groups:
-        return True
-    return verb == "get" and any(
-        path == p or (p.endswith("*") and path.startswith(p[:-1])) for p in DISCOVERY_PATHS
-    )
+        get = lambda key: str(attributes.get(key) or "")  # noqa: E731
+        return Attributes(
+            get("verb"), get("group"), get("resource"), get("subresource"), get("namespace"), get("name")
+        )
+    other = spec.get("nonResourceAttributes") if isinstance(spec.get("nonResourceAttributes"), dict) else {}
+    return Attributes(str(other.get("verb") or ""), path=str(other.get("path") or ""))
 
 
-def rules(user: User, registry: Registry) -> dict:
-    """A SelfSubjectRulesReview's status: every rule that applies to ``user``."""
-    resource_rules: list[dict[str, Any]] = [
-        {"verbs": ["create"], "apiGroups": [r.group], "resources": [r.plural]} for r in REVIEW_TYPES
-    ]
-    non_resource_rules: list[dict[str, Any]] = [{"verbs": ["get"], "nonResourceURLs": list(DISCOVERY_PATHS)}]
+def rules(user: User, namespace: str, rbac: RBAC) -> dict:
+    """A SelfSubjectRulesReview's status: every rule that applies to ``user`` in ``namespace``."""
     if ADMIN_GROUP in user.groups:
-        resource_rules.insert(0, {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
-        non_resource_rules.insert(0, {"verbs": ["*"], "nonResourceURLs": ["*"]})
-    elif VIEW_GROUP in user.groups:
-        readable: dict[str, list[str]] = {}
-        for resource in registry.all():
-            if (resource.group, resource.plural) not in HIDDEN_FROM_VIEW and not is_review(resource):
-                names = readable.setdefault(resource.group, [])
-                if resource.plural not in names:
-                    names.append(resource.plural)
-        resource_rules[:0] = [
-            {"verbs": sorted(READ_VERBS), "apiGroups": [group], "resources": sorted(plurals)}
-            for group, plurals in sorted(readable.items())
+        found = [
+            {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+            {"verbs": ["*"], "nonResourceURLs": ["*"]},
         ]
+    else:
+        found = rbac.rules_for(user, namespace)
+    resource_rules, non_resource_rules = [], []
+    for rule in found:
+        if rule.get("nonResourceURLs"):
+            entry = {"verbs": rule.get("verbs") or [], "nonResourceURLs": rule["nonResourceURLs"]}
+            if entry not in non_resource_rules:
+                non_resource_rules.append(entry)
+        else:
+            entry = {"verbs": rule.get("verbs") or [], "apiGroups": rule.get("apiGroups") or [],
+                     "resources": rule.get("resources") or []}  # fmt: skip
+            if rule.get("resourceNames"):
+                entry["resourceNames"] = rule["resourceNames"]
+            if entry not in resource_rules:
+                resource_rules.append(entry)
     return {"resourceRules": resource_rules, "nonResourceRules": non_resource_rules, "incomplete": False}

@@ -15,10 +15,11 @@ from anyio.abc import TaskStatus
 
 from karmadad.api.registry import Registry
 from karmadad.apiserver import discovery, reviews
-from karmadad.apiserver.auth import TokenAuthenticator, User, allowed
+from karmadad.apiserver.auth import TokenAuthenticator, User
 from karmadad.apiserver.listener import GuardedListener
 from karmadad.apiserver.media import ANSWER, answer, json_response, negotiate, read_body
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
+from karmadad.apiserver.rbac import RBAC, Attributes
 from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI
 from karmadad.errors import (
     Forbidden,
@@ -55,13 +56,20 @@ def request_verb(request: web.Request, has_name: bool) -> str:
     return verb
 
 
+def request_attributes(verb: str, parsed: ResourcePath) -> Attributes:
+    """What RBAC is asked about a resource request; a Namespace's own requests are in that namespace."""
+    namespace = parsed.name if parsed.plural == "namespaces" and not parsed.group else parsed.namespace
+    return Attributes(verb, parsed.group, parsed.plural, parsed.subresource, namespace, parsed.name)
+
+
 def forbidden(user: str, verb: str, parsed: ResourcePath) -> Forbidden:
     """kube-apiserver's RBAC denial, word for word in shape."""
     what = f"{parsed.plural}.{parsed.group}" if parsed.group else parsed.plural
     if parsed.name:
         what += f' "{parsed.name}"'
+    resource = f"{parsed.plural}/{parsed.subresource}" if parsed.subresource else parsed.plural
     scope = f' in the namespace "{parsed.namespace}"' if parsed.namespace else " at the cluster scope"
-    message = f'{what} is forbidden: User "{user}" cannot {verb} resource "{parsed.plural}" in API group "{parsed.group}"'
+    message = f'{what} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group "{parsed.group}"'
     return Forbidden(message + scope, group=parsed.group, kind=parsed.plural, name=parsed.name)
 
 
@@ -94,6 +102,7 @@ class APIServer:
         for review in reviews.REVIEW_TYPES:  # served here, never stored
             registry.add(review)
         self.authenticator = authenticator
+        self.rbac = RBAC(store)
         self.address = address
         self.resources = ResourceAPI(store, registry)
         self.openapi = None  # set by the daemon when the OpenAPI documents are available
@@ -154,8 +163,8 @@ class APIServer:
             if verb != "create" or parsed.name or parsed.namespace:
                 raise MethodNotAllowed.of(request.method)
             body = await read_body(request)
-            return answer(request, reviews.answer(resource, body, user, self.registry), 201)
-        if not allowed(user, verb, parsed.group, parsed.plural):
+            return answer(request, reviews.answer(resource, body, user, self.rbac), 201)
+        if not self.rbac.allowed(user, request_attributes(verb, parsed)):
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)
 

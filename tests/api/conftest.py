@@ -27,6 +27,7 @@ class Karmadad:
     metrics: str
     kubeconfig: Path
     view_kubeconfig: Path
+    tenant_kubeconfig: Path  # user "alice", in no group: she may do what RBAC objects grant her
     proc: subprocess.Popen
     log: Path
 
@@ -64,7 +65,11 @@ def wait_until_ready(metrics: str, proc: subprocess.Popen, log: Path) -> None:
 def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
     workdir = tmp_path_factory.mktemp("karmadad")
     api_port, metrics_port = free_ports(2)
-    for name, token in (("admin", "admin-token-for-the-api-tests"), ("view", "view-token-for-the-api-tests")):
+    for name, token in (
+        ("admin", "admin-token-for-the-api-tests"),
+        ("view", "view-token-for-the-api-tests"),
+        ("tenant", "tenant-token-for-the-api-tests"),
+    ):
         path = workdir / f"{name}.token"
         path.write_text(token + "\n")
         path.chmod(0o600)  # karmadad refuses token files others can read
@@ -73,8 +78,9 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
         "api": {
             "listen": f"127.0.0.1:{api_port}",
             "tokens": [
-                {"user": "alice", "groups": ["admin"], "tokenFile": str(workdir / "admin.token")},
+                {"user": "root", "groups": ["admin"], "tokenFile": str(workdir / "admin.token")},
                 {"user": "victor", "groups": ["view"], "tokenFile": str(workdir / "view.token")},
+                {"user": "alice", "tokenFile": str(workdir / "tenant.token")},
             ],
         },
         "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
@@ -93,7 +99,7 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
     try:
         wait_until_ready(f"127.0.0.1:{metrics_port}", proc, log)
         kubeconfigs = {}
-        for user in ("alice", "victor"):
+        for user in ("root", "victor", "alice"):
             text = subprocess.run(
                 [
                     sys.executable,
@@ -118,8 +124,9 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
             workdir,
             f"127.0.0.1:{api_port}",
             f"127.0.0.1:{metrics_port}",
-            kubeconfigs["alice"],
+            kubeconfigs["root"],
             kubeconfigs["victor"],
+            kubeconfigs["alice"],
             proc,
             log,
         )

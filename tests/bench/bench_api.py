@@ -34,8 +34,8 @@ CLIENTS = 16
 
 
 class Target:
-    def __init__(self, name: str, server: str, token: str, ca: Path):
-        self.name, self.server, self.token = name, server, token
+    def __init__(self, name: str, server: str, token: str, ca: Path, user: str = ""):
+        self.name, self.server, self.token, self.user = name, server, token, user
         self.ssl = ssl.create_default_context(cafile=str(ca))
 
     def session(self) -> aiohttp.ClientSession:
@@ -63,9 +63,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(target: Target, total: int, seconds: float, namespace: str) -> dict:
+def edit_binding(namespace: str, user: str) -> bytes:
+    return json.dumps(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": f"{user}-edits"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}],
+        }
+    ).encode()
+
+
+async def measure(
+    target: Target, total: int, seconds: float, namespace: str, tenant: Target | None = None
+) -> dict:
+    """Throughputs and paced latencies; with ``tenant`` (a user in no group, bound to ``edit`` in the
+    namespace), also the creates RBAC authorizes."""
     path = f"/api/v1/namespaces/{namespace}/configmaps"
-    async with target.session() as http:
+    async with target.session() as http, (tenant or target).session() as tenant_http:
         async with http.post(
             "/api/v1/namespaces", data=json.dumps({"metadata": {"name": namespace}})
         ) as resp:
@@ -79,11 +95,18 @@ async def measure(target: Target, total: int, seconds: float, namespace: str) ->
             ),
         }
         bodies = {label: list(per) for label, per in bodies.items()}
+        bodies["rbac_creates_per_s"] = [
+            [configmap(f"r{c}-{i}") for i in range(per_client)] for c in range(CLIENTS)
+        ]
+        if tenant is not None:
+            rolebindings = f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings"
+            async with http.post(rolebindings, data=edit_binding(namespace, tenant.user)) as resp:
+                assert resp.status == 201, await resp.text()
 
-        def creator(label: str, wire: dict):
+        def creator(label: str, wire: dict, client: aiohttp.ClientSession | None = None):
             async def create(c: int) -> None:
                 for body in bodies[label][c]:
-                    async with http.post(path, data=body, headers=wire) as resp:
+                    async with (client or http).post(path, data=body, headers=wire) as resp:
                         assert resp.status == 201, await resp.text()
                         await resp.read()
 
@@ -99,6 +122,11 @@ async def measure(target: Target, total: int, seconds: float, namespace: str) ->
         for label, worker in (
             ("creates_per_s", creator("creates_per_s", JSON_WIRE)),
             ("protobuf_creates_per_s", creator("protobuf_creates_per_s", PROTOBUF_WIRE)),
+            *(
+                (("rbac_creates_per_s", creator("rbac_creates_per_s", JSON_WIRE, tenant_http)),)
+                if tenant
+                else ()
+            ),
             ("gets_per_s", getter),
         ):
             started = time.perf_counter()
@@ -130,15 +158,23 @@ async def measure(target: Target, total: int, seconds: float, namespace: str) ->
         }
 
 
-def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
+TENANT_TOKEN = "bench-tenant-token-0123456789abcdef"
+
+
+def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target, Target]:
+    """karmadad with two tokens: an admin, and ``tenant`` in no group (RBAC decides for her)."""
     api, metrics = free_ports(2)
-    (workdir / "token").write_text("bench-token-0123456789abcdef\n")
-    (workdir / "token").chmod(0o600)
+    for name, token in (("token", "bench-token-0123456789abcdef"), ("tenant.token", TENANT_TOKEN)):
+        (workdir / name).write_text(token + "\n")
+        (workdir / name).chmod(0o600)
     config = {
         "dataDir": str(workdir / "data"),
         "api": {
             "listen": f"127.0.0.1:{api}",
-            "tokens": [{"user": "bench", "groups": ["admin"], "tokenFile": str(workdir / "token")}],
+            "tokens": [
+                {"user": "bench", "groups": ["admin"], "tokenFile": str(workdir / "token")},
+                {"user": "tenant", "tokenFile": str(workdir / "tenant.token")},
+            ],
         },
         "metrics": {"listen": f"127.0.0.1:{metrics}"},
         "log": {"level": "warning"},
@@ -154,11 +190,11 @@ def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target]:
                 break
         except OSError:
             time.sleep(0.1)
-    return proc, Target(
-        "karmadad",
-        f"https://127.0.0.1:{api}",
-        "bench-token-0123456789abcdef",
-        workdir / "data" / "pki" / "ca.crt",
+    server, ca = f"https://127.0.0.1:{api}", workdir / "data" / "pki" / "ca.crt"
+    return (
+        proc,
+        Target("karmadad", server, "bench-token-0123456789abcdef", ca),
+        Target("karmadad", server, TENANT_TOKEN, ca, user="tenant"),
     )
 
 
@@ -176,7 +212,7 @@ def main() -> None:
         try:
             member = harness.members[0]
             kube = Target("kube-apiserver", member.server, member.token, harness.pki / "ca.crt")
-            proc, ours = start_karmadad(workdir)
+            proc, ours, tenant = start_karmadad(workdir)
             results = {}
             for target in (kube, ours, kube, ours):  # alternate, keep the better of two rounds each
                 figures = anyio.run(
@@ -185,6 +221,7 @@ def main() -> None:
                     args.requests,
                     args.seconds,
                     f"bench-{len(results)}-{time.monotonic_ns()}",
+                    tenant if target is ours else None,
                 )
                 best = results.get(target.name)
                 if best is None or figures["creates_per_s"] > best["creates_per_s"]:
@@ -202,6 +239,8 @@ def main() -> None:
             ("gets", "gets_per_s"),
         )
     }
+    ours = results["karmadad"]
+    ratios["rbac_creates_to_admin_creates"] = ours["rbac_creates_per_s"] / ours["creates_per_s"]
     print(json.dumps({"clients": CLIENTS, "results": results, "ratio_karmadad_to_kube": ratios}, indent=2))
     print(f"\n{'figure':<36}{'karmadad':>12}{'kube-apiserver':>16}")
     for key in (
@@ -212,6 +251,7 @@ def main() -> None:
         "paced_create_p99_ms",
     ):
         print(f"{key:<36}{results['karmadad'][key]:>12.1f}{results['kube-apiserver'][key]:>16.1f}")
+    print(f"{'rbac_creates_per_s':<36}{ours['rbac_creates_per_s']:>12.1f}{'-':>16}")
 
 
 if __name__ == "__main__":
