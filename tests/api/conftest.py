@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -149,9 +150,10 @@ def kubectl(karmadad: Karmadad):
         check: bool = True,
         kubeconfig: Path | None = None,
         env: dict | None = None,
+        client: str | None = None,  # another kubectl than the test bed's (an older release)
     ) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [binary, f"--kubeconfig={kubeconfig or karmadad.kubeconfig}", *args],
+            [client or binary, f"--kubeconfig={kubeconfig or karmadad.kubeconfig}", *args],
             input=stdin,
             capture_output=True,
             text=True,
@@ -169,7 +171,10 @@ def kubectl(karmadad: Karmadad):
 def ns(kubectl, request):
     """A namespace of the test's own, named by its module's ``NS_PREFIX`` and the test; deleted after it."""
     prefix = getattr(request.module, "NS_PREFIX", "test-")
-    name = prefix + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
+    test, _, params = request.node.name.partition("[")
+    name = prefix + test.removeprefix("test_").replace("_", "-")[:40].strip("-")
+    if params:  # each parametrization its own namespace
+        name += "-" + hashlib.sha256(params.encode()).hexdigest()[:8]
     kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
     yield name
     kubectl("delete", "namespace", name, "--wait=false")

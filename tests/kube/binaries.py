@@ -40,6 +40,8 @@ class KubeBinaries:
     kubectl: Path
     etcd: Path
     kwok: Path
+    old_kubectl: Path  # the oldest kubectl karmadad is tested with
+    karmadactl: Path
 
     @classmethod
     def expected(cls) -> KubeBinaries:
@@ -52,6 +54,8 @@ class KubeBinaries:
             kubectl=k8s / "kubectl",
             etcd=root / f"etcd-{v['ETCD_VERSION']}" / "bin" / "etcd",
             kwok=root / f"kwok-{v['KWOK_VERSION']}" / "bin" / "kwok",
+            old_kubectl=root / f"kubectl-{v['OLD_KUBECTL_VERSION']}" / "bin" / "kubectl",
+            karmadactl=root / f"karmada-{v['KARMADA_VERSION']}" / "bin" / "karmadactl",
         )
 
     def missing(self) -> list[Path]:

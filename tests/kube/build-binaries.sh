@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build the real Kubernetes control plane used by the test member clusters:
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (k8s.io/kubernetes),
-# etcd and kwok, all from Go modules. Each part lands in its own cache folder keyed by
+# etcd and kwok, all from Go modules; and the clients the tests drive besides: the previous
+# supported kubectl (k8s.io/kubectl's command) and karmadactl (Karmada's module). Each part lands in its own cache folder keyed by
 # version, outside the repository, and is reused when already there.
 #
 #   KARMADAD_KUBE_CACHE   cache root (default: ${XDG_CACHE_HOME:-~/.cache}/karmadad/kube)
-#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION   override the pins in versions.env
+#   K8S_VERSION, ETCD_VERSION, KWOK_VERSION, OLD_KUBECTL_VERSION, KARMADA_VERSION
+#                                             override the pins in versions.env
 #
 # Prints the directory of each part's binaries on stdout, one per line; progress goes to stderr.
 set -euo pipefail
@@ -78,6 +80,58 @@ build_kwok() {
   echo "$out/bin"
 }
 
+# kubectl of an older release: the kubectl command is a library in k8s.io/kubectl; a three-line main runs it.
+build_old_kubectl() {
+  local out=$CACHE/kubectl-$OLD_KUBECTL_VERSION minor patch staging date
+  if [ -x "$out/bin/kubectl" ]; then echo "$out/bin"; return; fi
+  log "building kubectl $OLD_KUBECTL_VERSION"
+  minor=$(cut -d. -f2 <<<"$OLD_KUBECTL_VERSION"); patch=$(cut -d. -f3 <<<"$OLD_KUBECTL_VERSION")
+  staging=v0.$minor.$patch
+  rm -rf "$out/src" "$out/tmp" && mkdir -p "$out/src" "$out/tmp" && cd "$out/src"
+  printf 'module karmadad.test/oldkubectl\n\ngo 1.26.0\n' > go.mod
+  cat > main.go <<'GO'
+package main
+
+import (
+	"k8s.io/component-base/cli"
+	"k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
+)
+
+func main() {
+	if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {
+		util.CheckErr(err)
+	}
+}
+GO
+  go get "k8s.io/kubectl@$staging" "k8s.io/component-base@$staging" "k8s.io/client-go@$staging"
+  date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local ldf="-s -w" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldf+=" -X $p.gitVersion=$OLD_KUBECTL_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$date"
+  done
+  go build -trimpath -ldflags "$ldf" -o "$out/tmp/kubectl" .
+  mv "$out/tmp" "$out/bin"
+  echo "$out/bin"
+}
+
+build_karmadactl() {
+  local out=$CACHE/karmada-$KARMADA_VERSION
+  if [ -x "$out/bin/karmadactl" ]; then echo "$out/bin"; return; fi
+  log "building karmadactl $KARMADA_VERSION"
+  rm -rf "$out/src" "$out/tmp" && mkdir -p "$out/src" "$out/tmp" && cd "$out/src"
+  # through a module of our own: `go install pkg@version` also asks the proxy for the version list,
+  # which it may refuse
+  printf 'module karmadad.test/karmadactl\n\ngo 1.26.0\n' > go.mod
+  go get -tool "github.com/karmada-io/karmada/cmd/karmadactl@$KARMADA_VERSION"
+  go build -trimpath -ldflags "-s -w -X github.com/karmada-io/karmada/pkg/version.gitVersion=$KARMADA_VERSION" \
+    -o "$out/tmp/karmadactl" github.com/karmada-io/karmada/cmd/karmadactl
+  mv "$out/tmp" "$out/bin"
+  echo "$out/bin"
+}
+
 build_etcd
 build_kwok
 build_kubernetes
+build_old_kubectl
+build_karmadactl
