@@ -25,6 +25,7 @@ import base64
 import binascii
 import json
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ import orjson
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, EncodeError, Message
+
+from karmadad import decoding
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
@@ -190,6 +193,7 @@ class Codec:
             raise RuntimeError(f"types writing their own JSON not handled: {sorted(custom ^ handled)}")
         self._plans: dict[str, _Plan] = {}
         self._classes: dict[str, type[Message]] = {}
+        self._nesting = threading.local()  # how deep embedded envelopes go (bodies decode on threads too)
         self._unknown = self._class(_UNKNOWN)
         self._watch_event = self._class(_WATCH_EVENT)
 
@@ -282,11 +286,11 @@ class Codec:
                 if not raw:
                     return None
                 if raw.startswith(MAGIC):  # an embedded object a Go client wrote in protobuf
-                    return self.decode(raw)
+                    return self._embedded(raw)
                 try:
-                    return orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    raise ProtobufError(f"{name.rsplit('.', 1)[1]} does not hold JSON") from None
+                    return decoding.parse_json(raw)
+                except decoding.DecodeError as error:
+                    raise ProtobufError(f"{name.rsplit('.', 1)[1]} does not hold JSON: {error}") from None
 
             return raw_json
         return None
@@ -434,6 +438,17 @@ class Codec:
         return write_message
 
     # -- the envelope --------------------------------------------------------------------------
+
+    def _embedded(self, raw: bytes) -> dict:
+        """An envelope inside a RawExtension, decoded; nesting them is bounded like JSON nesting."""
+        depth = getattr(self._nesting, "depth", 0)
+        if depth >= decoding.MAX_DEPTH:
+            raise ProtobufError(f"objects nested in objects more than {decoding.MAX_DEPTH} deep")
+        self._nesting.depth = depth + 1
+        try:
+            return self.decode(raw)
+        finally:
+            self._nesting.depth = depth
 
     def decode(self, raw: bytes) -> dict:
         """A request body (``k8s\\0`` + ``runtime.Unknown``) as the JSON object it stands for."""

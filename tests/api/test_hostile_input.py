@@ -22,6 +22,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from karmadad.protobuf.codec import codec
 from tests.api.healthz_probe import rss
 from tests.api.rawhttp import Client
 from tests.api.test_scheduling import deployment, ready_status, set_cluster_status
@@ -300,6 +301,53 @@ def test_generated_bodies_never_get_a_5xx(karmadad, client):
         _ensure_target(client)
         attempt()
     assert len(seen) > 2  # successes and refusals both occurred
+
+
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+_SEEDS = (
+    (CONFIGMAPS, _configmap("cm-pb", {"k": "v"})),
+    (
+        f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments",
+        deployment("pb-deploy", NAMESPACE, 3),
+    ),
+)
+
+
+@st.composite
+def _protobuf_bodies(draw) -> tuple[str, bytes]:
+    """A valid envelope, then damaged: bytes flipped, cut, inserted or swapped for huge varints."""
+    path, obj = draw(st.sampled_from(_SEEDS))
+    body = bytearray(codec().encode(obj))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(body)))
+        action = draw(st.sampled_from(["flip", "cut", "insert", "varint"]))
+        if action == "flip" and at < len(body):
+            body[at] ^= draw(st.integers(1, 255))
+        elif action == "cut":
+            del body[at:]
+        elif action == "insert":
+            body[at:at] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            body[at:at] = b"\xff\xff\xff\xff\x0f"
+    return path, bytes(body)
+
+
+def test_damaged_protobuf_never_gets_a_5xx(karmadad, client):
+    seen: dict[int, int] = {}
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(_protobuf_bodies())
+    def attempt(case) -> None:
+        path, body = case
+        status, raw = client.request("POST", f"{path}?dryRun=All", body, PROTOBUF)
+        seen[status] = seen.get(status, 0) + 1
+        assert status < 500, (path, body[:200], raw[:300])
+        if status >= 400:
+            _status(raw)
+
+    with watched(karmadad):
+        attempt()
+    assert seen.get(400) and len(seen) > 1, seen  # refusals, and damage that still made a valid object
 
 
 # -- replicas at the limit -------------------------------------------------------------------------------

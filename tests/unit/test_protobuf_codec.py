@@ -121,6 +121,27 @@ def test_an_embedded_object_in_protobuf_reads_as_json():
     assert decoded["data"] == {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "in"}}
 
 
+def test_embedded_objects_nest_only_so_deep():
+    revision_class = codec()._class("k8s.io.api.apps.v1.ControllerRevision")
+    body = codec().encode({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "in"}})
+    for _ in range(150):  # each level a ControllerRevision holding the one before, in protobuf
+        revision = revision_class(revision=1)
+        revision.data.raw = body
+        body = codec().wrap("apps/v1", "ControllerRevision", revision.SerializeToString())
+    with pytest.raises(ProtobufError, match="nested in objects more than 100 deep"):
+        codec().decode(body)
+
+
+def test_embedded_json_is_read_as_request_json_is():
+    revision = codec()._class("k8s.io.api.apps.v1.ControllerRevision")(revision=1)
+    revision.data.raw = b'{"a": "\\ud800", "n": 123456789012345678901234567890}'
+    decoded = codec().decode(codec().wrap("apps/v1", "ControllerRevision", revision.SerializeToString()))
+    assert decoded["data"] == {"a": "\ufffd", "n": 1.2345678901234568e29}
+    revision.data.raw = b"{not json"
+    with pytest.raises(ProtobufError, match="does not hold JSON"):
+        codec().decode(codec().wrap("apps/v1", "ControllerRevision", revision.SerializeToString()))
+
+
 def test_secret_bytes_are_base64_both_ways():
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "aGk="}}
     message = codec().encode(secret)
