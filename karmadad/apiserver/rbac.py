@@ -32,10 +32,11 @@ ROLES, CLUSTER_ROLES = f"roles.{RBAC_GROUP}", f"clusterroles.{RBAC_GROUP}"
 ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS = f"rolebindings.{RBAC_GROUP}", f"clusterrolebindings.{RBAC_GROUP}"
 RBAC_RESOURCES = frozenset({ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS})
 AUTHENTICATED = "system:authenticated"
+# The self-reviews every authenticated user may create (kube's system:basic-user): (group, kind).
 SELF_REVIEWS = (
-    ("authentication.k8s.io", "selfsubjectreviews"),
-    ("authorization.k8s.io", "selfsubjectaccessreviews"),
-    ("authorization.k8s.io", "selfsubjectrulesreviews"),
+    ("authentication.k8s.io", "SelfSubjectReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
 )
 # What any authenticated user may read besides resources (kube's system:discovery and system:public-info-viewer).
 DISCOVERY_PATHS = (
@@ -44,7 +45,10 @@ DISCOVERY_PATHS = (
 )  # fmt: skip
 MAX_ANSWERS = 10_000  # remembered (user, namespace) rule lists; beyond, the memory starts again
 BASIC_RULES: tuple[dict, ...] = (
-    *({"verbs": ["create"], "apiGroups": [group], "resources": [plural]} for group, plural in SELF_REVIEWS),
+    *(
+        {"verbs": ["create"], "apiGroups": [group], "resources": [kind.lower() + "s"]}
+        for group, kind in SELF_REVIEWS
+    ),
     {"verbs": ["get"], "nonResourceURLs": list(DISCOVERY_PATHS)},
 )
 

@@ -12,16 +12,12 @@ from typing import Any
 
 from karmadad.api.registry import ResourceType
 from karmadad.apiserver.auth import ADMIN_GROUP, User
-from karmadad.apiserver.rbac import AUTHENTICATED, RBAC, Attributes
+from karmadad.apiserver.rbac import AUTHENTICATED, RBAC, SELF_REVIEWS, Attributes
 from karmadad.errors import BadRequest
 
 REVIEW_TYPES: tuple[ResourceType, ...] = tuple(
     ResourceType(group, "v1", kind, kind.lower() + "s", "", False, verbs=("create",))
-    for group, kind in (
-        ("authentication.k8s.io", "SelfSubjectReview"),
-        ("authorization.k8s.io", "SelfSubjectAccessReview"),
-        ("authorization.k8s.io", "SelfSubjectRulesReview"),
-    )
+    for group, kind in SELF_REVIEWS
 )
 _REVIEW_KINDS = frozenset((r.group, r.plural) for r in REVIEW_TYPES)
 
