@@ -90,6 +90,11 @@ def start(tmp_path):
         daemon.stop()
 
 
+# What a fresh daemon writes: the five initial namespaces, and the built-in RBAC objects (four Kubernetes
+# roles, two aggregating Karmada's kinds into them, the view group's binding).
+INITIAL_REVISION = 12
+
+
 def get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as resp:
@@ -109,7 +114,7 @@ def test_ready_probes_metrics_watchdog_and_graceful_stop(start, ports, tmp_path)
     assert status == 200
     assert 'karmadad_build_info{python_version="' in metrics
     assert "process_resident_memory_bytes" in metrics
-    assert "karmadad_store_revision 5.0" in metrics  # the five initial namespaces
+    assert f"karmadad_store_revision {INITIAL_REVISION}.0" in metrics
     assert get(base + "/readyz?verbose")[1].splitlines()[:2] == ["[+]ops ok", "[+]store ok"]
     assert (tmp_path / ".karmadad").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / ".karmadad" / "karmadad.db").stat().st_mode & 0o777 == 0o600
@@ -127,7 +132,7 @@ def test_restart_keeps_state_without_rewriting_it(start, ports):
     for _ in range(2):
         daemon = start(ports)
         daemon.messages_until("READY=1")
-        assert "karmadad_store_revision 5.0" in get(metrics_url)[1]
+        assert f"karmadad_store_revision {INITIAL_REVISION}.0" in get(metrics_url)[1]  # nothing re-done
         daemon.proc.send_signal(signal.SIGTERM)
         assert daemon.proc.wait(timeout=10) == 0
 
