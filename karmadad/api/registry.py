@@ -1,19 +1,24 @@
 """The resource registry: every kind the API serves, with what discovery, routing and tables need.
 
 A :class:`ResourceType` says where a kind lives (group, version, plural), its scope, short names,
-categories, subresources and printer columns. Built-in Kubernetes kinds are listed here; the Karmada
-kinds come from ``karmadad.api.karmada``; custom resources are added and removed at run time as
+categories, subresources and printer columns. Built-in Kubernetes kinds are listed in
+``karmadad.api.builtin`` (their columns in ``karmadad.api.printers``); the Karmada kinds come from
+``karmadad.api.karmada``; custom resources are added and removed at run time as
 CustomResourceDefinitions come and go. The store keys objects by ``group_resource``
 (``deployments.apps``), so the same object is found whichever version a client names.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 Cell = Callable[[dict], Any]
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Elapsed:
+    """A cell that is a time span: from ``since`` until the table is rendered (or until ``until``), in
+    Kubernetes' short form (``5m30s``), placed in ``template``; ``<unknown>`` without ``since``.
+
+    Why a value and not text: cells stay functions of the object alone, and the table renderer, which
+    knows the time, writes the span (:func:`karmadad.apiserver.tables.render_cell`).
+    """
+
+    since: str | None
+    until: str | None = None
+    template: str = "{}"
+
+
+@dataclass(frozen=True)
 class ResourceType:
     group: str
     version: str
@@ -38,13 +57,15 @@ class ResourceType:
     namespaced: bool
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    subresources: tuple[str, ...] = ()  # "status", "scale"
-    columns: tuple[Column, ...] = ()  # besides NAME and AGE
-    verbs: tuple[str, ...] = (
-        "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch",
-    )  # fmt: skip
+    subresources: tuple[str, ...] = ()  # "status", "scale", "finalize"
+    # The table's columns. Built-in kinds list all of them, Name (format "name") and Age included, in
+    # kube-apiserver's order; custom and Karmada kinds give only those between Name and Age, as a CRD's
+    # additionalPrinterColumns without the creation timestamp (see :attr:`table_columns`).
+    columns: tuple[Column, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
     custom: bool = False  # served because of a CustomResourceDefinition
     extra: dict = field(default_factory=dict, compare=False)
+    storage_version: str = ""  # the version objects are stored in, when not this one (HPA v1: "v2")
 
     @property
     def group_version(self) -> str:
@@ -58,6 +79,37 @@ class ResourceType:
     @property
     def api_version(self) -> str:
         return self.group_version
+
+    @property
+    def stored_as(self) -> str:
+        """The version the store holds this resource's objects in."""
+        return self.storage_version or self.version
+
+    @property
+    def complete_columns(self) -> bool:
+        """Whether :attr:`columns` is the whole table (a built-in kind's), Name included."""
+        return any(column.format == "name" for column in self.columns)
+
+    @property
+    def table_columns(self) -> tuple[Column, ...]:
+        """Every column of the kind's tables, in order."""
+        if self.complete_columns:
+            return self.columns
+        return (NAME, *self.columns, AGE)
+
+
+def _age(obj: dict) -> Elapsed:
+    return Elapsed(dig(obj, "metadata", "creationTimestamp"))
+
+
+def _name(obj: dict) -> str:
+    name = dig(obj, "metadata", "name")
+    return "" if name is None else str(name)
+
+
+AGE_DOC = "CreationTimestamp is a timestamp representing the server time when this object was created."
+NAME = Column("Name", "string", _name, "Name must be unique within a namespace.", "name")
+AGE = Column("Age", "string", _age, AGE_DOC)
 
 
 class Registry:
@@ -100,6 +152,13 @@ class Registry:
         return [r for r in self._by_path.values() if r.group == group and r.version == version]
 
 
+def storage_version_hash(group: str, version: str, kind: str) -> str:
+    """kube-apiserver's ``storageVersionHash``: the first 8 bytes of SHA-256 over ``group/version/kind``
+    of the storage version, in base64 (clients compare it to notice a storage migration)."""
+    digest = hashlib.sha256(f"{group}/{version}/{kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode("ascii")
+
+
 def dig(obj: Any, *path: str | int) -> Any:
     """``obj[path[0]][path[1]]...`` or None when any step is missing."""
     for step in path:
@@ -113,94 +172,12 @@ def dig(obj: Any, *path: str | int) -> Any:
 
 
 def condition_status(obj: dict, condition: str) -> str:
-    for item in dig(obj, "status", "conditions") or ():
-        if isinstance(item, dict) and item.get("type") == condition:
+    for item in _conditions(obj):
+        if item.get("type") == condition:
             return str(item.get("status", ""))
     return ""
 
 
-def _deployment_ready(obj: dict) -> str:
-    return f"{dig(obj, 'status', 'readyReplicas') or 0}/{dig(obj, 'spec', 'replicas') or 0}"
-
-
-_DEPLOYMENT_COLUMNS = (
-    Column("Ready", "string", _deployment_ready, "Number of ready replicas out of the desired ones."),
-    Column("Up-to-date", "integer", lambda o: dig(o, "status", "updatedReplicas") or 0, "Updated replicas."),
-    Column(
-        "Available", "integer", lambda o: dig(o, "status", "availableReplicas") or 0, "Available replicas."
-    ),
-)
-_NAMESPACE_COLUMNS = (
-    Column("Status", "string", lambda o: dig(o, "status", "phase") or "", "Namespace phase."),
-)
-_CONFIGMAP_COLUMNS = (
-    Column("Data", "integer", lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {})),
-)
-_SECRET_COLUMNS = (
-    Column("Type", "string", lambda o: o.get("type", "")),
-    Column("Data", "integer", lambda o: len(o.get("data") or {})),
-)
-_SERVICE_COLUMNS = (
-    Column("Type", "string", lambda o: dig(o, "spec", "type") or "ClusterIP"),
-    Column("Cluster-IP", "string", lambda o: dig(o, "spec", "clusterIP") or "<none>"),
-    Column(
-        "Port(s)",
-        "string",
-        lambda o: (
-            ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in dig(o, "spec", "ports") or ())
-            or "<none>"
-        ),
-    ),
-)
-
-_ALL = ("all",)
-_STATUS = ("status",)
-_STATUS_SCALE = ("status", "scale")
-
-
-def _builtin(
-    group: str,
-    version: str,
-    kind: str,
-    plural: str,
-    namespaced: bool = True,
-    short: tuple[str, ...] = (),
-    categories: tuple[str, ...] = (),
-    sub: tuple[str, ...] = (),
-    columns: tuple[Column, ...] = (),
-) -> ResourceType:
-    return ResourceType(
-        group, version, kind, plural, kind.lower(), namespaced, short, categories, sub, columns
-    )
-
-
-BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
-    _builtin("", "v1", "Namespace", "namespaces", False, ("ns",), sub=("status", "finalize"), columns=_NAMESPACE_COLUMNS),
-    _builtin("", "v1", "ConfigMap", "configmaps", short=("cm",), columns=_CONFIGMAP_COLUMNS),
-    _builtin("", "v1", "Secret", "secrets", columns=_SECRET_COLUMNS),
-    _builtin("", "v1", "Service", "services", short=("svc",), categories=_ALL, sub=_STATUS, columns=_SERVICE_COLUMNS),
-    _builtin("", "v1", "ServiceAccount", "serviceaccounts", short=("sa",)),
-    _builtin("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",), sub=_STATUS),
-    _builtin("", "v1", "Event", "events", short=("ev",)),
-    _builtin("", "v1", "LimitRange", "limitranges", short=("limits",)),
-    _builtin("", "v1", "ResourceQuota", "resourcequotas", short=("quota",), sub=_STATUS),
-    _builtin("", "v1", "Pod", "pods", short=("po",), categories=_ALL, sub=_STATUS),
-    _builtin("apps", "v1", "Deployment", "deployments", short=("deploy",), categories=_ALL, sub=_STATUS_SCALE,
-             columns=_DEPLOYMENT_COLUMNS),
-    _builtin("apps", "v1", "StatefulSet", "statefulsets", short=("sts",), categories=_ALL, sub=_STATUS_SCALE),
-    _builtin("apps", "v1", "DaemonSet", "daemonsets", short=("ds",), categories=_ALL, sub=_STATUS),
-    _builtin("apps", "v1", "ReplicaSet", "replicasets", short=("rs",), categories=_ALL, sub=_STATUS_SCALE),
-    _builtin("batch", "v1", "Job", "jobs", categories=_ALL, sub=_STATUS),
-    _builtin("batch", "v1", "CronJob", "cronjobs", short=("cj",), categories=_ALL, sub=_STATUS),
-    _builtin("networking.k8s.io", "v1", "Ingress", "ingresses", short=("ing",), sub=_STATUS),
-    _builtin("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", short=("netpol",)),
-    _builtin("rbac.authorization.k8s.io", "v1", "Role", "roles"),
-    _builtin("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
-    _builtin("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False),
-    _builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
-    _builtin("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=_STATUS),
-    _builtin("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short=("hpa",),
-             categories=_ALL, sub=_STATUS),
-    _builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False,
-             ("crd", "crds"), categories=("api-extensions",), sub=_STATUS),
-)  # fmt: skip
+def _conditions(obj: Any) -> list[dict]:
+    found = dig(obj, "status", "conditions")
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []

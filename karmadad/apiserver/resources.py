@@ -17,7 +17,7 @@ import anyio.lowlevel
 import anyio.to_thread
 from aiohttp import web
 
-from karmadad.api import fields, strategy
+from karmadad.api import conversion, fields, strategy
 from karmadad.api.karmada.admission import deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
 from karmadad.apiserver import tables
@@ -167,6 +167,8 @@ class ResourceAPI:
     async def handle(
         self, request: web.Request, resource: ResourceType, path: ResourcePath
     ) -> web.StreamResponse:
+        if (view := conversion.store_for(self.store, resource.api_version, resource.kind)) is not self.store:
+            return await ResourceAPI(view, self.registry).handle(request, resource, path)  # served converted
         method = request.method
         if path.subresource and path.subresource not in resource.subresources:
             raise NotFound(f"the server could not find the requested resource ({path.subresource})")

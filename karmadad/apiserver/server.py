@@ -145,8 +145,8 @@ class APIServer:
         if path in _OPEN_PATHS:
             return web.Response(text="ok")
         if request.method == "GET":
-            if (document := self._discovery(path)) is not None:
-                return json_response(document)
+            if (found := self._discovery(request, path)) is not None:
+                return found
             if self.openapi is not None and (path == "/openapi/v3" or path.startswith("/openapi/")):
                 return await self.openapi.handle(request, path)
         parsed = parse_resource_path(path)
@@ -168,21 +168,23 @@ class APIServer:
             raise forbidden(user.name, verb, parsed)
         return await self.resources.handle(request, resource, parsed)
 
-    def _discovery(self, path: str) -> dict | None:
-        if path == "/version":
-            return discovery.version_info()
-        if path == "/api":
-            return discovery.api_versions(self.address)
-        if path == "/apis":
-            return discovery.api_group_list(self.registry)
-        parts = path.strip("/").split("/")
-        if parts == ["api", "v1"]:
-            return discovery.api_resource_list(self.registry, "", "v1")
-        if len(parts) == 2 and parts[0] == "apis":
-            return discovery.api_group(self.registry, parts[1])
-        if len(parts) == 3 and parts[0] == "apis":
-            return discovery.api_resource_list(self.registry, parts[1], parts[2])
-        return None
+    def _discovery(self, request: web.Request, path: str) -> web.Response | None:
+        """A discovery document in the form the client asks for (:func:`discovery.document`). The
+        aggregated one carries an entity tag, as kube-apiserver's does, so that kubectl's HTTP cache
+        revalidates it (304) instead of loading it again."""
+        found = discovery.document(self.registry, self.address, path, request.headers.get("Accept", ""))
+        if found is None:
+            return None
+        document, media = found
+        response = json_response(document)
+        response.headers["Content-Type"] = media
+        if media == discovery.AGGREGATED:
+            assert isinstance(response.body, bytes)
+            cache = {"ETag": discovery.etag(response.body), "Vary": "Accept", "Cache-Control": "public"}
+            if request.headers.get("If-None-Match") == cache["ETag"]:
+                return web.Response(status=304, headers=cache)
+            response.headers.update(cache)
+        return response
 
     async def serve(
         self, listen: str, tls: ssl.SSLContext, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED

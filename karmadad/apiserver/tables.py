@@ -1,11 +1,16 @@
-"""``kubectl get`` tables: the meta.k8s.io/v1 Table form of objects, with the columns users know."""
+"""``kubectl get`` tables: the meta.k8s.io/v1 Table form of objects, with the columns users know.
+
+Which columns a kind has, in which order, and what each cell holds is the registry's
+(:attr:`karmadad.api.registry.ResourceType.table_columns`); this module writes the Table, time spans
+(Age, an Event's Last Seen) as of the moment it is rendered.
+"""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from karmadad.api.registry import ResourceType
+from karmadad.api.registry import Elapsed, ResourceType
 
 TABLE_MEDIA = "as=Table"
 
@@ -22,8 +27,13 @@ def wants_table(accept: str) -> bool:
 
 
 def human_duration(seconds: float) -> str:
-    """Kubernetes' short human durations: 45s, 5m30s, 45m, 3h20m, 26h, 3d4h, 245d, 2y45d."""
-    s = int(max(seconds, 0))
+    """Kubernetes' short human durations (``duration.HumanDuration``): 45s, 5m30s, 45m, 3h20m, 26h, 3d4h,
+    245d, 2y45d, 9y; a time more than a second ahead is ``<invalid>``, one just ahead ``0s``."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
     if s < 120:
         return f"{s}s"
     minutes = s // 60
@@ -42,45 +52,56 @@ def human_duration(seconds: float) -> str:
     if days < 365 * 2:
         return f"{days}d"
     years, rest = divmod(days, 365)
-    return f"{years}y{rest}d" if rest else f"{years}y"
+    if years < 8:
+        return f"{years}y{rest}d" if rest else f"{years}y"
+    return f"{years}y"
 
 
-def age(obj: dict, now: datetime.datetime) -> str:
-    stamp = obj.get("metadata", {}).get("creationTimestamp")
-    if not stamp:
-        return "<unknown>"
-    created = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
-    return human_duration((now - created).total_seconds())
+def parse_time(stamp: str) -> datetime.datetime | None:
+    """An RFC 3339 time as Kubernetes writes them (``metav1.Time``, ``MicroTime``), or None."""
+    try:
+        parsed = datetime.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def render_cell(value: Any, now: datetime.datetime) -> Any:
+    """A cell as the table carries it: an :class:`Elapsed` span written out at ``now``."""
+    if not isinstance(value, Elapsed):
+        return value
+    since = parse_time(value.since) if value.since else None
+    if since is None:
+        return value.template.format("<unknown>")
+    until = parse_time(value.until) if value.until else None
+    return value.template.format(human_duration(((until or now) - since).total_seconds()))
 
 
 def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:
-    columns = [
+    return [
         {
-            "name": "Name",
-            "type": "string",
-            "format": "name",
-            "description": "Name of the object.",
-            "priority": 0,
+            "name": column.name,
+            "type": column.type,
+            "format": column.format,
+            "description": column.description,
+            "priority": column.priority,
         }
+        for column in resource.table_columns
     ]
-    for column in resource.columns:
-        columns.append(
-            {
-                "name": column.name,
-                "type": column.type,
-                "format": column.format,
-                "description": column.description,
-                "priority": column.priority,
-            }
-        )
-    columns.append(
-        {"name": "Age", "type": "string", "format": "", "description": "Time since creation.", "priority": 0}
-    )
-    return columns
 
 
-def _cell(value: Any) -> Any:
+def _legacy_cell(value: Any) -> Any:
+    """A custom or Karmada column's missing value, which kubectl shows as ``<none>``."""
     return "<none>" if value is None or value == "" else value
+
+
+def row_cells(resource: ResourceType, obj: dict, now: datetime.datetime) -> list[Any]:
+    """The cells of one object's row. A built-in kind's cells are exactly what its columns give; the
+    others' columns (between Name and Age) show a missing value as ``<none>``."""
+    cells = [render_cell(column.cell(obj), now) for column in resource.table_columns]
+    if resource.complete_columns:
+        return cells
+    return [cells[0], *(_legacy_cell(cell) for cell in cells[1:-1]), cells[-1]]
 
 
 def partial_metadata(obj: dict) -> dict:
@@ -102,8 +123,7 @@ def table(
     now = datetime.datetime.now(datetime.UTC)
     rows = []
     for obj in objects:
-        cells = [obj["metadata"]["name"], *(_cell(c.cell(obj)) for c in resource.columns), age(obj, now)]
-        row: dict[str, Any] = {"cells": cells}
+        row: dict[str, Any] = {"cells": row_cells(resource, obj, now)}
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
