@@ -137,9 +137,14 @@ def test_cluster_scoped_creates(create, kubectl, ns):
         "create", "clusterrolebinding", role, f"--clusterrole={role}", "--group=viewers", namespaced=False
     )
     assert "created" in out and writes(requests)[0][2] == PROTOBUF
-    kubectl(
-        "delete", f"namespace/{name}", f"clusterrole/{role}", f"clusterrolebinding/{role}", "--wait=false"
+    high = f"{ns}-high"
+    out, requests = create(
+        "create", "priorityclass", high, "--value=1000", "--description=first", namespaced=False
     )
+    assert "created" in out and writes(requests)[0][2] == PROTOBUF
+    priority = json.loads(kubectl("get", "priorityclass", high, "-o", "json").stdout)
+    assert (priority["value"], priority["description"]) == (1000, "first")
+    kubectl("delete", f"namespace/{name}", f"clusterrole/{role}", f"clusterrolebinding/{role}", f"pc/{high}")
 
 
 def test_run_expose_autoscale_set_image_and_scale(create, kubectl, ns, client):
