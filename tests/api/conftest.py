@@ -167,6 +167,20 @@ def kubectl(karmadad: Karmadad):
     return run
 
 
+@pytest.fixture(params=["v1.36", "v1.32"])
+def kubectl_release(request) -> str | None:
+    """For tests that run with both kubectls: None for the test bed's (v1.36), else the path of the oldest
+    release karmadad is tested with (v1.32), as the ``client`` of the ``kubectl`` fixture."""
+    if request.param == "v1.36":
+        return None
+    old = KubeBinaries.expected().old_kubectl
+    if not os.access(old, os.X_OK):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{old} is missing: tests/kube/build-binaries.sh builds it")
+        pytest.skip("the older kubectl is not built (tests/kube/build-binaries.sh)")
+    return str(old)
+
+
 @pytest.fixture
 def ns(kubectl, request):
     """A namespace of the test's own, named by its module's ``NS_PREFIX`` and the test; deleted after it."""

@@ -353,16 +353,20 @@ def both_sides(kubectl, member_kubeconfig):
         kubectl("delete", "namespace", NS, "--wait=false", kubeconfig=kubeconfig)
 
 
-def api_resources(kubectl, kubeconfig: Path | None, *flags: str) -> dict[tuple[str, str], dict[str, str]]:
+def api_resources(
+    kubectl, kubeconfig: Path | None, *flags: str, client: str | None = None
+) -> dict[tuple[str, str], dict[str, str]]:
     """``kubectl api-resources`` rows by (name, apiVersion)."""
-    _, rows = columns(kubectl("api-resources", *flags, kubeconfig=kubeconfig).stdout)
+    _, rows = columns(kubectl("api-resources", *flags, kubeconfig=kubeconfig, client=client).stdout)
     return {(row["NAME"], row["APIVERSION"]): row for row in rows}
 
 
 @pytest.mark.parametrize("flags", [(), ("-o", "wide")], ids=["plain", "wide"])
-def test_api_resources_list_the_built_in_kinds_as_kube_apiserver_does(kubectl, member_kubeconfig, flags):
-    ours = api_resources(kubectl, None, *flags)
-    theirs = api_resources(kubectl, member_kubeconfig, *flags)
+def test_api_resources_list_the_built_in_kinds_as_kube_apiserver_does(
+    kubectl, member_kubeconfig, flags, kubectl_release
+):
+    ours = api_resources(kubectl, None, *flags, client=kubectl_release)
+    theirs = api_resources(kubectl, member_kubeconfig, *flags, client=kubectl_release)
     built_in = {key: row for key, row in ours.items() if key[1].split("/")[0] not in KARMADA_GROUPS}
     assert {"storageclasses", "priorityclasses", "leases", "endpointslices", "csidrivers"} <= {
         name for name, _ in built_in
@@ -370,12 +374,23 @@ def test_api_resources_list_the_built_in_kinds_as_kube_apiserver_does(kubectl, m
     assert {key: theirs.get(key) for key in built_in} == built_in
 
 
-def test_kubectl_get_wide_shows_the_columns_and_cells_kube_apiserver_shows(kubectl, both_sides):
+def test_kubectl_get_wide_shows_the_columns_and_cells_kube_apiserver_shows(
+    kubectl, both_sides, kubectl_release
+):
     differences = {}
     for resource in resource_names(manifest(NS)):
         tables = {
             side: kubectl(
-                "get", resource, "-n", NS, "-l", f"kinds-diff={NS}", "-o", "wide", kubeconfig=kc
+                "get",
+                resource,
+                "-n",
+                NS,
+                "-l",
+                f"kinds-diff={NS}",
+                "-o",
+                "wide",
+                kubeconfig=kc,
+                client=kubectl_release,
             ).stdout
             for side, kc in both_sides.items()
         }

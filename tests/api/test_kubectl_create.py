@@ -8,7 +8,6 @@ really were protobuf, and the objects are then read back as JSON.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import subprocess
@@ -18,7 +17,6 @@ import time
 import pytest
 
 from tests.api.conftest import kubectl_binary
-from tests.kube.binaries import KubeBinaries
 from tests.kube.pki import write_pki
 
 NS_PREFIX = "create-"
@@ -45,26 +43,13 @@ def sent(stderr: str) -> list[tuple[str, str, str]]:
     return [(verb, re.sub(r"^https://[^/]+", "", url), media or "") for verb, url, media in requests]
 
 
-@pytest.fixture(params=["current", "old"])
-def client(request) -> str | None:
-    """The test bed's kubectl (v1.36), or the oldest one karmadad is tested with (v1.32)."""
-    if request.param == "current":
-        return None
-    old = KubeBinaries.expected().old_kubectl
-    if not os.access(old, os.X_OK):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{old} is missing: tests/kube/build-binaries.sh builds it")
-        pytest.skip("the older kubectl is not built (tests/kube/build-binaries.sh)")
-    return str(old)
-
-
 @pytest.fixture
-def create(kubectl, ns, client):
+def create(kubectl, ns, kubectl_release):
     """Runs a kubectl command in the test's namespace; returns its stdout and the requests it sent."""
 
     def run(*args: str, namespaced: bool = True) -> tuple[str, list[tuple[str, str, str]]]:
         where = ("-n", ns) if namespaced else ()
-        result = kubectl(*where, "-v=8", *args, client=client)
+        result = kubectl(*where, "-v=8", *args, client=kubectl_release)
         return result.stdout, sent(result.stderr)
 
     return run
@@ -147,7 +132,7 @@ def test_cluster_scoped_creates(create, kubectl, ns):
     kubectl("delete", f"namespace/{name}", f"clusterrole/{role}", f"clusterrolebinding/{role}", f"pc/{high}")
 
 
-def test_run_expose_autoscale_set_image_and_scale(create, kubectl, ns, client):
+def test_run_expose_autoscale_set_image_and_scale(create, kubectl, ns, kubectl_release):
     out, _ = create("run", "solo", "--image=nginx:1.27", "--labels=app=solo")
     assert "pod/solo created" in out
     create("create", "deployment", "web", "--image=nginx:1.27", "--port=80")
@@ -157,7 +142,7 @@ def test_run_expose_autoscale_set_image_and_scale(create, kubectl, ns, client):
     assert service["spec"]["selector"] == {"app": "web"}
     assert service["spec"]["ports"][0]["targetPort"] == 8080
 
-    cpu = "--cpu=70%" if client is None else "--cpu-percent=70"  # the older kubectl names it so
+    cpu = "--cpu=70%" if kubectl_release is None else "--cpu-percent=70"  # the older kubectl names it so
     out, requests = create("autoscale", "deployment", "web", "--min=2", "--max=5", cpu)
     assert "horizontalpodautoscaler.autoscaling/web autoscaled" in out
     assert writes(requests)[-1][2] == PROTOBUF, requests
