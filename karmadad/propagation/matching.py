@@ -60,7 +60,7 @@ def selector_priority(selector: dict, obj: dict) -> int:
         return MATCH_ALL
     try:
         matches = label_selector_from_struct(selector["labelSelector"]).matches(meta.get("labels") or {})
-    except SelectorError:  # admission rejects these; a stored one simply selects nothing
+    except SelectorError:  # Karmada admits these, and they select nothing
         return MISMATCH
     return MATCH_LABEL_SELECTOR if matches else MISMATCH
 

@@ -2,16 +2,17 @@
 
 Why this module exists: users give karmadad the manifests they give Karmada, and expect the same objects
 back and the same rejections. In Karmada a write passes, in order, the CRD's structural schema (pruning,
-defaults), the mutating webhook (``pkg/webhook/<kind>/mutating.go``), the schema validation and the
-validating webhook (``pkg/util/validation/validation.go``); Clusters pass the aggregated API server's
-strategy (``pkg/apis/cluster/{mutation,validation}``). :func:`admit` is all of that for one object: it
-returns a new, defaulted object, or raises :class:`karmadad.errors.Invalid` naming every failing field.
+defaults), the mutating webhook (``pkg/webhook/<kind>/mutating.go``, which re-encodes the object from Go
+structs: see :mod:`.roundtrip`), the schema validation and the validating webhook
+(``pkg/util/validation/validation.go``); Clusters pass the aggregated API server's strategy
+(``pkg/apis/cluster/{mutation,validation}``). :func:`admit` is all of that for one object: it returns a
+new, defaulted object, or raises :class:`karmadad.errors.Invalid` naming every failing field. Whatever
+Karmada admits is admitted, even values that can only fail later (an invalid label selector selects
+nothing; a plaintext path that is not a JSON pointer fails the Work).
 
-Deliberate differences from Karmada (each for a reason given where it is done):
+Deliberate differences from Karmada (each more lenient, for a reason given where it is done):
 - ``Cluster.spec.syncMode`` defaults to ``Push``.
-- Permanent-id labels cannot change on update; an update that drops one gets the old value back.
-- Label selectors are validated wherever they occur; plaintext overrider paths must start with ``/``;
-  toleration operators other than ``Exists``/``Equal`` are rejected, not only ``Lt``/``Gt``.
+- An update that drops a permanent-id label gets the old value back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from karmadad.api.karmada.policy import GRACEFUL_PURGE_MODES
 from karmadad.api.karmada.resources import RESOURCES_BY_KIND
+from karmadad.api.karmada.roundtrip import go_roundtrip
 from karmadad.api.karmada.schema import KIND_MODELS, normalize, structural_causes
 from karmadad.api.karmada.validation import (
     MAX_INT64,
@@ -39,7 +41,6 @@ from karmadad.api.karmada.validation import (
     too_long,
 )
 from karmadad.errors import Cause, Invalid
-from karmadad.selectors import SelectorError, label_selector_from_struct
 
 __all__ = [
     "BINDING_CONTROLLER_FINALIZERS",
@@ -73,6 +74,20 @@ _MANAGED_ANNOTATIONS = "resourcetemplate.karmada.io/managed-annotations"
 _SERVICE_IMPORT = ("multicluster.x-k8s.io/v1alpha1", "ServiceImport")
 _CLUSTER_NAME_MAX = 48
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+# The kinds whose writes pass one of Karmada's mutating webhooks, which re-encode them from Go structs
+# (see .roundtrip): per operation, as the webhook configuration in Karmada's chart lists them.
+_REENCODED_ON_CREATE = frozenset(
+    {
+        "PropagationPolicy",
+        "ClusterPropagationPolicy",
+        "OverridePolicy",
+        "ResourceBinding",
+        "ClusterResourceBinding",
+        "Work",
+    }
+)
+_REENCODED_ON_UPDATE = frozenset({"PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy", "Work"})
 
 
 DELETION_PROTECTED = "resourcetemplate.karmada.io/deletion-protected"
@@ -109,7 +124,17 @@ def admit(
     if kind == "Cluster" and not isinstance(source.get("spec"), dict):
         # Go decodes a missing spec as the zero ClusterSpec, whose syncMode karmadad then defaults.
         source["spec"] = {}
+    old = old if isinstance(old, dict) else None
     new = source if trusted else normalize(kind, source)
+    if not (trusted or subresource) and kind in (
+        _REENCODED_ON_CREATE if old is None else _REENCODED_ON_UPDATE
+    ):
+        # The mutating webhook's Go round trip comes before the schema check; the API server then prunes
+        # and defaults the patched object again. Status is not the webhook's: the server resets it.
+        had_status = "status" in new
+        new = normalize(kind, go_roundtrip(KIND_MODELS[kind], new))
+        if not had_status:
+            new.pop("status", None)
     meta = new.setdefault("metadata", {})
     name = (meta.get("name") or meta.get("generateName") or "") if isinstance(meta, dict) else ""
 
@@ -122,7 +147,6 @@ def admit(
     if subresource:
         return new
 
-    old = old if isinstance(old, dict) else None
     causes = _ADMITTERS[kind](kind, new, old)
     if causes:
         raise reject(causes)
@@ -154,16 +178,17 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _permanent_id(kind: str, new: dict, old: dict | None, *, fresh_on_create: bool) -> list[Cause]:
-    """Set the kind's permanent-id label and keep it from changing; the causes if an update changes it.
+def _permanent_id(kind: str, new: dict, old: dict | None, *, policy: bool) -> list[Cause]:
+    """Set the kind's permanent-id label; the causes if an update of a policy changes it.
 
     Karmada's policy webhooks overwrite the label on create (a copied manifest must not share its source's
-    id); the binding and Work webhooks only fill it when it is empty.
+    id) and refuse to let it change; the binding and Work webhooks only fill it when it is empty, and let an
+    update set another value.
     """
     key = PERMANENT_ID_LABELS[kind]
     labels = _labels(new)
     if old is None:
-        if fresh_on_create or not labels.get(key):
+        if policy or not labels.get(key):
             labels[key] = str(uuid.uuid4())
         return []
     old_value = _obj(_obj(old, "metadata"), "labels").get(key)
@@ -174,19 +199,9 @@ def _permanent_id(kind: str, new: dict, old: dict | None, *, fresh_on_create: bo
     if not labels.get(key):
         labels[key] = old_value  # an update that drops the id gets it back
         return []
-    if labels[key] != old_value:
+    if policy and labels[key] != old_value:
         detail = f"label {key} is immutable, it can only be set by the system during creation"
         return [invalid(f"metadata.labels[{key}]", labels[key], detail)]
-    return []
-
-
-def _label_selector_causes(selector: Any, path: str) -> list[Cause]:
-    if selector is None:
-        return []
-    try:
-        label_selector_from_struct(selector)
-    except SelectorError as error:
-        return [invalid(path, selector, str(error))]
     return []
 
 
@@ -227,7 +242,6 @@ def _selector_causes(spec: dict, namespace: str) -> list[Cause]:
         if namespace and selector.get("namespace", "") != namespace:
             detail = "namespace of resource selector must be the same as the namespace of the policy"
             causes.append(invalid(f"{path}.namespace", selector.get("namespace", ""), detail))
-        causes += _label_selector_causes(selector.get("labelSelector"), f"{path}.labelSelector")
     return causes
 
 
@@ -249,7 +263,6 @@ def _cluster_affinity_causes(affinity: Any, path: str) -> list[Cause]:
         problem = _field_selector_problem(affinity["fieldSelector"])
         if problem:
             causes.append(invalid(f"{path}.fieldSelector", affinity["fieldSelector"], problem))
-    causes += _label_selector_causes(affinity.get("labelSelector"), f"{path}.labelSelector")
     return causes
 
 
@@ -401,11 +414,11 @@ def _workload_affinity_causes(affinity: Any, path: str) -> list[Cause]:
 
 
 def _tolerations_causes(tolerations: list, path: str) -> list[Cause]:
-    # Karmada rejects Lt and Gt; any other unknown operator cannot match a taint either, so it is refused too.
+    # Karmada refuses only the node comparison operators; any other unknown operator never matches a taint.
     return [
         not_supported(f"{path}[{index}].operator", toleration.get("operator"), ["", "Exists", "Equal"])
         for index, toleration in enumerate(tolerations)
-        if toleration.get("operator", "") not in ("", "Exists", "Equal")
+        if toleration.get("operator") in ("Lt", "Gt")
     ]
 
 
@@ -418,12 +431,6 @@ def _placement_causes(placement: dict, path: str) -> list[Cause]:
     causes += _spread_causes(_list(placement, "spreadConstraints"), f"{path}.spreadConstraints")
     causes += _workload_affinity_causes(placement.get("workloadAffinity"), f"{path}.workloadAffinity")
     causes += _tolerations_causes(_list(placement, "clusterTolerations"), f"{path}.clusterTolerations")
-    weights = _list(_obj(_obj(placement, "replicaScheduling"), "weightPreference"), "staticWeightList")
-    for index, weight in enumerate(weights):
-        target_path = f"{path}.replicaScheduling.weightPreference.staticWeightList[{index}].targetCluster"
-        causes += _label_selector_causes(
-            _obj(weight, "targetCluster").get("labelSelector"), f"{target_path}.labelSelector"
-        )
     return causes
 
 
@@ -503,7 +510,7 @@ def _admit_propagation_policy(kind: str, new: dict, old: dict | None) -> list[Ca
     namespace = _obj(new, "metadata").get("namespace", "") if kind == "PropagationPolicy" else ""
     spec = new["spec"]
     _mutate_propagation(spec, namespace)
-    causes = _permanent_id(kind, new, old, fresh_on_create=True)
+    causes = _permanent_id(kind, new, old, policy=True)
     if old is None:
         meta = new["metadata"]
         finalizers = meta.get("finalizers") if isinstance(meta.get("finalizers"), list) else []
@@ -521,6 +528,7 @@ def _admit_propagation_policy(kind: str, new: dict, old: dict | None) -> list[Ca
 
 
 def _overriders_empty(overriders: dict) -> bool:
+    # As Karmada's check, which predates fieldOverrider and does not look at it.
     return not any(
         _list(overriders, key)
         for key in (
@@ -530,7 +538,6 @@ def _overriders_empty(overriders: dict) -> bool:
             "argsOverrider",
             "labelsOverrider",
             "annotationsOverrider",
-            "fieldOverrider",
         )
     )
 
@@ -580,13 +587,6 @@ def _overriders_causes(overriders: dict, path: str) -> list[Cause]:
             causes.append(invalid(f"{item}.fieldPath", rule.get("fieldPath"), problem))
         causes += _patch_operations_causes(json_ops, f"{item}.json")
         causes += _patch_operations_causes(yaml_ops, f"{item}.yaml")
-    for index, rule in enumerate(_list(overriders, "plaintext")):
-        # A JSON patch path must point into the object; Karmada only finds out when applying it.
-        plaintext_path = rule.get("path", "")
-        if not plaintext_path.startswith("/"):
-            causes.append(invalid(f"{path}.plaintext[{index}].path", plaintext_path, 'must start with "/"'))
-        elif problem := json_pointer_problem(plaintext_path):
-            causes.append(invalid(f"{path}.plaintext[{index}].path", plaintext_path, problem))
     return causes
 
 
@@ -599,7 +599,7 @@ def _override_spec_causes(spec: dict, namespace: str) -> list[Cause]:
     overriders = _obj(spec, "overriders")
     if not _overriders_empty(overriders) and "overrideRules" in spec:
         causes.append(invalid("spec.overriders", overriders, "overrideRules and overriders can't co-exist"))
-    causes += _overriders_causes(overriders, "spec.overriders")
+    # The deprecated spec.overriders are not validated by Karmada: only the rules are.
     for index, rule in enumerate(_list(spec, "overrideRules")):
         rule_path = f"spec.overrideRules[{index}]"
         causes += _overriders_causes(_obj(rule, "overriders"), f"{rule_path}.overriders")
@@ -621,9 +621,10 @@ def _admit_override_policy(kind: str, new: dict, old: dict | None) -> list[Cause
 
 
 def _admit_binding(kind: str, new: dict, old: dict | None) -> list[Cause]:
-    causes = _permanent_id(kind, new, old, fresh_on_create=False)
+    causes = _permanent_id(kind, new, old, policy=False)
     annotations = _obj(new["metadata"], "annotations")
-    if _DEPENDENCIES_ANNOTATION in annotations:
+    # Karmada's validating webhook watches ResourceBindings only, not ClusterResourceBindings.
+    if kind == "ResourceBinding" and _DEPENDENCIES_ANNOTATION in annotations:
         try:
             json.loads(annotations[_DEPENDENCIES_ANNOTATION])
         except ValueError:
@@ -711,7 +712,7 @@ def _record_managed_keys(manifest: dict, work_id: str) -> None:
 
 
 def _admit_work(kind: str, new: dict, old: dict | None) -> list[Cause]:
-    causes = _permanent_id(kind, new, old, fresh_on_create=False)
+    causes = _permanent_id(kind, new, old, policy=False)
     work_id = _labels(new).get(PERMANENT_ID_LABELS["Work"], "")
     for manifest in _list(_obj(new["spec"], "workload"), "manifests"):
         _prune_manifest(manifest)

@@ -167,11 +167,13 @@ def dns1123_label_problems(value: str) -> list[str]:
 
 
 def json_pointer_problem(pointer: str) -> str | None:
-    """Why ``pointer`` is not an RFC 6901 JSON pointer, or None."""
+    """Why ``pointer`` is not a JSON pointer to go-openapi's parser (which Karmada uses), or None.
+
+    Like that parser, only the leading ``/`` is checked: a ``~`` not followed by ``0`` or ``1`` is taken as
+    it is.
+    """
     if pointer and not pointer.startswith("/"):
         return 'JSON pointer must be empty or start with a "/"'
-    if re.search(r"~(?![01])", pointer):
-        return "JSON pointer has an invalid escape: '~' must be followed by '0' or '1'"
     return None
 
 
