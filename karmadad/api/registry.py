@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Cell = Callable[[dict], Any]
@@ -58,9 +58,8 @@ class ResourceType:
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     subresources: tuple[str, ...] = ()  # "status", "scale", "finalize"
-    # The table's columns. Built-in kinds list all of them, Name (format "name") and Age included, in
-    # kube-apiserver's order; custom and Karmada kinds give only those between Name and Age, as a CRD's
-    # additionalPrinterColumns without the creation timestamp (see :attr:`table_columns`).
+    # The table's columns, Name (format "name") and Age included, in kube-apiserver's order: a built-in
+    # kind's printer's, a custom or Karmada kind's from its CRD (:func:`custom_columns`); none: Name, Age.
     columns: tuple[Column, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     custom: bool = False  # served because of a CustomResourceDefinition
@@ -86,16 +85,9 @@ class ResourceType:
         return self.storage_version or self.version
 
     @property
-    def complete_columns(self) -> bool:
-        """Whether :attr:`columns` is the whole table (a built-in kind's), Name included."""
-        return any(column.format == "name" for column in self.columns)
-
-    @property
     def table_columns(self) -> tuple[Column, ...]:
         """Every column of the kind's tables, in order."""
-        if self.complete_columns:
-            return self.columns
-        return (NAME, *self.columns, AGE)
+        return self.columns or (NAME, AGE)
 
 
 def _age(obj: dict) -> Elapsed:
@@ -181,3 +173,21 @@ def condition_status(obj: dict, condition: str) -> str:
 def _conditions(obj: Any) -> list[dict]:
     found = dig(obj, "status", "conditions")
     return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _since(cell: Cell) -> Cell:
+    def shown(obj: dict) -> Any:
+        value = cell(obj)
+        return Elapsed(value) if isinstance(value, str) and value else None
+
+    return shown
+
+
+def custom_columns(columns: Iterable[Column]) -> tuple[Column, ...]:
+    """A custom resource's table as kube-apiserver's CRD handler builds it: Name, then the CRD's
+    additionalPrinterColumns in their order (a ``date`` column shows the time since; a missing value is
+    null), or Age alone when the CRD lists none."""
+    shown = tuple(
+        replace(column, cell=_since(column.cell)) if column.type == "date" else column for column in columns
+    )
+    return (NAME, *(shown or (replace(AGE, type="date"),)))

@@ -10,7 +10,7 @@ deleted, removes every custom resource of it before letting the CRD go (the
 from __future__ import annotations
 
 from karmadad.api.jsonpath import column_value, parse_steps
-from karmadad.api.registry import Column, Registry, ResourceType
+from karmadad.api.registry import Column, Registry, ResourceType, custom_columns
 from karmadad.errors import NotFound
 from karmadad.logs import get_logger
 from karmadad.runtime.controller import Controller
@@ -41,17 +41,17 @@ def resource_types(crd: dict) -> list[ResourceType]:
         if not version.get("served", True):
             continue
         subresources = version.get("subresources") or {}
-        columns = tuple(
+        columns = custom_columns(
             Column(
                 c["name"],
                 c.get("type", "string"),
                 json_path(c.get("jsonPath", "")),
-                c.get("description", ""),
+                c.get("description")
+                or f"Custom resource definition column (in JSONPath format): {c.get('jsonPath')}",
                 c.get("format", ""),
                 c.get("priority", 0),
             )
             for c in version.get("additionalPrinterColumns") or ()
-            if c.get("jsonPath") != ".metadata.creationTimestamp"
         )
         types.append(
             ResourceType(

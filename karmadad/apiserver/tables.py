@@ -90,18 +90,9 @@ def column_definitions(resource: ResourceType) -> list[dict[str, Any]]:
     ]
 
 
-def _legacy_cell(value: Any) -> Any:
-    """A custom or Karmada column's missing value, which kubectl shows as ``<none>``."""
-    return "<none>" if value is None or value == "" else value
-
-
 def row_cells(resource: ResourceType, obj: dict, now: datetime.datetime) -> list[Any]:
-    """The cells of one object's row. A built-in kind's cells are exactly what its columns give; the
-    others' columns (between Name and Age) show a missing value as ``<none>``."""
-    cells = [render_cell(column.cell(obj), now) for column in resource.table_columns]
-    if resource.complete_columns:
-        return cells
-    return [cells[0], *(_legacy_cell(cell) for cell in cells[1:-1]), cells[-1]]
+    """The cells of one object's row, as its columns give them."""
+    return [render_cell(column.cell(obj), now) for column in resource.table_columns]
 
 
 def partial_metadata(obj: dict) -> dict:

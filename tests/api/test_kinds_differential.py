@@ -724,3 +724,74 @@ def test_invalid_objects_are_refused_as_kube_apiserver_refuses_them(kubectl, bot
     }
     problems = {side: result.stderr.partition(" is invalid:")[2].strip() for side, result in refusals.items()}
     assert problems["kube"] and problems["karmadad"] == problems["kube"]
+
+
+# -- custom resources' tables ----------------------------------------------------------------------------
+
+WIDGETS = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.tables.example.com}
+spec:
+  group: tables.example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    - {name: Owner, type: string, jsonPath: .spec.owner, priority: 1}
+    - {name: Absent, type: string, jsonPath: .spec.nothing, priority: 1}
+  - name: v2
+    served: true
+    storage: false
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+"""
+WIDGET = """
+apiVersion: tables.example.com/{version}
+kind: Widget
+metadata: {{name: w-{version}, namespace: default}}
+spec: {{size: 3, owner: ann}}
+"""
+
+
+def test_custom_resource_tables_are_kube_apiservers(kubectl, member_kubeconfig):
+    """Name, then the CRD's columns where it puts them (Age among them, or Age alone when it lists none)."""
+    sides = {"karmadad": None, "kube": member_kubeconfig}
+    tables = {}
+    try:
+        for side, kubeconfig in sides.items():
+            kubectl("apply", "-f", "-", stdin=WIDGETS, kubeconfig=kubeconfig)
+            kubectl("wait", "--for=condition=established", "crd/widgets.tables.example.com", "--timeout=30s",
+                    kubeconfig=kubeconfig)  # fmt: skip
+            for version in ("v1", "v2"):
+                kubectl("apply", "-f", "-", stdin=WIDGET.format(version=version), kubeconfig=kubeconfig)
+            tables[side] = [
+                columns(
+                    kubectl(
+                        "get",
+                        f"widgets.{version}.tables.example.com",
+                        "-o",
+                        "wide",
+                        "-n",
+                        "default",
+                        kubeconfig=kubeconfig,
+                    ).stdout
+                )
+                for version in ("v1", "v2")
+            ]
+    finally:
+        for kubeconfig in sides.values():
+            kubectl("delete", "crd", "widgets.tables.example.com", "--ignore-not-found", "--wait=false",
+                    kubeconfig=kubeconfig)  # fmt: skip
+    for ours, theirs in zip(tables["karmadad"], tables["kube"], strict=True):
+        assert ours[0] == theirs[0]
+        assert [{k: v for k, v in row.items() if k not in TIMED} for row in ours[1]] == [
+            {k: v for k, v in row.items() if k not in TIMED} for row in theirs[1]
+        ]
+    assert tables["kube"][0][0] == ["NAME", "SIZE", "AGE", "OWNER", "ABSENT"]
+    assert tables["kube"][1][0] == ["NAME", "AGE"]

@@ -404,10 +404,13 @@ def test_karmada_resource_types_for_the_server():
         "clusters",
         False,
     )
-    assert [c.name for c in cluster.columns if c.priority == 0] == ["Version", "Mode", "Ready"]
+    # as Karmada's CRD lists them: Age before the wide columns
+    assert [c.name for c in cluster.columns] == [
+        "Name", "Version", "Mode", "Ready", "Age", "Zones", "Region", "Provider", "API-Endpoint", "Proxy-URL"
+    ]  # fmt: skip
     ready = next(c for c in cluster.columns if c.name == "Ready")
     assert ready.cell({}) == "Unknown"
     pp = types["PropagationPolicy"]
     assert pp.short_names == ("pp",)
-    assert [c.name for c in pp.columns] == ["CONFLICT-RESOLUTION", "PRIORITY"]
-    assert pp.columns[1].cell({"spec": {"priority": 0}}) == 0
+    assert [c.name for c in pp.columns] == ["Name", "CONFLICT-RESOLUTION", "PRIORITY", "AGE"]
+    assert pp.columns[2].cell({"spec": {"priority": 0}}) == 0

@@ -254,23 +254,22 @@ def _cell(column: PrinterColumn, default: Any = None):
 def karmada_resource_types() -> list:
     """The Karmada kinds as :class:`karmadad.api.registry.ResourceType` entries for the API server.
 
-    Columns are given without NAME and AGE, which the server's tables add around them.
+    Their tables are their CRDs' (:func:`karmadad.api.registry.custom_columns`).
     """
-    from karmadad.api.registry import Column, ResourceType
+    from karmadad.api.registry import Column, ResourceType, custom_columns
 
     types = []
     for resource in KARMADA_RESOURCES:
-        columns = tuple(
+        columns = custom_columns(
             Column(
                 column.name,
-                "string" if column.type == "date" else column.type,
+                column.type,
                 _cell(column, "Unknown" if resource.kind == "Cluster" and column.name == "Ready" else None),
                 column.description,
                 column.format,
                 column.priority,
             )
             for column in resource.printer_columns
-            if column.name.upper() != "AGE"
         )
         types.append(
             ResourceType(
