@@ -239,6 +239,23 @@ class DaemonConfig(_Section):
     log: LogConfig = LogConfig()
     clusters: list[ClusterConfig] = []
     clusterStatus: ClusterStatusConfig = ClusterStatusConfig()
+    # Karmada's --skipped-propagating-namespaces: namespaces (regular expressions, matched whole) whose
+    # objects are not templates and which are not propagated themselves.
+    skippedPropagatingNamespaces: list[str] = ["kube-.*"]
+
+    @field_validator("skippedPropagatingNamespaces")
+    @classmethod
+    def _expressions(cls, expressions: list[str]) -> list[str]:
+        for index, expression in enumerate(expressions):
+            try:
+                re.compile(expression)
+            except re.error as error:
+                raise PydanticCustomError(
+                    "regex",
+                    "skippedPropagatingNamespaces[{index}]: invalid namespace regular expression: {error}",
+                    {"index": index, "error": str(error)},
+                ) from None
+        return expressions
 
     @field_validator("clusters")
     @classmethod

@@ -38,6 +38,7 @@ from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
+from karmadad.propagation.matching import SkippedNamespaces
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.store import HistoryLimits, Store
 from karmadad.store.gc import GarbageCollector
@@ -48,7 +49,7 @@ log = get_logger("daemon")
 ReloadListener = Callable[[DaemonConfig, DaemonConfig], Awaitable[None]]
 
 # Keys whose new value only takes effect after a restart.
-_RESTART_KEYS = ("dataDir", "store", "api", "metrics")
+_RESTART_KEYS = ("dataDir", "store", "api", "metrics", "skippedPropagatingNamespaces")
 STATE_FILE = "karmadad.db"
 
 
@@ -127,10 +128,11 @@ class Daemon:
                 await parts.start(events.run)
                 await parts.start(expire_events, store)
                 await parts.start(ExecutionSpaces(store).run)
-                await parts.start(Detector(store, api_server.registry, events).run)
+                skipped = SkippedNamespaces.of(self.config.skippedPropagatingNamespaces)
+                await parts.start(Detector(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(SchedulerController(store, api_server.registry, events).run)
-                await parts.start(BindingController(store, api_server.registry, events).run)
-                await parts.start(NamespaceSync(store, api_server.registry).run)
+                await parts.start(BindingController(store, api_server.registry, events, skipped=skipped).run)
+                await parts.start(NamespaceSync(store, api_server.registry, skipped=skipped).run)
                 await parts.start(DependenciesDistributor(store, api_server.registry).run)
                 await parts.start(members.run)
                 await parts.start(ExecutionController(store, api_server.registry, members, events).run)

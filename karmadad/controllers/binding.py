@@ -38,7 +38,7 @@ from karmadad.interpreter.revise import divide_completions, divides_completions
 from karmadad.interpreter.status import aggregate_status
 from karmadad.logs import get_logger
 from karmadad.propagation.binding import binding_name, referenced
-from karmadad.propagation.matching import is_skipped_namespace, is_template_resource
+from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace, is_template_resource
 from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
@@ -89,8 +89,17 @@ def aggregated_item(cluster: str, work: dict | None) -> dict:
 
 
 class BindingController:
-    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 8):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        recorder: EventRecorder,
+        *,
+        workers: int = 8,
+        skipped: SkippedNamespaces = is_skipped_namespace,
+    ):
         self.store = store
+        self.skipped = skipped
         self.registry = registry
         self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller("binding", self.reconcile, workers=workers)
@@ -178,7 +187,7 @@ class BindingController:
         elif (
             change.type == "MODIFIED"
             and is_template_resource(resource)
-            and not is_skipped_namespace(change.namespace)
+            and not self.skipped(change.namespace)
             and spec_changed(change)
         ):
             # a template: its binding (same namespace, Karmada's binding name) syncs its Works again

@@ -51,6 +51,7 @@ from karmadad.propagation.matching import (
     CPP_PERMANENT_ID,
     PP_PERMANENT_ID,
     Claim,
+    SkippedNamespaces,
     best_policy,
     claim_of,
     implicit_priority,
@@ -92,8 +93,17 @@ class BindingOfAnotherObject(Exception):
 
 
 class Detector:
-    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 32):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        recorder: EventRecorder,
+        *,
+        workers: int = 32,
+        skipped: SkippedNamespaces = is_skipped_namespace,
+    ):
         self.store = store
+        self.skipped = skipped
         self.registry = registry
         self.recorder = recorder
         self.templates: Controller[TemplateKey] = Controller(
@@ -122,7 +132,7 @@ class Detector:
         elif resource in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS):
             if change.type == "DELETED":  # a claimed template whose binding went gets it back
                 self._enqueue_referenced(change.object)
-        elif is_template_resource(resource) and not is_skipped_namespace(change.namespace):
+        elif is_template_resource(resource) and not self.skipped(change.namespace):
             key = (resource, change.namespace, change.name)
             if change.type == "MODIFIED":
                 new = specification(change.object)

@@ -2,8 +2,10 @@
 
 Every namespace created in karmadad gets a Work in every cluster's execution space (owned by the
 namespace, so the Works go when it does, and the members' namespaces with them), with the
-ClusterOverridePolicies that target the cluster applied — except the reserved ones (``kube-*``,
-``karmada-*``, ``default``) and those labelled ``namespace.karmada.io/skip-auto-propagation=true``. It runs
+ClusterOverridePolicies that target the cluster applied — except ``default``, Karmada's reserved ones
+(``karmada-system``, ``karmada-cluster``, ``karmada-es-*``), those the ``skippedPropagatingNamespaces``
+patterns match (``kube-.*`` unless configured) and those labelled
+``namespace.karmada.io/skip-auto-propagation=true`` (in any case, as Karmada reads it). It runs
 again when a namespace, a Cluster or a ClusterOverridePolicy changes.
 """
 
@@ -14,6 +16,7 @@ from karmadad.api.karmada.resources import CLUSTER_OVERRIDE_POLICIES, CLUSTERS, 
 from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
 from karmadad.overrides import apply_overrides
+from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace
 from karmadad.propagation.work import execution_space, wrap_in_work
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.snapshot import snapshot
@@ -24,17 +27,25 @@ NAMESPACES = "namespaces"
 SKIP_LABEL = "namespace.karmada.io/skip-auto-propagation"
 
 
-def propagated(namespace: dict) -> bool:
+def propagated(namespace: dict, skipped: SkippedNamespaces = is_skipped_namespace) -> bool:
     meta = namespace["metadata"]
     name = meta["name"]
-    if name == "default" or name.startswith(("kube-", "karmada-")):
+    if name == "default" or skipped(name):
         return False
-    return (meta.get("labels") or {}).get(SKIP_LABEL) != "true"
+    return str((meta.get("labels") or {}).get(SKIP_LABEL, "")).lower() != "true"
 
 
 class NamespaceSync:
-    def __init__(self, store: Store, registry: Registry, *, workers: int = 4):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        *,
+        workers: int = 4,
+        skipped: SkippedNamespaces = is_skipped_namespace,
+    ):
         self.store = store
+        self.skipped = skipped
         self.registry = registry
         self.controller: Controller[str] = Controller("namespace", self.reconcile, workers=workers)
         store.subscribe(self._on_change)
@@ -60,7 +71,11 @@ class NamespaceSync:
 
     async def reconcile(self, name: str) -> float | None:
         namespace = self.store.find(NAMESPACES, "", name)
-        if namespace is None or namespace["metadata"].get("deletionTimestamp") or not propagated(namespace):
+        if (
+            namespace is None
+            or namespace["metadata"].get("deletionTimestamp")
+            or not propagated(namespace, self.skipped)
+        ):
             return None
         work_type = self.registry.get("work.karmada.io", "v1alpha1", "works")
         cluster_overrides = self.store.list_all(CLUSTER_OVERRIDE_POLICIES)

@@ -10,6 +10,7 @@ template's namespace beats every ClusterPropagationPolicy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS = (CPP_PERMANENT_ID,), (CPP_NAME,)
 
 _NEVER_TEMPLATES = frozenset({"events", "events.events.k8s.io"})
 _RESERVED_NAMESPACES = frozenset({"karmada-system", "karmada-cluster"})
+# Karmada's --skipped-propagating-namespaces default: regular expressions matched against whole names.
+DEFAULT_SKIPPED_NAMESPACES = ("kube-.*",)
 
 
 def is_template_resource(resource: str) -> bool:
@@ -40,12 +43,27 @@ def is_template_resource(resource: str) -> bool:
     )
 
 
-def is_skipped_namespace(namespace: str) -> bool:
-    return (
-        namespace in _RESERVED_NAMESPACES
-        or namespace.startswith("karmada-es-")
-        or namespace.startswith("kube-")
-    )
+def is_reserved_namespace(namespace: str) -> bool:
+    """Karmada's own namespaces: never templates' or auto-propagated."""
+    return namespace in _RESERVED_NAMESPACES or namespace.startswith("karmada-es-")
+
+
+@dataclass(frozen=True)
+class SkippedNamespaces:
+    """The namespaces whose objects are not templates and which are not auto-propagated themselves:
+    Karmada's reserved ones, and those a pattern (``skippedPropagatingNamespaces``) matches whole."""
+
+    patterns: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def of(cls, expressions: Iterable[str] = DEFAULT_SKIPPED_NAMESPACES) -> SkippedNamespaces:
+        return cls(tuple(re.compile(expression) for expression in expressions))
+
+    def __call__(self, namespace: str) -> bool:
+        return is_reserved_namespace(namespace) or any(p.fullmatch(namespace) for p in self.patterns)
+
+
+is_skipped_namespace = SkippedNamespaces.of()  # with Karmada's default patterns
 
 
 def selector_priority(selector: dict, obj: dict) -> int:

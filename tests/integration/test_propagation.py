@@ -255,6 +255,7 @@ def test_namespaces_follow_and_conflicts_abort_or_overwrite(karmadad_for_members
         "-f",
         "-",
         stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: teams}\n---\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: karmada-demo}\n---\n"
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: private, labels: {namespace.karmada.io/skip-auto-propagation: 'true'}}\n",
     )
 
@@ -271,7 +272,11 @@ def test_namespaces_follow_and_conflicts_abort_or_overwrite(karmadad_for_members
         return found
 
     eventually(lambda: namespaces("teams") == set(members), 60, "namespace teams in every member")
-    assert namespaces("private") == set()
+    # only Karmada's reserved namespaces stay home, not every karmada-* one
+    eventually(
+        lambda: namespaces("karmada-demo") == set(members), 60, "namespace karmada-demo in every member"
+    )
+    assert namespaces("private") == set() and namespaces("karmada-system") == set()
 
     # a same-named ConfigMap made directly in member1 first: Abort leaves it, Overwrite takes it over
     apply_in_member(
