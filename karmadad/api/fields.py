@@ -41,7 +41,12 @@ def _type_mismatch(node: schemas.SchemaNode, value: Any) -> str | None:
 
 
 def _walk(
-    node: schemas.SchemaNode | None, value: Any, path: str, found: list[str], wrong: list[str] | None = None
+    node: schemas.SchemaNode | None,
+    value: Any,
+    path: str,
+    found: list[str],
+    wrong: list[str] | None = None,
+    zero_nulls: bool = False,
 ) -> None:
     if node is None or node.schema.get("x-kubernetes-preserve-unknown-fields"):
         return
@@ -55,14 +60,40 @@ def _walk(
                 if sub is None:
                     found.append(f"{path}.{key}" if path else key)
                 else:
-                    _walk(sub, child, f"{path}.{key}" if path else key, found, wrong)
+                    _walk(sub, child, f"{path}.{key}" if path else key, found, wrong, zero_nulls)
         elif node.is_map:
+            values = node.map_values()
+            zero = _zero_of(values) if zero_nulls else None
             for key, child in value.items():
-                _walk(node.map_values(), child, f"{path}.{key}" if path else key, found, wrong)
+                if child is None and zero is not None:
+                    value[key] = zero  # the same key: the dict does not change size
+                else:
+                    _walk(values, child, f"{path}.{key}" if path else key, found, wrong, zero_nulls)
     elif isinstance(value, list):
         items = node.items()
+        zero = _zero_of(items) if zero_nulls else None
         for index, child in enumerate(value):
-            _walk(items, child, f"{path}[{index}]", found, wrong)
+            if child is None and zero is not None:
+                value[index] = zero
+            else:
+                _walk(items, child, f"{path}[{index}]", found, wrong, zero_nulls)
+
+
+_ZEROS = {"string": "", "integer": 0, "boolean": False}
+
+
+def _zero_of(node: schemas.SchemaNode | None) -> Any:
+    """Go's zero value for a plain string, integer or boolean schema (None for anything else: quantities,
+    int-or-strings, objects...): what Go's decoder makes of a null map value or list item of that type."""
+    if (
+        node is None
+        or len(node.types) != 1
+        or node.schema.get("format")
+        or node.schema.get("x-kubernetes-int-or-string")
+    ):
+        return None
+    (kind,) = node.types
+    return _ZEROS.get(kind)
 
 
 def unknown_fields(resource: ResourceType, obj: dict) -> list[str]:
@@ -79,11 +110,15 @@ def unknown_fields(resource: ResourceType, obj: dict) -> list[str]:
     return found
 
 
-def type_errors(resource: ResourceType, obj: dict) -> list[str]:
-    """``path: expected T, got U value`` for each value of a built-in kind with the wrong JSON type."""
+def type_errors(resource: ResourceType, obj: dict, *, zero_nulls: bool = False) -> list[str]:
+    """``path: expected T, got U value`` for each value of a built-in kind with the wrong JSON type.
+
+    With ``zero_nulls``, as Go's typed decoder does, a null value of a map or item of a list whose values are plain
+    strings, integers or booleans becomes that type's zero (``"data": {"k": null}`` stores ``"k": ""``):
+    ``obj`` is changed in place, so callers pass their own copy."""
     if resource.group in KARMADA_GROUPS or resource.custom:
         return []  # Karmada admission and CRD schemas check their own
     wrong: list[str] = []
     node = schemas.node_for(resource.api_version, resource.kind)
-    _walk(node, {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}, "", [], wrong)
+    _walk(node, {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}, "", [], wrong, zero_nulls)
     return wrong

@@ -83,6 +83,29 @@ def _unprocessable(detail: str) -> Invalid:
 # -- JSON patch (RFC 6902) ------------------------------------------------------------------------
 
 
+def _missing_key(document: Any, pointer: Any) -> bool:
+    """Whether ``pointer`` names a key its (existing) parent object does not have."""
+    try:
+        parent, key = jsonpointer.JsonPointer(pointer).to_last(document)
+    except (jsonpointer.JsonPointerException, TypeError, KeyError, IndexError):
+        return False
+    return isinstance(parent, dict) and isinstance(key, str) and key not in parent
+
+
+def as_kube_applies(document: Any, op: dict) -> dict | None:
+    """One operation as kube-apiserver's JSON patch library applies it, where that differs from RFC 6902
+    (None: nothing to do). On a key missing from an existing object: ``replace`` adds it, ``copy`` copies
+    null, and ``test`` passes when the expected value is null."""
+    kind = op.get("op")
+    if kind == "replace" and _missing_key(document, op.get("path")):
+        return {**op, "op": "add"}
+    if kind == "copy" and _missing_key(document, op.get("from")):
+        return {"op": "add", "path": op.get("path"), "value": None}
+    if kind == "test" and op.get("value") is None and _missing_key(document, op.get("path")):
+        return None
+    return op
+
+
 def apply_json_patch(obj: dict, patch_body: bytes | str | list) -> dict:
     """Apply an RFC 6902 JSON patch to a copy of ``obj``.
 
@@ -110,13 +133,16 @@ def apply_json_patch(obj: dict, patch_body: bytes | str | list) -> dict:
     for index, op in enumerate(ops):
         where = f"operation {index} ({_describe(op.get('op'))} {_describe(op.get('path'))})"
         try:
-            if op.get("op") == "copy":  # the one operation that can grow a document beyond its patch
-                copied += len(encode(jsonpointer.resolve_pointer(patched, op.get("from"))))
+            kube_op = as_kube_applies(patched, op)
+            if kube_op is None:
+                continue
+            if kube_op.get("op") == "copy":  # the one operation that can grow a document beyond its patch
+                copied += len(encode(jsonpointer.resolve_pointer(patched, kube_op.get("from"))))
                 if copied > MAX_JSON_PATCH_COPY_BYTES:
                     raise _unprocessable(
                         f"{where}: the copies of this patch add {copied} bytes, more than {MAX_JSON_PATCH_COPY_BYTES}"
                     )
-            patched = jsonpatch.JsonPatch([op]).apply(patched, in_place=True)
+            patched = jsonpatch.JsonPatch([kube_op]).apply(patched, in_place=True)
         except jsonpatch.JsonPatchTestFailed:
             raise _unprocessable(
                 f"{where}: test failed: the value is not {_describe(op.get('value'))}"

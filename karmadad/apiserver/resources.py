@@ -113,11 +113,19 @@ def _dry_run(params: Any) -> bool:
 
 
 def check_fields(
-    resource: ResourceType, obj: dict, params: Any, warnings: list[str], *, typed: bool = False
+    resource: ResourceType,
+    obj: dict,
+    params: Any,
+    warnings: list[str],
+    *,
+    typed: bool = False,
+    zero_nulls: bool = True,
 ) -> None:
     """Reject values of the wrong type; apply ``fieldValidation``: Strict rejects unknown fields, Warn reports.
 
     ``typed``: the body came as protobuf, whose decoding gives only known fields of the right types.
+    ``zero_nulls``: null map values and list items of plain scalar types become their zero in ``obj``, as
+    the typed decoder makes them (not for apply patches, where null says something else).
     """
     mode = params.get("fieldValidation", "Warn")
     if mode not in ("Ignore", "Warn", "Strict"):
@@ -126,7 +134,7 @@ def check_fields(
         )
     if typed:
         return
-    if wrong := fields.type_errors(resource, obj):
+    if wrong := fields.type_errors(resource, obj, zero_nulls=zero_nulls):
         raise BadRequest(
             f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
             + "; ".join(wrong)
@@ -436,7 +444,7 @@ class ResourceAPI:
             if kind == "apply":
                 warnings: list[str] = []
                 if isinstance(patch_body, dict):
-                    check_fields(resource, patch_body, params, warnings)
+                    check_fields(resource, patch_body, params, warnings, zero_nulls=False)
                 result = await self._apply(resource, path, current, patch_body, params, dry_run)
                 return with_warnings(self._render(request, resource, result[0], result[1]), warnings)
             if current is None:
