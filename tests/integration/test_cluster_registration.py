@@ -87,6 +87,21 @@ class Daemon:
             f"{what} not reached within {within}s: {json.dumps(last)[:2000]}\n{self.log.read_text()[-3000:]}"
         )
 
+    def kubeconfig(self) -> str:
+        """A kubeconfig for kubectl (and karmadactl) against this daemon, as ``karmadad kubeconfig`` writes it."""
+        path = self.workdir / "karmadad.kubeconfig"
+        path.write_text(
+            subprocess.run(
+                [sys.executable, "-m", "karmadad", "kubeconfig", "--config", str(self.config_path)],
+                cwd=self.workdir,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        path.chmod(0o600)
+        return str(path)
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         try:

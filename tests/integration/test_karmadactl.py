@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import time
 
 import pytest
 
 from tests.integration.test_cluster_registration import Daemon, ready
 from tests.integration.test_kube_harness import kubectl
+from tests.integration.test_propagation import eventually
 from tests.kube.cluster import KubeHarness
 
 pytestmark = pytest.mark.real_cluster
@@ -47,33 +46,13 @@ def karmadactl(binaries, *args: str) -> str:
     return result.stdout
 
 
-def admin_kubeconfig(daemon: Daemon) -> str:
-    text = subprocess.run(
-        [sys.executable, "-m", "karmadad", "kubeconfig", "--config", str(daemon.config_path), "--user", "t"],
-        cwd=daemon.workdir, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    path = daemon.workdir / "karmadad.kubeconfig"
-    path.write_text(text)
-    path.chmod(0o600)
-    return str(path)
-
-
-def wait_until(check, within: float, what: str):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"{what} not reached within {within}s")
-
-
 def test_join_take_work_and_unjoin(kube_members: KubeHarness, kube_binaries, tmp_path):
     member = kube_members.member("member3")
     daemon = Daemon(tmp_path, [])
     member_flags = (f"--cluster-kubeconfig={member.kubeconfig}", f"--cluster-context={member.name}")
     try:
         daemon.wait_for(lambda cs: cs == {}, 20, "the daemon serving")
-        config = admin_kubeconfig(daemon)
+        config = daemon.kubeconfig()
         out = karmadactl(kube_binaries, "join", "joined", f"--kubeconfig={config}", *member_flags)
         assert "cluster(joined) is joined successfully" in out
         cluster = daemon.wait_for(lambda cs: "joined" in cs and ready(cs["joined"]), 60, "joined Ready")[
@@ -92,7 +71,7 @@ def test_join_take_work_and_unjoin(kube_members: KubeHarness, kube_binaries, tmp
             )  # fmt: skip
             return json.loads(found.stdout) if found.returncode == 0 else None
 
-        deployment = wait_until(propagated, 60, "the Deployment in the joined member")
+        deployment = eventually(propagated, 60, "the Deployment in the joined member")
         assert deployment["spec"]["replicas"] == 2
 
         karmadactl(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import pytest
@@ -98,17 +97,7 @@ def karmadad_for_members(kube_members: KubeHarness, tmp_path_factory):
         daemon.wait_for(
             lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 30, "3 Ready clusters"
         )
-        kubeconfig = tmp_path / "karmadad.kubeconfig"
-        kubeconfig.write_text(
-            subprocess.run(
-                [sys.executable, "-m", "karmadad", "kubeconfig", "--config", str(daemon.config_path)],
-                cwd=tmp_path,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
-        yield daemon, str(kubeconfig), {c["name"]: c["kubeconfig"] for c in clusters}
+        yield daemon, daemon.kubeconfig(), {c["name"]: c["kubeconfig"] for c in clusters}
     finally:
         daemon.stop()
 
