@@ -751,14 +751,13 @@ def _ingress_class_parameters(ingress_class: dict) -> str:
     return f"{kind}/{_text(parameters, 'name')}"
 
 
+def _name_marking_default(annotations: tuple[str, ...]) -> Column:
+    """The Name column of a class kind: ``(default)`` after the name of the class so annotated."""
+    return replace(NAME, cell=lambda o: NAME.cell(o) + (" (default)" if _is_default(o, annotations) else ""))
+
+
 INGRESS_CLASS_COLUMNS = (
-    Column(
-        "Name",
-        "string",
-        lambda o: NAME.cell(o) + (" (default)" if _is_default(o, _DEFAULT_INGRESS_CLASS) else ""),
-        NAME.description,
-        "name",
-    ),
+    _name_marking_default(_DEFAULT_INGRESS_CLASS),
     _string("Controller", lambda o: _text(o, "spec", "controller"), "The controller handling this class."),
     _string("Parameters", _ingress_class_parameters, "A reference to a resource with additional parameters."),
     AGE,
@@ -816,13 +815,7 @@ _DEFAULT_CLASS = (
 
 
 STORAGE_CLASS_COLUMNS = (
-    Column(
-        "Name",
-        "string",
-        lambda o: NAME.cell(o) + (" (default)" if _is_default(o, _DEFAULT_CLASS) else ""),
-        NAME.description,
-        "name",
-    ),
+    _name_marking_default(_DEFAULT_CLASS),
     _string("Provisioner", lambda o: _text(o, "provisioner"), "The type of the provisioner."),
     _string("ReclaimPolicy", lambda o: _text(o, "reclaimPolicy", default="Delete"), "The reclaim policy."),
     _string(

@@ -276,8 +276,7 @@ class ResourceAPI:
         if initial_events and not bookmarks:
             raise BadRequest("sendInitialEvents requires allowWatchBookmarks=true")
         as_table = tables.wants_table(request.headers.get("Accept", ""))
-        frame = watch_framing(request, as_table)
-        media = f"{PROTOBUF};stream=watch" if frame is not _json_frame else JSON
+        frame, media = watch_framing(request, as_table)
         response = web.StreamResponse(headers={"Content-Type": media, "Cache-Control": "no-cache"})
         response.enable_chunked_encoding()
         # Without a resourceVersion a watch starts with the current objects (unless the client said
@@ -635,12 +634,12 @@ def _json_frame(event_type: str, obj: Any) -> bytes:
     return dumps({"type": event_type, "object": obj}) + b"\n"
 
 
-def watch_framing(request: web.Request, as_table: bool) -> Any:
-    """How each watch event is written: a JSON line, or (to a client that negotiated protobuf, Tables
-    aside) a length-prefixed protobuf WatchEvent."""
+def watch_framing(request: web.Request, as_table: bool) -> tuple[Any, str]:
+    """How each watch event is written, and the stream's content type: JSON lines, or (to a client that
+    negotiated protobuf, Tables aside) length-prefixed protobuf WatchEvents."""
     if as_table or request.get(ANSWER) != PROTOBUF:
-        return _json_frame
-    return codec().watch_frame
+        return _json_frame, JSON
+    return codec().watch_frame, f"{PROTOBUF};stream=watch"
 
 
 def _rv_only(obj: dict) -> dict:
