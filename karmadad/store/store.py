@@ -123,10 +123,20 @@ def revision_of(obj: dict) -> int:
     return int(obj["metadata"]["resourceVersion"])
 
 
-def _body_differs(old: dict, new: dict) -> bool:
-    """Whether anything but metadata and status changed: that is what bumps ``generation``."""
+# Kinds whose annotations count as their spec for ``generation``: kube-apiserver's Deployment strategy bumps
+# it on an annotation change (a rollback was once asked for by annotation), so Karmada's claim moves it too.
+_ANNOTATIONS_BUMP_GENERATION = frozenset({"deployments.apps"})
+
+
+def generation_moves(resource: str, old: dict, new: dict) -> bool:
+    """Whether an update bumps ``generation``: anything but metadata and status changed, or (for the kinds
+    above) the annotations did."""
     skip = ("metadata", "status", "apiVersion", "kind")
-    return {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}
+    if {k: v for k, v in old.items() if k not in skip} != {k: v for k, v in new.items() if k not in skip}:
+        return True
+    if resource not in _ANNOTATIONS_BUMP_GENERATION:
+        return False
+    return (old["metadata"].get("annotations") or {}) != (new["metadata"].get("annotations") or {})
 
 
 def _removable(resource: str, obj: dict) -> bool:
@@ -512,7 +522,7 @@ class Store:
                             )
                         ],
                     )
-            if _body_differs(current, new):
+            if generation_moves(resource, current, new):
                 new_meta["generation"] = int(cur_meta.get("generation", 1)) + 1
         new["metadata"] = {**new["metadata"], "resourceVersion": cur_meta["resourceVersion"]}
         if new == current:
