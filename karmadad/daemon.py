@@ -132,8 +132,8 @@ class Daemon:
                 await parts.start(Detector(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(SchedulerController(store, api_server.registry, events).run)
                 await parts.start(BindingController(store, api_server.registry, events, skipped=skipped).run)
-                await parts.start(NamespaceSync(store, api_server.registry, skipped=skipped).run)
-                await parts.start(DependenciesDistributor(store, api_server.registry).run)
+                await parts.start(NamespaceSync(store, api_server.registry, events, skipped=skipped).run)
+                await parts.start(DependenciesDistributor(store, api_server.registry, events).run)
                 await parts.start(members.run)
                 await parts.start(ExecutionController(store, api_server.registry, members, events).run)
                 probing = self.config.clusterStatus

@@ -6,6 +6,11 @@ import re
 from fractions import Fraction
 from typing import Any
 
+# kube-apiserver's words for a value that is no quantity
+QUANTITY_FORMAT = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+
 
 def parse_quantity(value: str | int | float) -> float:
     """A Kubernetes quantity as a number (cpu in cores, memory in bytes). Floats, for the informers' hot
@@ -28,10 +33,13 @@ def parse_quantity(value: str | int | float) -> float:
         "P": 1e15,
         "E": 1e18,
     }
-    for suffix in sorted(suffixes, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * suffixes[suffix]
-    return float(text)
+    try:
+        for suffix in sorted(suffixes, key=len, reverse=True):
+            if text.endswith(suffix):
+                return float(text[: -len(suffix)]) * suffixes[suffix]
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r}: {QUANTITY_FORMAT}") from None
 
 
 def format_quantity(name: str, amount: float) -> str:

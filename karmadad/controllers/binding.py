@@ -33,10 +33,12 @@ from karmadad.api.karmada.resources import (
 )
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.errors import Invalid, NotFound
-from karmadad.events import EventRecorder
+from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.interpreter.revise import divide_completions, divides_completions
-from karmadad.interpreter.status import aggregate_status
+from karmadad.interpreter.status import aggregate_status, has_aggregate_rule
 from karmadad.logs import get_logger
+from karmadad.overrides import OverrideError
+from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.binding import binding_name, referenced
 from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace, is_template_resource
 from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
@@ -304,8 +306,14 @@ class BindingController:
                     completions,
                 )
             except Exception as error:  # an override that cannot apply: this cluster's Work waits
+                if isinstance(error, OverrideError) and error.policy:
+                    failed = applied_message(error.policy, target["name"], ok=False)
+                    self.recorder.event(template, WARNING, "ApplyOverridePolicyFailed", failed)
                 errors.append(f"cluster {target['name']}: {error}")
                 continue
+            for reference in applied_references(desired["metadata"].get("annotations") or {}, namespace):
+                applied = applied_message(reference, target["name"], ok=True)
+                self.recorder.event(template, NORMAL, "ApplyOverridePolicySucceed", applied)
             try:
                 changed = await self._write_work(work_type, desired) or changed
             except Invalid as error:  # refused as kube-apiserver would: a name over 253 characters, say
@@ -375,15 +383,33 @@ class BindingController:
                 await self.store.update(resource, {**binding, "status": status})
             except NotFound:
                 return
-        aggregated = aggregate_status(template, items)
-        if aggregated.get("status") != template.get("status"):
-            try:
-                await self.store.update(
-                    self.registry.by_kind(template["apiVersion"], template["kind"]).group_resource,
-                    {**template, "status": aggregated.get("status")},
-                )
-            except NotFound:
-                pass
+            except Exception as error:
+                self.recorder.event(binding, WARNING, "AggregateStatusFailed", str(error))
+                raise
+            told = f"Update {_KINDS[resource]}({_ref(binding)}) with AggregatedStatus successfully."
+            self.recorder.event(binding, NORMAL, "AggregateStatusSucceed", told)
+        await self._aggregate_template(template, items)
+
+    async def _aggregate_template(self, template: dict, items: list[dict]) -> None:
+        """The template's status from its members', told on the template for the kinds Karmada's
+        interpreter aggregates status for."""
+        try:
+            aggregated = aggregate_status(template, items)
+            if aggregated.get("status") == template.get("status"):
+                return
+            await self.store.update(
+                self.registry.by_kind(template["apiVersion"], template["kind"]).group_resource,
+                {**template, "status": aggregated.get("status")},
+            )
+        except NotFound:
+            return
+        except Exception as error:
+            if has_aggregate_rule(template):
+                self.recorder.event(template, WARNING, "AggregateStatusFailed", str(error))
+            raise
+        if has_aggregate_rule(template):
+            told = "Update Resource with AggregatedStatus successfully."
+            self.recorder.event(template, NORMAL, "AggregateStatusSucceed", told)
 
     async def _finalize(self, resource: str, binding: dict) -> None:
         finalizer = BINDING_CONTROLLER_FINALIZERS[_KINDS[resource]]

@@ -9,7 +9,9 @@ they run in. The binding controller then writes the dependency's Works for those
 workload when the workload moves. A parent that stops depending on an object, stops propagating
 dependencies or goes away is removed from ``requiredBy``; an attached binding nobody requires any more and
 that no policy placed is deleted. The parent records what it depends on in the annotation
-``resourcebinding.karmada.io/dependencies``.
+``resourcebinding.karmada.io/dependencies``. Each look at a template of a kind with dependencies is told
+on the template, as Karmada tells it: ``GetDependenciesSucceed`` listing them as Go prints its
+``[]DependentObjectReference`` with ``%+v``, or ``GetDependenciesFailed`` with the error.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from karmadad.api import strategy
 from karmadad.api.karmada.resources import RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
 from karmadad.errors import Conflict, NotFound
-from karmadad.interpreter.dependencies import get_dependencies
+from karmadad.events import NORMAL, WARNING, EventRecorder
+from karmadad.interpreter.dependencies import get_dependencies, has_dependency_rule
 from karmadad.interpreter.work import safe_encode
 from karmadad.propagation.binding import binding_name, referenced
 from karmadad.runtime.controller import Controller
@@ -100,10 +103,39 @@ def merged_required_by(existing: list[dict], snapshot: dict) -> list[dict]:
     return [*existing, snapshot]
 
 
+def _go_label_selector(selector: dict | None) -> str:
+    """A label selector as its generated ``String()`` writes it (what ``%+v`` prints for the pointer)."""
+    if selector is None:
+        return "nil"
+    labels = selector.get("matchLabels") or {}
+    pairs = "".join(f"{key}: {labels[key]}," for key in sorted(labels))
+    requirements = "".join(
+        f"LabelSelectorRequirement{{Key:{r.get('key', '')},Operator:{r.get('operator', '')},"
+        f"Values:[{' '.join(r.get('values') or ())}],}},"
+        for r in selector.get("matchExpressions") or ()
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{pairs}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{requirements}}},}}"
+    )
+
+
+def dependencies_text(dependencies: list[dict]) -> str:
+    """``dependencies`` as Go's ``%+v`` prints a ``[]DependentObjectReference``: the words of Karmada's
+    GetDependenciesSucceed Event."""
+    items = (
+        f"{{APIVersion:{d.get('apiVersion', '')} Kind:{d.get('kind', '')} Namespace:{d.get('namespace', '')} "
+        f"Name:{d.get('name', '')} LabelSelector:{_go_label_selector(d.get('labelSelector'))}}}"
+        for d in dependencies
+    )
+    return f"[{' '.join(items)}]"
+
+
 class DependenciesDistributor:
-    def __init__(self, store: Store, registry: Registry, *, workers: int = 4):
+    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 4):
         self.store = store
         self.registry = registry
+        self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller("dependencies", self.reconcile, workers=workers)
         store.subscribe(self._on_change)
 
@@ -155,7 +187,7 @@ class DependenciesDistributor:
         ):
             template = referenced(self.store, self.registry, parent)
             if template is not None:
-                dependencies = get_dependencies(template)
+                dependencies = self._interpret(template)
                 await self._record(parent, dependencies)
                 for dependency in dependencies:
                     resource = self.registry.by_kind(dependency["apiVersion"], dependency["kind"])
@@ -173,6 +205,18 @@ class DependenciesDistributor:
             if (ref.get("kind"), ref.get("name")) not in wanted:
                 await self._detach(attached, namespace, name)
         return None
+
+    def _interpret(self, template: dict) -> list[dict]:
+        if not has_dependency_rule(template):
+            return []
+        try:
+            dependencies = get_dependencies(template)
+        except ValueError as error:
+            self.recorder.event(template, WARNING, "GetDependenciesFailed", str(error))
+            raise
+        message = f"Get dependencies({dependencies_text(dependencies)}) succeed."
+        self.recorder.event(template, NORMAL, "GetDependenciesSucceed", message)
+        return dependencies
 
     async def _record(self, parent: dict, dependencies: list[dict]) -> None:
         value = json.dumps(dependencies, separators=(",", ":"))

@@ -37,7 +37,7 @@ from karmadad.api.karmada.resources import (
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.errors import Conflict, NotFound
 from karmadad.events import EventRecorder
-from karmadad.interpreter.replicas import get_replicas
+from karmadad.interpreter.replicas import get_replicas, has_replica_rule
 from karmadad.logs import get_logger
 from karmadad.propagation.binding import (
     binding_kind,
@@ -231,7 +231,7 @@ class Detector:
                     self.recorder.event(
                         claimed, "Normal", "PreemptPolicySucceed", _preempted(policy, preempted)
                     )
-            replicas, requirements = get_replicas(claimed)
+            replicas, requirements = self._interpret_replicas(claimed)
             desired = desired_binding(claimed, policy, replicas, requirements)
             changed = await self._write_binding(claimed, desired)
         except Exception as error:
@@ -243,6 +243,21 @@ class Detector:
             self.recorder.event(
                 claimed, "Normal", "ApplyPolicySucceed", f"Apply {_policy_ref(policy)} succeed"
             )
+
+    def _interpret_replicas(self, template: dict) -> tuple[int, dict | None]:
+        """Replicas and per-replica requirements for the binding, told in an Event as Karmada's detector
+        tells them for the kinds its interpreter reads replicas from."""
+        if not has_replica_rule(template):
+            return 0, None
+        try:
+            interpreted = get_replicas(template)
+        except Exception as error:
+            self.recorder.event(template, "Warning", "GetReplicasFailed", str(error))
+            raise
+        self.recorder.event(
+            template, "Normal", "GetReplicasSucceed", "Get replicas of resource template successfully."
+        )
+        return interpreted
 
     async def _write_template(self, resource: str, obj: dict) -> dict:
         """Write a claim change; its own change event is then not worth another reconcile."""

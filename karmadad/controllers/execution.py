@@ -54,6 +54,9 @@ CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
 TEMPLATE_UID = "resourcetemplate.karmada.io/uid"
 CONDITION_APPLIED = "Applied"
 CONDITION_DISPATCHING = "Dispatching"
+# (reason, message) of the Dispatching condition, also the WorkDispatching Event's message: Karmada's words
+DISPATCHING = ("Dispatching", "Work is being dispatched to member clusters.")
+DISPATCHING_SUSPENDED = ("SuspendDispatching", "Work dispatching is in a suspended state.")
 SYNC_WAIT_SECONDS = 5.0  # how long a reconcile waits for a new member informer to fill
 # what karmadad adds to a member object; removed from it when its Work goes with preserveResourcesOnDeletion
 _KARMADAD_LABEL_PREFIXES = ("karmada.io/", "work.karmada.io/", "resourcebinding.karmada.io/",
@@ -255,15 +258,13 @@ class ExecutionController:
             await self._finalize(work, cluster)
             return None
         spec = work.get("spec") or {}
-        conditions = list((work.get("status") or {}).get("conditions") or ())
+        work = await self._mark_dispatching(work, bool(spec.get("suspendDispatching")))
         if spec.get("suspendDispatching"):
-            await self._write_status(work, [_condition(CONDITION_DISPATCHING, False, "SuspendDispatching",
-                                                       "Work dispatching is in a suspended state.", conditions)])  # fmt: skip
             return None
         connection = self.members.get(cluster_name)
         if cluster is None or connection is None or not _ready(cluster):
             raise Requeue(f"cluster {cluster_name} is not ready")
-        dispatching = _condition(CONDITION_DISPATCHING, True, "DispatchingSucceed", "Work is being dispatched.", conditions)  # fmt: skip
+        conditions = list((work.get("status") or {}).get("conditions") or ())
         manifests = (spec.get("workload") or {}).get("manifests") or []
         applied, failures, statuses, retriable = 0, [], [], False
         for ordinal, manifest in enumerate(manifests):
@@ -308,7 +309,7 @@ class ExecutionController:
             applied_condition = _condition(CONDITION_APPLIED, False, "AppliedFailed", message, conditions)
         else:
             applied_condition = _condition(CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied", conditions)  # fmt: skip
-        await self._write_status(work, [dispatching, applied_condition], statuses)
+        await self._write_status(work, [applied_condition], statuses)
         if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
             raise Requeue(applied_condition["message"])
         return None
@@ -403,9 +404,24 @@ class ExecutionController:
             entry["status"] = reflected
         return entry
 
+    async def _mark_dispatching(self, work: dict, suspended: bool) -> dict:
+        """The ``Dispatching`` condition, written (and told in a WorkDispatching Event) when it is new or
+        its status flips, before anything is sent, as Karmada's execution controller does; the Work as
+        it now is."""
+        conditions = (work.get("status") or {}).get("conditions") or ()
+        wanted = "False" if suspended else "True"
+        if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
+            return work
+        reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
+        condition = _condition(CONDITION_DISPATCHING, not suspended, reason, message, list(conditions))
+        written = await self._write_status(work, [condition])
+        self.recorder.event(written, "Normal", "WorkDispatching", message)
+        return written
+
     async def _write_status(
         self, work: dict, conditions: list[dict], statuses: list[dict] | None = None
-    ) -> None:
+    ) -> dict:
+        """Write these conditions (and manifest statuses) into the Work's status; the Work as written."""
         status = dict(work.get("status") or {})
         kinds = {c["type"] for c in conditions}
         status["conditions"] = [
@@ -419,9 +435,10 @@ class ExecutionController:
                 status.pop("manifestStatuses", None)
         if status != (work.get("status") or {}):
             try:
-                await self.store.update(WORKS, {**work, "status": status})
+                return await self.store.update(WORKS, {**work, "status": status})
             except NotFound:
                 pass
+        return work
 
     async def _finalize(self, work: dict, cluster: dict | None) -> None:
         meta = work["metadata"]

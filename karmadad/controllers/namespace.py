@@ -15,7 +15,9 @@ from karmadad.api import strategy
 from karmadad.api.karmada.resources import CLUSTER_OVERRIDE_POLICIES, CLUSTERS, WORKS
 from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
-from karmadad.overrides import apply_overrides
+from karmadad.events import NORMAL, WARNING, EventRecorder
+from karmadad.overrides import OverrideError, apply_overrides
+from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace
 from karmadad.propagation.work import execution_space, wrap_in_work
 from karmadad.runtime.controller import Controller
@@ -40,11 +42,13 @@ class NamespaceSync:
         self,
         store: Store,
         registry: Registry,
+        recorder: EventRecorder,
         *,
         workers: int = 4,
         skipped: SkippedNamespaces = is_skipped_namespace,
     ):
         self.store = store
+        self.recorder = recorder
         self.skipped = skipped
         self.registry = registry
         self.controller: Controller[str] = Controller("namespace", self.reconcile, workers=workers)
@@ -93,7 +97,7 @@ class NamespaceSync:
         for cluster in self.store.list_all(CLUSTERS):
             if cluster["metadata"].get("deletionTimestamp"):
                 continue
-            overridden, applied = apply_overrides(manifest, snapshot(cluster), cluster_overrides, [])
+            overridden, applied = self._overridden(namespace, manifest, cluster, cluster_overrides)
             desired = wrap_in_work(
                 overridden,
                 cluster["metadata"]["name"],
@@ -123,3 +127,20 @@ class NamespaceSync:
                 except NotFound:
                     pass
         return None
+
+    def _overridden(
+        self, namespace: dict, manifest: dict, cluster: dict, cluster_overrides: list[dict]
+    ) -> tuple[dict, dict[str, str]]:
+        """The namespace for one cluster with its ClusterOverridePolicies, each told in an Event on the
+        namespace as Karmada's namespace controller tells them."""
+        name = cluster["metadata"]["name"]
+        try:
+            overridden, applied = apply_overrides(manifest, snapshot(cluster), cluster_overrides, [])
+        except OverrideError as error:
+            failed = applied_message(error.policy, name, ok=False)
+            self.recorder.event(namespace, WARNING, "ApplyOverridePolicyFailed", failed)
+            raise
+        for reference in applied_references(applied, ""):
+            told = applied_message(reference, name, ok=True)
+            self.recorder.event(namespace, NORMAL, "ApplyOverridePolicySucceed", told)
+        return overridden, applied

@@ -154,6 +154,12 @@ def _invalid(dependencies: list[dict]) -> list[str]:
     return problems
 
 
+def has_dependency_rule(obj: dict) -> bool:
+    """Whether Karmada's default interpreter reads dependencies from this kind (``InterpretDependency``)."""
+    identity = (obj.get("apiVersion"), obj.get("kind"))
+    return identity in _POD_TEMPLATE_KINDS or identity in (_INGRESS, _SERVICE_IMPORT)
+
+
 def get_dependencies(obj: dict) -> list[dict]:
     """``{apiVersion, kind, namespace, name}`` (or ``labelSelector`` instead of a name) of each object
     ``obj`` depends on; raises ValueError when one has neither name nor selector."""

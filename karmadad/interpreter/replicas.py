@@ -109,6 +109,12 @@ def _job_replicas(spec: dict) -> int:
     return parallelism if completions is None else min(parallelism, completions)
 
 
+def has_replica_rule(obj: dict) -> bool:
+    """Whether Karmada's default interpreter reads replicas from this kind (its ``InterpretReplica`` hook)."""
+    identity = (obj.get("apiVersion"), obj.get("kind"))
+    return identity in _SCALED or identity in (_JOB, _POD)
+
+
 def get_replicas(obj: dict) -> tuple[int, dict | None]:
     """The replica count and per-replica requirements of a resource template; (0, None) for other kinds."""
     identity = (obj.get("apiVersion"), obj.get("kind"))

@@ -9,6 +9,7 @@ out, raw JSON values with sorted keys. A group with nothing applied gets no anno
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -117,3 +118,31 @@ def applied_annotations(
     if (value := applied_value(namespaced_items)) is not None:
         annotations[APPLIED_OVERRIDES] = value
     return annotations
+
+
+def cluster_override_reference(name: str) -> str:
+    """A ClusterOverridePolicy as Karmada's override Events name it."""
+    return f"cluster override policy({name})"
+
+
+def override_reference(namespace: str, name: str) -> str:
+    """An OverridePolicy as Karmada's override Events name it."""
+    return f"override policy({namespace}/{name})"
+
+
+def applied_references(annotations: dict[str, str], namespace: str) -> list[str]:
+    """Each override rule the applied-overrides annotations record, as Karmada's Events name its policy:
+    cluster-wide ones first (OverridePolicies live in the object's ``namespace``)."""
+
+    def names(key: str) -> list[str]:
+        return [entry["policyName"] for entry in json.loads(annotations.get(key) or "[]")]
+
+    return [
+        *(cluster_override_reference(name) for name in names(APPLIED_CLUSTER_OVERRIDES)),
+        *(override_reference(namespace, name) for name in names(APPLIED_OVERRIDES)),
+    ]
+
+
+def applied_message(reference: str, cluster: str, *, ok: bool) -> str:
+    """The message of Karmada's ApplyOverridePolicySucceed / ApplyOverridePolicyFailed Event."""
+    return f"Apply {reference} for cluster({cluster}) {'succeed' if ok else 'failed'}."

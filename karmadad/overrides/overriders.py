@@ -56,7 +56,7 @@ class OverrideError(ValueError):
     def __init__(self, message: str, *, path: str = "", policy: str = ""):
         super().__init__(message)
         self.path = path
-        self.policy = policy
+        self.policy = policy  # the policy as Karmada's Events name it, once known
 
 
 def apply_overriders(manifest: dict, overriders: dict | None) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from karmadad.jsonvalue import json_copy
-from karmadad.overrides.applied import applied_annotations
+from karmadad.overrides.applied import applied_annotations, cluster_override_reference, override_reference
 from karmadad.overrides.overriders import OverrideError, apply_overriders_in_place
 from karmadad.propagation.matching import MATCH_ALL, MISMATCH, implicit_priority
 from karmadad.scheduler.affinity import compile_affinity
@@ -101,6 +101,13 @@ def _describe(policy: dict, cluster_scoped: bool) -> str:
     return f"OverridePolicy {meta.get('namespace', '')}/{meta.get('name', '')}"
 
 
+def _reference(policy: dict, cluster_scoped: bool) -> str:
+    meta = policy.get("metadata") or {}
+    if cluster_scoped:
+        return cluster_override_reference(meta.get("name", ""))
+    return override_reference(meta.get("namespace", ""), meta.get("name", ""))
+
+
 def _apply_group(
     obj: dict, cluster: ClusterSnapshot, policies: list[dict], cluster_scoped: bool
 ) -> tuple[dict, list[tuple[str, dict]]]:
@@ -111,9 +118,10 @@ def _apply_group(
             try:
                 obj = apply_overriders_in_place(obj, overriders)
             except OverrideError as error:
-                label = _describe(policy, cluster_scoped)
                 raise OverrideError(
-                    f"{label} {where} on cluster {cluster.name}: {error}", path=error.path, policy=label
+                    f"{_describe(policy, cluster_scoped)} {where} on cluster {cluster.name}: {error}",
+                    path=error.path,
+                    policy=_reference(policy, cluster_scoped),
                 ) from error
             applied.append((name, overriders))
     return obj, applied

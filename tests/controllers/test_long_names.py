@@ -6,8 +6,6 @@ and retried with backoff rather than in a hot loop; a name that still fits propa
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import anyio
 import pytest
@@ -21,13 +19,10 @@ from karmadad.api.karmada.resources import (
     RESOURCE_BINDINGS,
     WORKS,
 )
-from karmadad.controllers.binding import BindingController
-from karmadad.controllers.detector import Detector
-from karmadad.events import EVENTS, EventRecorder
+from karmadad.events import EVENTS
 from karmadad.interpreter.work import work_name
 from karmadad.propagation.binding import binding_name
 from karmadad.store import Store
-from tests.store.conftest import store  # noqa: F401 - the fixture
 from tests.store.test_store_gc import eventually
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +71,7 @@ def deployment(name: str) -> dict:
     }
 
 
-def events_about(store: Store, obj: dict, reason: str) -> list[dict]:  # noqa: F811
+def events_about(store: Store, obj: dict, reason: str) -> list[dict]:
     uid = obj["metadata"]["uid"]
     return [
         e for e in store.list_all(EVENTS) if e["involvedObject"].get("uid") == uid and e["reason"] == reason
@@ -85,32 +80,6 @@ def events_about(store: Store, obj: dict, reason: str) -> list[dict]:  # noqa: F
 
 def is_uuid(name: str) -> bool:
     return str(uuid.UUID(name)) == name
-
-
-@dataclass
-class Plane:
-    store: Store
-    detector: Detector
-    bindings: BindingController
-
-
-@pytest.fixture
-async def plane(store) -> AsyncIterator[Plane]:  # noqa: F811
-    await store.create(
-        "namespaces",
-        prepared(
-            "", "v1", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
-        ),
-    )
-    recorder = EventRecorder(store, "karmada-controller-manager")
-    detector = Detector(store, REGISTRY, recorder, workers=2)
-    bindings = BindingController(store, REGISTRY, recorder, workers=2)
-    async with anyio.create_task_group() as tasks:
-        await tasks.start(recorder.run)
-        await tasks.start(detector.run)
-        await tasks.start(bindings.run)
-        yield Plane(store, detector, bindings)
-        tasks.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,12 @@ from tests.store.conftest import configmap
 pytestmark = pytest.mark.anyio
 
 
-async def eventually(check, within: float = 5.0) -> None:
+async def eventually(check, within: float = 5.0):
+    """Wait until ``check()`` is truthy; its value."""
     with anyio.fail_after(within):
-        while not check():  # noqa: ASYNC110 - polling the store's state is the point
+        while not (result := check()):  # noqa: ASYNC110 - polling the store's state is the point
             await anyio.sleep(0.01)
+    return result
 
 
 def owned_by(owner: dict, *, block: bool = False) -> dict:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from karmadad.controllers.dependencies import attached_binding, depended_by_key, merged_required_by
+from karmadad.controllers.dependencies import (
+    attached_binding,
+    depended_by_key,
+    dependencies_text,
+    merged_required_by,
+)
 
 PARENT = {
     "metadata": {
@@ -40,3 +45,24 @@ def test_required_by_entries_are_replaced_in_place_or_added():
     assert merged_required_by([a, b], moved) == [moved, b]
     assert merged_required_by([b], a) == [b, a]
     assert depended_by_key("deps", "a") != depended_by_key("deps", "b")
+
+
+def test_dependencies_are_told_as_go_prints_them():
+    by_name = {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "shop", "name": "config"}
+    by_labels = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "namespace": "shop",
+        "labelSelector": {
+            "matchLabels": {"b": "2", "a": "1"},
+            "matchExpressions": [{"key": "tier", "operator": "In", "values": ["web", "api"]}],
+        },
+    }
+    assert dependencies_text([]) == "[]"
+    assert dependencies_text([by_name, by_labels]) == (
+        "[{APIVersion:v1 Kind:ConfigMap Namespace:shop Name:config LabelSelector:nil} "
+        "{APIVersion:discovery.k8s.io/v1 Kind:EndpointSlice Namespace:shop Name: "
+        "LabelSelector:&LabelSelector{MatchLabels:map[string]string{a: 1,b: 2,},"
+        "MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:tier,Operator:In,"
+        "Values:[web api],},},}}]"
+    )

@@ -383,7 +383,7 @@ def test_failure_names_policy_rule_cluster_overrider_and_path():
         "OverridePolicy default/broken overrideRules[1] on cluster member1: plaintext[0]:"
     )
     assert "/spec/nothing/here" in str(error)
-    assert (error.policy, error.path) == ("OverridePolicy default/broken", "/spec/nothing/here")
+    assert (error.policy, error.path) == ("override policy(default/broken)", "/spec/nothing/here")
 
 
 def test_cluster_policy_failure_and_legacy_location():
