@@ -4,8 +4,10 @@ Karmada's controllers report what they did to a template, a binding or a cluster
 them with ``kubectl describe`` and ``kubectl get events``; so do ours, with client-go's recorder behaviour:
 
 - Recording never blocks and never fails the caller: :meth:`EventRecorder.event` queues, and
-  :meth:`EventRecorder.run` writes. When the queue is full the event is dropped and counted
-  (``karmadad_events_dropped_total``); a write that fails is logged.
+  :meth:`EventRecorder.run` writes what queued up meanwhile all at once, so a burst of events costs a few
+  store commits rather than one each (and the queue keeps up with a burst of a thousand templates). When
+  the queue is full the event is dropped and counted (``karmadad_events_dropped_total``); a write that
+  fails is logged.
 - An Event lives in its object's namespace (``default`` for cluster-scoped objects) and is named
   ``<object name>.<hex>`` — or a random UUID when that is no valid name (an object name near the
   253-character limit, or one only its own kind allows, such as ``system:controller``), so an Event
@@ -216,7 +218,8 @@ class EventRecorder:
             await self.write_pending()
 
     async def write_pending(self) -> None:
-        """Write every queued event; repeats queued together become one write."""
+        """Write every queued event; repeats queued together become one write, and the writes go
+        together, so the store commits them as one batch rather than one commit after another."""
         batch: dict[_Key, _Pending] = {}
         while self._queue:
             key, pending = self._queue.popleft()
@@ -225,18 +228,22 @@ class EventRecorder:
                 seen.last = pending.last
             else:
                 batch[key] = pending
-        for key, pending in batch.items():
-            try:
-                await self._write(key, pending)
-            except Exception:
-                log.warning(
-                    "could not write event",
-                    component=self.component,
-                    reason=pending.reason,
-                    object=pending.ref.get("name", ""),
-                    exc_info=True,
-                )
+        async with anyio.create_task_group() as writes:
+            for key, pending in batch.items():
+                writes.start_soon(self._write_logged, key, pending)
         self._forget_old()
+
+    async def _write_logged(self, key: _Key, pending: _Pending) -> None:
+        try:
+            await self._write(key, pending)
+        except Exception:
+            log.warning(
+                "could not write event",
+                component=self.component,
+                reason=pending.reason,
+                object=pending.ref.get("name", ""),
+                exc_info=True,
+            )
 
     async def _write(self, key: _Key, pending: _Pending) -> None:
         written = self._written.get(key)

@@ -1,6 +1,6 @@
 """Benchmark of propagation into real members, beside a baseline measured in the same run.
 
-    .venv/bin/python -m tests.bench.bench_propagation [--templates 1000] [--samples 30] [--rounds 3]
+    .venv/bin/python -m tests.bench.bench_propagation [--templates 1000] [--samples 30] [--rounds 3] [--vs REV]
 
 Three real members (the test bed), karmadad started as a process with its defaults except the member
 client rate limit (raised to 1,000/s so it does not cap the figures). Deployments with 0 replicas (the
@@ -15,6 +15,11 @@ figure is about propagation, not the members' own pod scheduling).
   karmadad uses) and the same concurrency as karmadad's execution workers (16). ``--rounds`` pairs of
   the two, each in fresh namespaces; the median pair is reported (the members share the machine, so
   one pair varies by several per cent), with the CPU time karmadad itself used in each of its runs.
+- Events: after each throughput run, the ``ApplyPolicySucceed`` Events of its namespace (one per
+  template is complete) and ``karmadad_events_dropped_total``; the CPU figure includes writing them
+  (it is taken once their count stops moving).
+- ``--vs REV``: each round also runs karmadad as of git revision ``REV`` (its package unpacked beside,
+  same venv, same members), alternating with this one, so the two compare in one run on one load.
 - karmadad's resident memory afterwards.
 
 By default the cores are split: the members on one, karmadad and the clients on the rest (as when
@@ -30,8 +35,10 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import anyio
@@ -195,6 +202,43 @@ async def throughput(daemon: Daemon, members: MemberClients, templates: int, nam
     return templates * len(MEMBERS) / (time.perf_counter() - started)
 
 
+async def events_settled(daemon: Daemon, namespace: str, templates: int) -> int:
+    """How many ApplyPolicySucceed Events ``namespace`` holds once all are there or the count has not
+    moved for three seconds (at most a minute)."""
+    path = f"/api/v1/namespaces/{namespace}/events?fieldSelector=reason%3DApplyPolicySucceed"
+    count, moved = -1, time.monotonic()
+    with anyio.move_on_after(60):
+        while True:
+            now = len((await anyio.to_thread.run_sync(daemon.get, path))["items"])
+            if now != count:
+                count, moved = now, time.monotonic()
+            if count >= templates or time.monotonic() - moved > 3:
+                break
+            await anyio.sleep(0.2)
+    return count
+
+
+def events_dropped(daemon: Daemon) -> float:
+    """``karmadad_events_dropped_total`` summed over its components."""
+    with urllib.request.urlopen(f"http://{daemon.metrics}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("karmadad_events_dropped_total")
+    )
+
+
+def unpack_revision(revision: str, into: Path) -> Path:
+    """The ``karmadad`` package as of ``revision``, unpacked under ``into``; the directory to import from."""
+    into.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision, "karmadad"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 async def baseline(members: MemberClients, objects: list[tuple[str, dict]], namespace: str) -> float:
     """The same member objects karmadad wrote (its Works' manifests, Karmada's labels and annotations
     included), created straight into their members, in ``namespace``."""
@@ -251,7 +295,52 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(workdir: Path, templates: int, samples: int, rounds: int, split: bool) -> dict:
+async def propagation_round(
+    workdir: Path,
+    clusters: list[dict],
+    cpus: list[int] | None,
+    templates: int,
+    namespace: str,
+    samples: int = 0,
+    source: Path | None = None,
+) -> dict:
+    """One karmadad (this one, or ``source``'s) started on the members: the latency samples if asked,
+    then one throughput run with its CPU time and Events; the baseline on the same objects after it."""
+    daemon = Daemon(workdir, clusters, source=source)
+    if cpus:
+        pin(daemon.proc.pid, set(cpus))
+    try:
+        daemon.wait_for(
+            lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 60, "3 Ready clusters"
+        )
+        async with MemberClients({c["name"]: c["kubeconfig"] for c in clusters}, daemon) as members:
+            timings = await latency(daemon, members, samples) if samples else []
+            cpu = cpu_seconds(daemon.proc.pid)
+            ours = await throughput(daemon, members, templates, namespace)
+            applied = await events_settled(daemon, namespace, templates)
+            cpu = cpu_seconds(daemon.proc.pid) - cpu
+            dropped = events_dropped(daemon)
+            objects = written_by_karmadad(daemon, namespace)
+            assert len(objects) == templates * len(MEMBERS), len(objects)
+            base = await baseline(members, objects, namespace.replace("throughput", "baseline"))
+        rss = rss_bytes(daemon.proc.pid) / MiB
+    finally:
+        daemon.stop()
+    return {
+        "karmadad": ours,
+        "baseline": base,
+        "ratio": ours / base,
+        "cpu": cpu,
+        "apply_policy_succeed_events": applied,
+        "events_dropped": dropped,
+        "rss_mib": rss,
+        "latencies": timings,
+    }
+
+
+async def measure(
+    workdir: Path, templates: int, samples: int, rounds: int, split: bool, vs: str | None = None
+) -> dict:
     binaries = build_binaries()
     harness = KubeHarness(workdir / "members", binaries)
     await anyio.to_thread.run_sync(harness.up, len(MEMBERS))
@@ -261,35 +350,35 @@ async def measure(workdir: Path, templates: int, samples: int, rounds: int, spli
         for pid in harness.pids():
             pin(pid, {cpus[-1]})
         pin(os.getpid(), set(cpus[:-1]))
+    previous = unpack_revision(vs, workdir / "previous") if vs else None
     try:
         clusters = yaml.safe_load((harness.workdir / "clusters.yaml").read_text())["clusters"]
         clusters = [{**c, "qps": 1000, "burst": 2000} for c in clusters]
-        (workdir / "karmadad").mkdir()
-        daemon = Daemon(workdir / "karmadad", clusters)
-        if split:
-            pin(daemon.proc.pid, set(cpus[:-1]))
-        try:
-            daemon.wait_for(
-                lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 60, "3 Ready clusters"
-            )
-            async with MemberClients({c["name"]: c["kubeconfig"] for c in clusters}, daemon) as members:
-                timings = await latency(daemon, members, samples)
-                pairs = []
-                for round_ in range(rounds):
-                    cpu = cpu_seconds(daemon.proc.pid)
-                    ours = await throughput(daemon, members, templates, f"bench-throughput-{round_}")
-                    cpu = cpu_seconds(daemon.proc.pid) - cpu
-                    objects = written_by_karmadad(daemon, f"bench-throughput-{round_}")
-                    assert len(objects) == templates * len(MEMBERS), len(objects)
-                    base = await baseline(members, objects, f"bench-baseline-{round_}")
-                    pairs.append({"karmadad": ours, "baseline": base, "ratio": ours / base, "cpu": cpu})
-            rss = rss_bytes(daemon.proc.pid) / MiB
-        finally:
-            daemon.stop()
+        daemon_cpus = cpus[:-1] if split else None
+        pairs, earlier = [], []
+        for round_ in range(rounds):
+            run = workdir / f"karmadad-{round_}"
+            run.mkdir()
+            pairs.append(
+                await propagation_round(
+                    run, clusters, daemon_cpus, templates, f"bench-throughput-{round_}",
+                    samples=samples if round_ == 0 else 0,
+                )
+            )  # fmt: skip
+            if previous is not None:
+                run = workdir / f"previous-{round_}"
+                run.mkdir()
+                earlier.append(
+                    await propagation_round(
+                        run, clusters, daemon_cpus, templates, f"bench-throughput-prev-{round_}",
+                        source=previous,
+                    )
+                )  # fmt: skip
     finally:
         await anyio.to_thread.run_sync(harness.down)
+    timings = pairs[0]["latencies"]
     median = sorted(pairs, key=lambda pair: pair["ratio"])[len(pairs) // 2]
-    return {
+    result = {
         "templates": templates,
         "latency_samples": samples,
         "latency_p50_ms": statistics.median(timings) * 1000,
@@ -298,10 +387,22 @@ async def measure(workdir: Path, templates: int, samples: int, rounds: int, spli
         "baseline_direct_creates_per_second": median["baseline"],
         "ratio": median["ratio"],
         "karmadad_cpu_seconds": median["cpu"],
+        "apply_policy_succeed_events": median["apply_policy_succeed_events"],
         "cores": "split" if split else "shared",
-        "rounds": pairs,
-        "karmadad_rss_mib": rss,
+        "rounds": [{k: v for k, v in pair.items() if k != "latencies"} for pair in pairs],
+        "karmadad_rss_mib": pairs[-1]["rss_mib"],
     }
+    if earlier:
+        result["vs"] = {
+            "revision": vs,
+            "rounds": [{k: v for k, v in pair.items() if k != "latencies"} for pair in earlier],
+            "karmadad_cpu_seconds": statistics.median(p["cpu"] for p in earlier),
+            "member_objects_per_second": statistics.median(p["karmadad"] for p in earlier),
+            "apply_policy_succeed_events": statistics.median(
+                p["apply_policy_succeed_events"] for p in earlier
+            ),
+        }
+    return result
 
 
 def main() -> None:
@@ -310,10 +411,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", choices=("split", "shared"), default="split")
+    parser.add_argument("--vs", metavar="REV", help="also run karmadad as of this git revision, in turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="karmadad-bench-") as workdir:
         result = anyio.run(
-            measure, Path(workdir), args.templates, args.samples, args.rounds, args.cores == "split"
+            measure, Path(workdir), args.templates, args.samples, args.rounds, args.cores == "split", args.vs
         )
     print(json.dumps(result, indent=2))
     print(f"\n{'':<52}{'karmadad':>12}{'baseline':>12}")
@@ -326,7 +428,16 @@ def main() -> None:
     print(
         f"{'karmadad CPU seconds for those 1,000 templates':<52}{result['karmadad_cpu_seconds']:>12.1f}{'-':>12}"
     )
+    print(
+        f"{'ApplyPolicySucceed Events of those templates':<52}{result['apply_policy_succeed_events']:>12}{'-':>12}"
+    )
     print(f"{'karmadad RSS MiB':<52}{result['karmadad_rss_mib']:>12.0f}{'-':>12}")
+    if "vs" in result:
+        earlier = result["vs"]
+        print(f"\n{'as of ' + earlier['revision'][:12] + ', same run':<52}{'karmadad':>12}")
+        print(f"{'member objects/s':<52}{earlier['member_objects_per_second']:>12.0f}")
+        print(f"{'karmadad CPU seconds':<52}{earlier['karmadad_cpu_seconds']:>12.1f}")
+        print(f"{'ApplyPolicySucceed Events':<52}{earlier['apply_policy_succeed_events']:>12.0f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import ssl
 import subprocess
@@ -22,7 +23,11 @@ pytestmark = pytest.mark.real_cluster
 class Daemon:
     token = "registration-test-token"
 
-    def __init__(self, workdir: Path, clusters: list[dict], extra: dict | None = None):
+    def __init__(
+        self, workdir: Path, clusters: list[dict], extra: dict | None = None, source: Path | None = None
+    ):
+        """``source``: a directory holding another ``karmadad`` package to run instead of this one (a
+        benchmark's earlier revision)."""
         self.workdir = workdir
         self.extra = extra or {}
         api, metrics = free_ports(2)
@@ -38,6 +43,7 @@ class Daemon:
                 cwd=workdir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(source)} if source else None,
             )
 
     def write(self, clusters: list[dict]) -> None:
