@@ -11,6 +11,11 @@ released from templates and bindings (both stay) and its finalizer is removed.
 Template updates that change only status, managedFields or resourceVersion are ignored, as in Karmada,
 so writing a template's status never touches its binding.
 
+A lazy policy (``activationPreference: Lazy``) claims what it selects as any policy does, but builds or
+changes a binding only for a template that changed itself — created, or edited other than in Karmada's own
+labels and annotations — since it was last looked at; its creation, its changes and its preemptions
+otherwise wait for the template's next edit, as in Karmada.
+
 When the binding cannot be written — its name, ``<template name>-<kind>``, is never shortened, so a
 template name near the 253-character limit gives a binding name over it — the claim stays on the
 template, an ``ApplyPolicyFailed`` Warning Event on the template carries the refusal, and the template is
@@ -53,8 +58,10 @@ from karmadad.propagation.matching import (
     Claim,
     SkippedNamespaces,
     best_policy,
+    changed_by_karmada_only,
     claim_of,
     implicit_priority,
+    is_lazy,
     is_skipped_namespace,
     is_template_resource,
     preempts,
@@ -111,6 +118,9 @@ class Detector:
         )
         self.policies: Controller[PolicyKey] = Controller("detector-policy", self.reconcile_policy)
         self._own_writes: dict[TemplateKey, dict] = {}  # what our last claim write makes of a template
+        # Templates queued because they changed themselves (created, or edited by someone other than
+        # Karmada), not only because a policy did: a lazy policy builds their bindings only then.
+        self._changed_themselves: set[TemplateKey] = set()
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -136,10 +146,20 @@ class Detector:
             key = (resource, change.namespace, change.name)
             if change.type == "MODIFIED":
                 new = specification(change.object)
-                if self._own_writes.pop(key, None) == new or specification(change.previous) == new:
+                old = specification(change.previous)
+                if self._own_writes.pop(key, None) == new or old == new:
                     return  # our own claim write (the reconcile that made it went on), or no spec change
+                if not (changed_by_karmada_only(old, new) and self._claimed_lazily(change.object)):
+                    self._changed_themselves.add(key)
+            elif change.type == "ADDED":
+                self._changed_themselves.add(key)
             if change.type != "DELETED":
                 self.templates.queue.add(key)
+
+    def _claimed_lazily(self, obj: dict) -> bool:
+        claim = claim_of(obj)
+        policy = self._claiming_policy(claim) if claim is not None else None
+        return policy is not None and is_lazy(policy)
 
     def _enqueue_policy(self, resource: str, policy: dict) -> None:
         meta = policy["metadata"]
@@ -183,6 +203,16 @@ class Detector:
         return winners[0] if winners else None
 
     async def reconcile_template(self, key: TemplateKey) -> float | None:
+        changed_itself = key in self._changed_themselves
+        self._changed_themselves.discard(key)
+        try:
+            return await self._reconcile_template(key, changed_itself)
+        except BaseException:
+            if changed_itself:
+                self._changed_themselves.add(key)
+            raise
+
+    async def _reconcile_template(self, key: TemplateKey, changed_itself: bool) -> float | None:
         resource, namespace, name = key
         obj = self.store.find(resource, namespace, name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
@@ -197,9 +227,9 @@ class Detector:
             if policy is not None and implicit_priority(policy, obj) > 0:
                 preemptor = self._preemptor(obj, claim, policy)
                 if preemptor is None:
-                    await self._apply(resource, obj, policy)
+                    await self._apply(resource, obj, policy, changed_itself=changed_itself)
                     return None
-                await self._apply(resource, obj, preemptor, preempted=claim)
+                await self._apply(resource, obj, preemptor, preempted=claim, changed_itself=changed_itself)
                 return None
             # the claiming policy is gone or no longer selects the template: release it, then look again
             obj = await self._release(resource, obj, claim)
@@ -209,7 +239,7 @@ class Detector:
         if policy is None:
             policy = best_policy(self._policies(CLUSTER_PROPAGATION_POLICIES), obj)
         if policy is not None:
-            await self._apply(resource, obj, policy)
+            await self._apply(resource, obj, policy, changed_itself=changed_itself)
         return None
 
     def _check_dependent_overrides(self, policy: dict) -> None:
@@ -220,8 +250,18 @@ class Detector:
         if missing:
             raise WaitingForOverrides(f"waiting for dependent overrides: {', '.join(missing)}")
 
-    async def _apply(self, resource: str, obj: dict, policy: dict, preempted: Claim | None = None) -> None:
-        """Claim ``obj`` for ``policy`` (taking it from ``preempted``) and create or update its binding."""
+    async def _apply(
+        self,
+        resource: str,
+        obj: dict,
+        policy: dict,
+        preempted: Claim | None = None,
+        *,
+        changed_itself: bool = True,
+    ) -> None:
+        """Claim ``obj`` for ``policy`` (taking it from ``preempted``) and create or update its binding —
+        unless the policy is lazy and only a policy changed (``changed_itself`` false): then the claim is
+        written and the binding waits for the template's own next change, as in Karmada."""
         try:
             self._check_dependent_overrides(policy)
             claimed = with_claim(obj, policy)
@@ -231,6 +271,8 @@ class Detector:
                     self.recorder.event(
                         claimed, "Normal", "PreemptPolicySucceed", _preempted(policy, preempted)
                     )
+            if is_lazy(policy) and not changed_itself:
+                return
             replicas, requirements = self._interpret_replicas(claimed)
             desired = desired_binding(claimed, policy, replicas, requirements)
             changed = await self._write_binding(claimed, desired)

@@ -203,3 +203,34 @@ def preempts(candidate: dict, claimed_by: dict | None, claim: Claim, obj: dict) 
     if candidate.get("kind") != claim.kind or claimed_by is None:
         return False
     return explicit_priority(candidate) > explicit_priority(claimed_by)
+
+
+_KARMADA_KEYS = ".karmada.io"  # a label or annotation key holding this is Karmada's
+_USERS_KARMADA_LABELS = frozenset({"namespace.karmada.io/skip-auto-propagation"})  # users set this one
+
+
+def is_lazy(policy: dict) -> bool:
+    """Whether a propagation policy activates lazily: its creation or change reaches a template only when
+    the template itself next changes (``activationPreference: Lazy``)."""
+    return (policy.get("spec") or {}).get("activationPreference") == "Lazy"
+
+
+def _without_karmadas(obj: dict) -> dict:
+    meta = dict(obj.get("metadata") or {})
+    labels = {
+        k: v
+        for k, v in (meta.get("labels") or {}).items()
+        if _KARMADA_KEYS not in k or k in _USERS_KARMADA_LABELS
+    }
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if _KARMADA_KEYS not in k}
+    meta["labels"], meta["annotations"] = labels, annotations
+    meta.pop("generation", None)
+    return {**obj, "metadata": meta}
+
+
+def changed_by_karmada_only(old: dict, new: dict) -> bool:
+    """Whether a template's change touched only what Karmada writes on it (its ``*.karmada.io`` labels
+    and annotations, and the generation they may move): such a change does not wake a lazy policy.
+    Both are compared without status, managedFields and resourceVersion
+    (:func:`karmadad.store.changes.specification`)."""
+    return _without_karmadas(old) == _without_karmadas(new)

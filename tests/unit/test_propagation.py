@@ -10,7 +10,9 @@ from karmadad.propagation.matching import (
     MISMATCH,
     Claim,
     best_policy,
+    changed_by_karmada_only,
     claim_of,
+    is_lazy,
     preempts,
     selector_priority,
     with_claim,
@@ -176,3 +178,25 @@ def test_cluster_scoped_templates_get_cluster_resource_bindings():
     assert "namespace" not in desired["metadata"] and "namespace" not in desired["spec"]["resource"]
     assert desired["metadata"]["finalizers"] == ["karmada.io/cluster-resource-binding-controller"]
     assert "replicas" not in desired["spec"]
+
+
+def test_a_change_to_karmadas_labels_and_annotations_alone_does_not_wake_a_lazy_policy():
+    base = {"metadata": {"name": "app", "labels": {"app": "a"}, "generation": 1}, "spec": {"replicas": 1}}
+    claimed = {
+        **base,
+        "metadata": {
+            **base["metadata"],
+            "labels": {"app": "a", "propagationpolicy.karmada.io/permanent-id": "x"},
+            "annotations": {"propagationpolicy.karmada.io/name": "lazy"},
+            "generation": 2,
+        },
+    }
+    assert changed_by_karmada_only(base, claimed)
+    skip = {**claimed, "metadata": {**claimed["metadata"], "labels": {
+        **claimed["metadata"]["labels"], "namespace.karmada.io/skip-auto-propagation": "true"}}}  # fmt: skip
+    assert not changed_by_karmada_only(claimed, skip), "a label users set, for all its prefix"
+    annotated = {**claimed, "metadata": {**claimed["metadata"], "annotations": {"example.com/x": "1"}}}
+    assert not changed_by_karmada_only(claimed, annotated)
+    assert not changed_by_karmada_only(base, {**base, "spec": {"replicas": 2}})
+    assert is_lazy({"spec": {"activationPreference": "Lazy"}})
+    assert not is_lazy({"spec": {}})

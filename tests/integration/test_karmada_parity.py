@@ -1,6 +1,7 @@
-"""The Events Karmada records, by reason, with real members and the real kubectl against karmadad.
+"""Karmada's observable behaviour, one point at a time, with real members and the real kubectl against
+karmadad.
 
-Each reason is looked up by the action that makes Karmada record it, and checked for Karmada's type,
+Events. Each reason is looked up by the action that makes Karmada record it, and checked for Karmada's type,
 involved object and message (``pkg/events`` and the controllers that use it, v1.18):
 
 - detector: ``GetReplicasSucceed`` on a workload template once its replicas are read;
@@ -11,12 +12,18 @@ involved object and message (``pkg/events`` and the controllers that use it, v1.
 - execution controller: ``WorkDispatching`` on the Work when its dispatching starts, is suspended and
   resumes;
 - status controllers: ``AggregateStatusSucceed`` on the binding and on the template.
+
+Lazy activation: a lazy policy that preempts a template's policy, or changes its placement, leaves the
+binding as it was until the template itself is edited.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -133,19 +140,93 @@ kind: Namespace
 metadata: {name: evts-labelled}
 """
 
+LAZY = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: lazy}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: lazy}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata: {labels: {app: app}}
+    spec: {containers: [{name: app, image: nginx:1.27}]}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: eager, namespace: lazy}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
+  placement: {clusterAffinity: {clusterNames: [member1]}}
+"""
+LAZY_POLICY = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: lazy, namespace: lazy}
+spec:
+  activationPreference: Lazy
+  preemption: Always
+  priority: 10
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
+  placement: {clusterAffinity: {clusterNames: [member2]}}
+"""
+CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE)
+
+
+@dataclass
+class Plane:
+    karmadad: Callable[..., str]  # kubectl against karmadad
+    members: dict[str, Callable[..., subprocess.CompletedProcess]]  # kubectl against each member
+    metrics: Callable[[], str]  # karmadad's metrics page
+
+    def processed(self, queue: str) -> float:
+        """How many items a controller's work queue has handed out so far."""
+        prefix = f'workqueue_work_duration_seconds_count{{name="{queue}"}} '
+        return next(
+            float(line.removeprefix(prefix))
+            for line in self.metrics().splitlines()
+            if line.startswith(prefix)
+        )
+
+    def idle(self, queue: str) -> bool:
+        prefix = f'workqueue_depth{{name="{queue}"}} '
+        return (
+            next(
+                float(line.removeprefix(prefix))
+                for line in self.metrics().splitlines()
+                if line.startswith(prefix)
+            )
+            == 0
+        )
+
 
 @pytest.fixture(scope="module")
 def plane(kube_members: KubeHarness, kube_binaries, tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("events")
+    tmp_path = tmp_path_factory.mktemp("parity")
     clusters = yaml.safe_load((kube_members.workdir / "clusters.yaml").read_text())["clusters"]
     daemon = Daemon(tmp_path, clusters)
+
+    def in_member(kubeconfig: str) -> Callable[..., subprocess.CompletedProcess]:
+        def run(*args: str) -> subprocess.CompletedProcess:
+            command = [str(kube_binaries.kubectl), f"--kubeconfig={kubeconfig}", *args]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+        return run
+
     try:
         daemon.wait_for(
             lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 30, "3 Ready clusters"
         )
         kubeconfig = daemon.kubeconfig()
-        yield lambda *args, stdin=None: member_kubectl(kube_binaries, kubeconfig, *args, stdin=stdin)
-        for manifest in (INGRESS, BROKEN_OVERRIDE, WORKLOAD, NAMESPACE_OVERRIDE):
+        yield Plane(
+            lambda *args, stdin=None: member_kubectl(kube_binaries, kubeconfig, *args, stdin=stdin),
+            {c["name"]: in_member(c["kubeconfig"]) for c in clusters},
+            lambda: urllib.request.urlopen(f"http://{daemon.metrics}/metrics", timeout=5).read().decode(),
+        )
+        for manifest in CLEANUP:
             subprocess.run(
                 [str(kube_binaries.kubectl), f"--kubeconfig={kubeconfig}", "delete", "--ignore-not-found",
                  "--wait=false", "-f", "-"],
@@ -186,7 +267,7 @@ def web_work(karmadad, space: str) -> str:
 
 
 def test_propagating_a_workload_tells_each_step(plane):
-    karmadad = plane
+    karmadad = plane.karmadad
     karmadad("apply", "-f", "-", stdin=WORKLOAD)
     template = json.loads(karmadad("get", "deployment", "web", "-n", NS, "-o", "json"))
     uid = template["metadata"]["uid"]
@@ -229,7 +310,7 @@ def test_propagating_a_workload_tells_each_step(plane):
 
 
 def test_suspending_and_resuming_dispatch_is_told_on_the_work(plane):
-    karmadad = plane
+    karmadad = plane.karmadad
     karmadad("apply", "-f", "-", stdin=WORKLOAD)
     space = "karmada-es-member1"
 
@@ -263,7 +344,7 @@ def test_suspending_and_resuming_dispatch_is_told_on_the_work(plane):
 
 
 def test_an_override_that_cannot_apply_is_told_on_the_template(plane):
-    karmadad = plane
+    karmadad = plane.karmadad
     karmadad("apply", "-f", "-", stdin=WORKLOAD.split("---")[0] + "---" + BROKEN_OVERRIDE)
     failed = eventually(
         lambda: messages(karmadad, NS, "ConfigMap", "plain", "ApplyOverridePolicyFailed", "Warning"),
@@ -274,7 +355,7 @@ def test_an_override_that_cannot_apply_is_told_on_the_template(plane):
 
 
 def test_a_dependency_without_a_name_is_told_on_the_template(plane):
-    karmadad = plane
+    karmadad = plane.karmadad
     karmadad("apply", "-f", "-", stdin=WORKLOAD.split("---")[0] + "---" + INGRESS)
     failed = eventually(
         lambda: messages(karmadad, NS, "Ingress", "edge", "GetDependenciesFailed", "Warning"),
@@ -285,7 +366,7 @@ def test_a_dependency_without_a_name_is_told_on_the_template(plane):
 
 
 def test_cluster_overrides_of_a_namespace_are_told_on_the_namespace(plane):
-    karmadad = plane
+    karmadad = plane.karmadad
     karmadad("apply", "-f", "-", stdin=NAMESPACE_OVERRIDE)
     told = eventually(
         lambda: messages(karmadad, "default", "Namespace", "evts-labelled", "ApplyOverridePolicySucceed"),
@@ -293,3 +374,52 @@ def test_cluster_overrides_of_a_namespace_are_told_on_the_namespace(plane):
         "ApplyOverridePolicySucceed on the namespace",
     )
     assert told == {"Apply cluster override policy(team-label) for cluster(member3) succeed."}
+
+
+def test_a_lazy_policy_waits_for_the_template_to_change(plane):
+    karmadad = plane.karmadad
+
+    def runs_in() -> set[str]:
+        return {
+            name
+            for name, member in plane.members.items()
+            if member("get", "deploy", "app", "-n", "lazy").returncode == 0
+        }
+
+    def binding() -> dict:
+        return json.loads(karmadad("get", "rb", "app-deployment", "-n", "lazy", "-o", "json"))
+
+    def claimed_by() -> str:
+        template = json.loads(karmadad("get", "deploy", "app", "-n", "lazy", "-o", "json"))
+        return template["metadata"]["annotations"].get("propagationpolicy.karmada.io/name", "")
+
+    karmadad("apply", "-f", "-", stdin=LAZY)
+    eventually(lambda: runs_in() == {"member1"}, 90, "app in member1 (policy eager)")
+    before = binding()
+    # a lazy policy preempts the claim: the claim moves, the binding stays as it was
+    karmadad("apply", "-f", "-", stdin=LAZY_POLICY)
+    eventually(lambda: claimed_by() == "lazy", 60, "the lazy policy's claim")
+    assert binding()["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert runs_in() == {"member1"}
+    # the template is edited: now the lazy policy's placement applies
+    karmadad("annotate", "deploy", "app", "-n", "lazy", "example.com/touched=1")
+    eventually(lambda: runs_in() == {"member2"}, 90, "app moved to member2 (policy lazy)")
+    placed = binding()
+    assert placed["spec"]["placement"]["clusterAffinity"]["clusterNames"] == ["member2"]
+    # the lazy policy's placement changes: nothing moves until the template does
+    detector, policies = plane.processed("detector"), plane.processed("detector-policy")
+    patch = '{"spec":{"placement":{"clusterAffinity":{"clusterNames":["member3"]}}}}'
+    karmadad("patch", "pp", "lazy", "-n", "lazy", "--type=merge", "-p", patch)
+    eventually(
+        lambda: (
+            plane.processed("detector-policy") > policies
+            and plane.processed("detector") > detector
+            and plane.idle("detector")
+        ),
+        30,
+        "the detector through the policy change",
+    )
+    assert binding()["metadata"]["resourceVersion"] == placed["metadata"]["resourceVersion"]
+    assert runs_in() == {"member2"}
+    karmadad("label", "deploy", "app", "-n", "lazy", "tier=web")
+    eventually(lambda: runs_in() == {"member3"}, 90, "app moved to member3")
