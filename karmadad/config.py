@@ -143,10 +143,43 @@ class TokenConfig(_Section):
         return self.token if self.token is not None else self.tokenFile.read_text().strip()
 
 
+def _service_range(value: str) -> str:
+    """kube-apiserver's ``--service-cluster-ip-range``, single stack: an IPv4 network of /12 to /30."""
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise PydanticCustomError(
+            "service_range", "must be an IPv4 network such as 10.96.0.0/12: {error}", {"error": str(error)}
+        ) from None
+    if not isinstance(network, ipaddress.IPv4Network):
+        raise PydanticCustomError(
+            "service_range", "must be an IPv4 network (karmadad serves single-stack IPv4)"
+        )
+    if not 12 <= network.prefixlen <= 30:
+        raise PydanticCustomError("service_range", "the prefix length must be between 12 and 30")
+    return value
+
+
+def _node_port_range(value: str) -> str:
+    """kube-apiserver's ``--service-node-port-range``: ``first-last``, both inclusive."""
+    first, sep, last = value.partition("-")
+    if not (sep and first.isdigit() and last.isdigit() and 1 <= int(first) <= int(last) <= 65535):
+        raise PydanticCustomError("node_port_range", "must be first-last with 1 <= first <= last <= 65535")
+    return value
+
+
+ServiceRange = Annotated[str, AfterValidator(_service_range)]
+NodePortRange = Annotated[str, AfterValidator(_node_port_range)]
+
+
 class APIConfig(_Section):
     listen: ListenAddress = "127.0.0.1:7443"
     tls: TLSConfig = TLSConfig()
     tokens: list[TokenConfig] = []
+    # Where Services' clusterIPs and node ports come from, as karmada-apiserver's flags say (Karmada's
+    # installer gives it 10.96.0.0/12; the node port range is kube-apiserver's default).
+    serviceClusterIPRange: ServiceRange = "10.96.0.0/12"
+    serviceNodePortRange: NodePortRange = "30000-32767"
 
 
 class MetricsConfig(_Section):
@@ -231,6 +264,12 @@ class ClusterStatusConfig(_Section):
     thresholdSeconds: float = Field(default=30.0, ge=0)
 
 
+class FeatureGates(_Section):
+    """Karmada's ``--feature-gates`` that change what karmadad does, with Karmada's defaults."""
+
+    PriorityBasedScheduling: bool = False  # Alpha in Karmada v1.18: bindings scheduled by schedulePriority
+
+
 class DaemonConfig(_Section):
     dataDir: Path = Path(".karmadad")
     store: StoreConfig = StoreConfig()
@@ -242,6 +281,7 @@ class DaemonConfig(_Section):
     # Karmada's --skipped-propagating-namespaces: namespaces (regular expressions, matched whole) whose
     # objects are not templates and which are not propagated themselves.
     skippedPropagatingNamespaces: list[str] = ["kube-.*"]
+    featureGates: FeatureGates = FeatureGates()
 
     @field_validator("skippedPropagatingNamespaces")
     @classmethod

@@ -19,6 +19,7 @@ import anyio
 
 from karmadad import __version__
 from karmadad.api.builtin import default_registry, schemas_for
+from karmadad.api.services import ServiceRanges
 from karmadad.apiserver.auth import TokenAuthenticator, configured_tokens
 from karmadad.apiserver.bootstrap import seed_rbac
 from karmadad.apiserver.crds import CRDServing
@@ -49,7 +50,7 @@ log = get_logger("daemon")
 ReloadListener = Callable[[DaemonConfig, DaemonConfig], Awaitable[None]]
 
 # Keys whose new value only takes effect after a restart.
-_RESTART_KEYS = ("dataDir", "store", "api", "metrics", "skippedPropagatingNamespaces")
+_RESTART_KEYS = ("dataDir", "store", "api", "metrics", "skippedPropagatingNamespaces", "featureGates")
 STATE_FILE = "karmadad.db"
 
 
@@ -104,7 +105,15 @@ class Daemon:
             cert, key = pki.cert, pki.key
         authenticator = TokenAuthenticator(configured_tokens(api, self.config.dataDir))
         registry = default_registry()
-        server = APIServer(store, registry, authenticator, address=api.listen, readiness=self.readiness)
+        ranges = ServiceRanges.parse(api.serviceClusterIPRange, api.serviceNodePortRange)
+        server = APIServer(
+            store,
+            registry,
+            authenticator,
+            address=api.listen,
+            readiness=self.readiness,
+            service_ranges=ranges,
+        )
         server.openapi = OpenAPI(registry, schemas_for)
         return server, server_context(cert, key)
 
@@ -129,8 +138,13 @@ class Daemon:
                 await parts.start(expire_events, store)
                 await parts.start(ExecutionSpaces(store).run)
                 skipped = SkippedNamespaces.of(self.config.skippedPropagatingNamespaces)
-                await parts.start(Detector(store, api_server.registry, events, skipped=skipped).run)
-                await parts.start(SchedulerController(store, api_server.registry, events).run)
+                by_priority = self.config.featureGates.PriorityBasedScheduling
+                await parts.start(
+                    Detector(store, api_server.registry, events, skipped=skipped, priorities=by_priority).run
+                )
+                await parts.start(
+                    SchedulerController(store, api_server.registry, events, by_priority=by_priority).run
+                )
                 await parts.start(BindingController(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(NamespaceSync(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(DependenciesDistributor(store, api_server.registry, events).run)

@@ -16,6 +16,10 @@
 - Secrets and ConfigMaps are first decoded as kube-apiserver decodes them (``karmadad.api.core_v1``:
   ``stringData`` merged into ``data``, base64 checked), so create, update, patch, apply and dry runs all
   answer with the decoded form; their keys and sizes are validated with the rest.
+- Services get kube-apiserver's v1 defaults when decoded, then (before validation, as kube-apiserver's
+  ``BeginCreate``/``BeginUpdate`` hooks run before its strategy) their clusterIP, node ports and health
+  check port through the caller's claims (``karmadad.api.services``; the API server's allocator), and
+  updates keep what they left out of those.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 
-from karmadad.api import core_v1
+from karmadad.api import core_v1, services
 from karmadad.api.registry import ResourceType
 from karmadad.errors import Cause, Invalid
 
@@ -114,6 +118,8 @@ def _decode(resource: ResourceType, obj: dict) -> dict:
     only Secrets and ConfigMaps differ from what was sent."""
     if resource.group or resource.custom or resource.version != "v1":
         return obj
+    if resource.kind == "Service":
+        return services.defaulted_service(obj)
     decoder = core_v1.DECODERS.get(resource.kind)
     return obj if decoder is None else decoder(obj)
 
@@ -273,6 +279,7 @@ _KIND_CHECKS = {
     ("scheduling.k8s.io", "PriorityClass"): _priority_class_causes,
     ("", "PersistentVolume"): _persistent_volume_causes,
     ("autoscaling", "HorizontalPodAutoscaler"): _autoscaler_causes,
+    ("", "Service"): services.service_causes,
 }
 
 
@@ -298,15 +305,29 @@ def _admit_karmada(resource: ResourceType, obj: dict, old: dict | None, *, trust
     return admit(resource.kind, obj, old=old, trusted=trusted)
 
 
-def prepare_create(resource: ResourceType, obj: dict, *, trusted: bool = False) -> dict:
+def _is_service(resource: ResourceType) -> bool:
+    return resource.kind == "Service" and not resource.group and not resource.custom
+
+
+def prepare_create(
+    resource: ResourceType,
+    obj: dict,
+    *,
+    trusted: bool = False,
+    allocations: services.AllocationTransaction | None = None,
+) -> dict:
     """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
-    by a controller from admitted objects, so Karmada kinds skip their schema pass."""
+    by a controller from admitted objects, so Karmada kinds skip their schema pass. ``allocations``:
+    where a Service's clusterIP and node ports come from (none: a Service is stored without them)."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(
             resource, obj, [Cause("metadata", "Required value: metadata is required", "FieldValueRequired")]
         )
+    if _is_service(resource):
+        claims = allocations.for_service(obj, creating=True) if allocations is not None else None
+        obj = services.admit_service(obj, None, claims)
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}
@@ -315,14 +336,25 @@ def prepare_create(resource: ResourceType, obj: dict, *, trusted: bool = False) 
     return _admit_karmada(resource, new, None, trusted=trusted)
 
 
-def prepare_update(resource: ResourceType, old: dict, obj: dict, *, trusted: bool = False) -> dict:
-    """The object to store for an update of the main resource (``trusted`` as for :func:`prepare_create`)."""
+def prepare_update(
+    resource: ResourceType,
+    old: dict,
+    obj: dict,
+    *,
+    trusted: bool = False,
+    allocations: services.AllocationTransaction | None = None,
+) -> dict:
+    """The object to store for an update of the main resource (``trusted`` and ``allocations`` as for
+    :func:`prepare_create`)."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(
             resource, obj, [Cause("metadata", "Required value: metadata is required", "FieldValueRequired")]
         )
+    if _is_service(resource):
+        claims = allocations.for_service(obj, creating=False) if allocations is not None else None
+        obj = services.admit_service(obj, old, claims)
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj, old)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}

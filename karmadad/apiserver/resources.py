@@ -20,6 +20,7 @@ from aiohttp import web
 from karmadad.api import conversion, fields, strategy
 from karmadad.api.karmada.admission import deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
+from karmadad.api.services import SERVICES, AllocationTransaction, ServiceAllocator
 from karmadad.apiserver import tables
 from karmadad.apiserver.media import ANSWER, JSON, PROTOBUF, answer, dumps, json_response, read_body
 from karmadad.apiserver.paths import ResourcePath
@@ -166,9 +167,20 @@ def with_warnings(response: web.StreamResponse, warnings: list[str]) -> web.Stre
 
 
 class ResourceAPI:
-    def __init__(self, store: Store, registry: Registry):
+    def __init__(self, store: Store, registry: Registry, *, services: ServiceAllocator | None = None):
         self.store = store
         self.registry = registry
+        self.services = services  # clusterIPs and node ports of Services (none: stored without them)
+
+    def _allocations(
+        self, resource: ResourceType, dry_run: bool
+    ) -> contextlib.AbstractContextManager[AllocationTransaction | None]:
+        """The claims of one Service write (None for other kinds), held until the store has answered:
+        allocating and staging run without an ``await`` between them, and the claims cover the time
+        until the commit (then the allocator's index has the values, or the write failed)."""
+        if self.services is None or resource.group_resource != SERVICES:
+            return contextlib.nullcontext()
+        return self.services.transaction(dry_run=dry_run)
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -176,7 +188,8 @@ class ResourceAPI:
         self, request: web.Request, resource: ResourceType, path: ResourcePath
     ) -> web.StreamResponse:
         if (view := conversion.store_for(self.store, resource.api_version, resource.kind)) is not self.store:
-            return await ResourceAPI(view, self.registry).handle(request, resource, path)  # served converted
+            converted = ResourceAPI(view, self.registry, services=self.services)
+            return await converted.handle(request, resource, path)  # served converted
         method = request.method
         if path.subresource and path.subresource not in resource.subresources:
             raise NotFound(f"the server could not find the requested resource ({path.subresource})")
@@ -389,8 +402,11 @@ class ResourceAPI:
             raise MethodNotAllowed("create is not supported on subresources")
         warnings: list[str] = []
         check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
-        obj = strategy.prepare_create(resource, self._check_identity(resource, path, body))
-        created = await self.store.create(resource.group_resource, obj, dry_run=_dry_run(request.query))
+        dry_run = _dry_run(request.query)
+        with self._allocations(resource, dry_run) as allocations:
+            identified = self._check_identity(resource, path, body)
+            obj = strategy.prepare_create(resource, identified, allocations=allocations)
+            created = await self.store.create(resource.group_resource, obj, dry_run=dry_run)
         return with_warnings(self._render(request, resource, created, 201), warnings)
 
     async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
@@ -417,8 +433,9 @@ class ResourceAPI:
             return await self.store.update(
                 resource.group_resource, obj, subresource="status", dry_run=dry_run
             )
-        prepared = strategy.prepare_update(resource, current, obj)
-        return await self.store.update(resource.group_resource, prepared, dry_run=dry_run)
+        with self._allocations(resource, dry_run) as allocations:
+            prepared = strategy.prepare_update(resource, current, obj, allocations=allocations)
+            return await self.store.update(resource.group_resource, prepared, dry_run=dry_run)
 
     async def patch(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         from karmadad.apiserver import patch as patches
@@ -514,8 +531,9 @@ class ResourceAPI:
             now=now_timestamp(),
         )
         if current is None:
-            obj = strategy.prepare_create(resource, applied)
-            return await self.store.create(resource.group_resource, obj, dry_run=dry_run), 201
+            with self._allocations(resource, dry_run) as allocations:
+                obj = strategy.prepare_create(resource, applied, allocations=allocations)
+                return await self.store.create(resource.group_resource, obj, dry_run=dry_run), 201
         applied["metadata"] = {
             **applied["metadata"],
             "resourceVersion": current["metadata"]["resourceVersion"],

@@ -14,6 +14,7 @@ from aiohttp import web
 from anyio.abc import TaskStatus
 
 from karmadad.api.registry import Registry
+from karmadad.api.services import ServiceAllocator, ServiceRanges
 from karmadad.apiserver import discovery, reviews
 from karmadad.apiserver.auth import TokenAuthenticator, User
 from karmadad.apiserver.listener import GuardedListener
@@ -95,6 +96,7 @@ class APIServer:
         *,
         address: str,
         readiness: Readiness | None = None,
+        service_ranges: ServiceRanges | None = None,
     ):
         self.store = store
         self.readiness = readiness
@@ -104,7 +106,10 @@ class APIServer:
         self.authenticator = authenticator
         self.rbac = RBAC(store)
         self.address = address
-        self.resources = ResourceAPI(store, registry)
+        # Services get their clusterIP and node ports here, from the configured ranges (kube's defaults
+        # when none are given), as karmada-apiserver allocates them.
+        self.services = ServiceAllocator(store, service_ranges or ServiceRanges.parse())
+        self.resources = ResourceAPI(store, registry, services=self.services)
         self.openapi = None  # set by the daemon when the OpenAPI documents are available
         self.listener: GuardedListener | None = None
 

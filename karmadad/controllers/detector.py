@@ -85,10 +85,16 @@ POLICY_KINDS = {
     "PropagationPolicy": PROPAGATION_POLICIES,
     "ClusterPropagationPolicy": CLUSTER_PROPAGATION_POLICIES,
 }
+PRIORITY_CLASSES = "priorityclasses.scheduling.k8s.io"
 BINDING_RESOURCES = {
     "ResourceBinding": RESOURCE_BINDINGS,
     "ClusterResourceBinding": CLUSTER_RESOURCE_BINDINGS,
 }
+
+
+def priority_class_name(policy: dict) -> str | None:
+    """The PriorityClass a policy's ``schedulePriority`` names, if it names one."""
+    return ((policy.get("spec") or {}).get("schedulePriority") or {}).get("priorityClassName") or None
 
 
 class WaitingForOverrides(Exception):
@@ -108,9 +114,13 @@ class Detector:
         *,
         workers: int = 32,
         skipped: SkippedNamespaces = is_skipped_namespace,
+        priorities: bool = False,
     ):
+        """``priorities`` (Karmada's PriorityBasedScheduling gate): bindings carry the value of their
+        policy's ``schedulePriority`` PriorityClass, and wait while it does not exist."""
         self.store = store
         self.skipped = skipped
+        self.priorities = priorities
         self.registry = registry
         self.recorder = recorder
         self.templates: Controller[TemplateKey] = Controller(
@@ -136,6 +146,8 @@ class Detector:
 
     def _on_change(self, change: Change) -> None:
         resource = change.resource
+        if resource == PRIORITY_CLASSES and change.type == "ADDED" and self.priorities:
+            self._enqueue_waiting_for(change.name)
         if resource in POLICY_FINALIZERS:
             if change.type != "DELETED":
                 self._enqueue_policy(resource, change.object)
@@ -160,6 +172,13 @@ class Detector:
         claim = claim_of(obj)
         policy = self._claiming_policy(claim) if claim is not None else None
         return policy is not None and is_lazy(policy)
+
+    def _enqueue_waiting_for(self, priority_class: str) -> None:
+        """A PriorityClass appeared: the policies naming it look at their templates again."""
+        for resource in POLICY_FINALIZERS:
+            for policy in self.store.list_all(resource):
+                if priority_class_name(policy) == priority_class:
+                    self._enqueue_policy(resource, policy)
 
     def _enqueue_policy(self, resource: str, policy: dict) -> None:
         meta = policy["metadata"]
@@ -274,7 +293,7 @@ class Detector:
             if is_lazy(policy) and not changed_itself:
                 return
             replicas, requirements = self._interpret_replicas(claimed)
-            desired = desired_binding(claimed, policy, replicas, requirements)
+            desired = desired_binding(claimed, policy, replicas, requirements, self._priority(policy))
             changed = await self._write_binding(claimed, desired)
         except Exception as error:
             self.recorder.event(
@@ -285,6 +304,18 @@ class Detector:
             self.recorder.event(
                 claimed, "Normal", "ApplyPolicySucceed", f"Apply {_policy_ref(policy)} succeed"
             )
+
+    def _priority(self, policy: dict) -> int | None:
+        """The value of the policy's PriorityClass when bindings are scheduled by priority; raises
+        NotFound (in kube-apiserver's words) while the class does not exist, as Karmada's detector does."""
+        name = priority_class_name(policy)
+        if not self.priorities or name is None:
+            return None
+        found = self.store.find(PRIORITY_CLASSES, "", name)
+        if found is None:
+            raise NotFound(f'PriorityClass.scheduling.k8s.io "{name}" not found')
+        value = found.get("value")
+        return value if isinstance(value, int) else 0
 
     def _interpret_replicas(self, template: dict) -> tuple[int, dict | None]:
         """Replicas and per-replica requirements for the binding, told in an Event as Karmada's detector

@@ -97,16 +97,34 @@ def scheduled_binding(binding: dict, result: ScheduleResult, *, triggered: bool)
     return {**binding, "metadata": {**meta, "annotations": annotations}, "spec": new_spec, "status": status}
 
 
+def schedule_priority(binding: dict) -> int:
+    """A binding's scheduling priority: ``spec.schedulePriority.priority``, 0 when unset."""
+    priority = ((binding.get("spec") or {}).get("schedulePriority") or {}).get("priority")
+    return priority if isinstance(priority, int) else 0
+
+
 def _targets(clusters: list[dict]) -> str:
     return ", ".join(f"{c['name']}:{c.get('replicas', 0)}" for c in clusters)
 
 
 class SchedulerController:
-    def __init__(self, store: Store, registry: Registry, recorder: EventRecorder, *, workers: int = 32):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        recorder: EventRecorder,
+        *,
+        workers: int = 32,
+        by_priority: bool = False,
+    ):
+        """``by_priority`` (Karmada's PriorityBasedScheduling gate): bindings waiting to be scheduled
+        go highest ``spec.schedulePriority.priority`` first."""
         self.store = store
         self.registry = registry
         self.recorder = recorder
-        self.controller: Controller[BindingKey] = Controller("scheduler", self.reconcile, workers=workers)
+        self.controller: Controller[BindingKey] = Controller(
+            "scheduler", self.reconcile, workers=workers, priority=self._priority if by_priority else None
+        )
         self._snapshots: dict[str, ClusterSnapshot] = {}  # kept current by the Clusters' changes
         self._clusters_changed: set[BindingKey] = set()  # bindings to reschedule for a cluster change
         store.subscribe(self._on_change)
@@ -120,6 +138,9 @@ class SchedulerController:
         await self.controller.run(task_status=task_status)
 
     # -- events -> keys ---------------------------------------------------------------------------
+
+    def _priority(self, key: BindingKey) -> int:
+        return schedule_priority(self.store.find(*key) or {})
 
     def _enqueue(self, resource: str, binding: dict) -> None:
         meta = binding["metadata"]

@@ -24,6 +24,7 @@ _OWNED_SPEC_FIELDS = (
     "failover",
     "conflictResolution",
     "preserveResourcesOnDeletion",
+    "schedulePriority",
 )
 
 
@@ -39,7 +40,11 @@ def binding_kind(template: dict) -> str:
     )
 
 
-def desired_binding(template: dict, policy: dict, replicas: int, requirements: dict | None) -> dict:
+def desired_binding(
+    template: dict, policy: dict, replicas: int, requirements: dict | None, priority: int | None = None
+) -> dict:
+    """The binding the detector wants for ``template`` claimed by ``policy``; ``priority``: the value of
+    the policy's PriorityClass when bindings are scheduled by priority (namespaced bindings only)."""
     meta = template["metadata"]
     spec = policy.get("spec") or {}
     kind = binding_kind(template)
@@ -69,6 +74,8 @@ def desired_binding(template: dict, policy: dict, replicas: int, requirements: d
         binding_spec["replicaRequirements"] = requirements
     if spec.get("suspension") is not None:
         binding_spec["suspension"] = dict(spec["suspension"])
+    if priority is not None and kind == "ResourceBinding":
+        binding_spec["schedulePriority"] = {"priority": priority}
     binding_meta: dict = {
         "name": binding_name(template["kind"], meta["name"]),
         "labels": labels,

@@ -30,9 +30,17 @@ Reconcile = Callable[[K], Awaitable[float | None]]
 
 
 class Controller(Generic[K]):
-    def __init__(self, name: str, reconcile: Reconcile[K], *, workers: int = 1):
+    def __init__(
+        self,
+        name: str,
+        reconcile: Reconcile[K],
+        *,
+        workers: int = 1,
+        priority: Callable[[K], int] | None = None,
+    ):
+        """``priority``: keys waiting are handed out highest first (read as a key is queued)."""
         self.name = name
-        self.queue: RateLimitingQueue[K] = RateLimitingQueue(name)
+        self.queue: RateLimitingQueue[K] = RateLimitingQueue(name, priority=priority)
         self._reconcile = reconcile
         self._workers = workers
         self._log = get_logger(name)

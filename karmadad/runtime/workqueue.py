@@ -5,6 +5,8 @@
 - A key is never handed to two workers at once: added while being processed, it is marked dirty
   and comes back once after :meth:`WorkQueue.done`.
 - Failures back off per key, exponentially, under an overall token bucket; success forgets.
+- Keys come out in the order they went in, or, given a ``priority`` (read when a key goes in), the
+  highest first and in order among equals (Karmada's priority scheduling queue).
 """
 
 from __future__ import annotations
@@ -27,11 +29,51 @@ class ShutDown(Exception):
     """The queue was shut down; workers should return."""
 
 
+class _InOrder(Generic[K]):
+    """Ready keys, first in first out."""
+
+    def __init__(self) -> None:
+        self._keys: deque[K] = deque()
+
+    def push(self, key: K) -> None:
+        self._keys.append(key)
+
+    def pop(self) -> K:
+        return self._keys.popleft()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class _ByPriority(Generic[K]):
+    """Ready keys, the highest priority first, first in first out among equals."""
+
+    def __init__(self, priority: Callable[[K], int]) -> None:
+        self._priority = priority
+        self._heap: list[tuple[int, int, K]] = []
+        self._sequence = itertools.count()
+
+    def push(self, key: K) -> None:
+        heapq.heappush(self._heap, (-self._priority(key), next(self._sequence), key))
+
+    def pop(self) -> K:
+        return heapq.heappop(self._heap)[2]
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
 class WorkQueue(Generic[K]):
-    def __init__(self, name: str, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        name: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        priority: Callable[[K], int] | None = None,
+    ):
         self.name = name
         self._clock = clock
-        self._queue: deque[K] = deque()
+        self._queue: _InOrder[K] | _ByPriority[K] = _ByPriority(priority) if priority else _InOrder()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._added_at: dict[K, float] = {}
@@ -51,7 +93,7 @@ class WorkQueue(Generic[K]):
         if key in self._processing:
             return  # comes back when the worker calls done()
         self._added_at.setdefault(key, self._clock())
-        self._queue.append(key)
+        self._queue.push(key)
         self._depth.set(len(self._queue))
         self._wakeup.set()
 
@@ -65,7 +107,7 @@ class WorkQueue(Generic[K]):
             if self._wakeup.is_set():
                 self._wakeup = anyio.Event()
             await self._wakeup.wait()
-        key = self._queue.popleft()
+        key = self._queue.pop()
         self._depth.set(len(self._queue))
         now = self._clock()
         self._queue_latency.observe(now - self._added_at.pop(key, now))
@@ -81,7 +123,7 @@ class WorkQueue(Generic[K]):
             self._work_duration.observe(self._clock() - started)
         if key in self._dirty:
             self._added_at.setdefault(key, self._clock())
-            self._queue.append(key)
+            self._queue.push(key)
             self._depth.set(len(self._queue))
             self._wakeup.set()
 
@@ -100,8 +142,14 @@ class DelayingQueue(WorkQueue[K]):
     """Adds ``add_after``: a key enters the queue once its delay has passed. A key already waiting keeps
     the sooner of its two times (client-go's), so a burst of delayed adds for one key is one reconcile."""
 
-    def __init__(self, name: str, *, clock: Callable[[], float] = time.monotonic):
-        super().__init__(name, clock=clock)
+    def __init__(
+        self,
+        name: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        priority: Callable[[K], int] | None = None,
+    ):
+        super().__init__(name, clock=clock, priority=priority)
         self._waiting: list[tuple[float, int, K]] = []
         # when each waiting key is due; heap entries that do not match it are stale
         self._ready_at: dict[K, float] = {}
@@ -179,8 +227,9 @@ class RateLimitingQueue(DelayingQueue[K]):
         backoff: ItemExponentialBackoff | None = None,
         bucket: TokenBucket | None = None,
         clock: Callable[[], float] = time.monotonic,
+        priority: Callable[[K], int] | None = None,
     ):
-        super().__init__(name, clock=clock)
+        super().__init__(name, clock=clock, priority=priority)
         self._backoff = backoff or ItemExponentialBackoff()
         self._bucket = bucket or TokenBucket(clock=clock)
         self._retries = metrics.WORKQUEUE_RETRIES.labels(name)

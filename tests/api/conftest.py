@@ -20,6 +20,9 @@ import yaml
 from tests.kube.binaries import KubeBinaries
 from tests.kube.cluster import free_ports
 
+SERVICE_CIDR = "10.0.0.0/24"  # the members' --service-cluster-ip-range
+NODE_PORT_RANGE = "30000-32767"  # the members' (kube-apiserver's default) --service-node-port-range
+
 
 @dataclass
 class Karmadad:
@@ -87,6 +90,9 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
         "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
         "store": {"historyEvents": 1000},  # small, so a test can outrun it
     }
+    # The ranges the test bed's kube-apiservers allocate from (tests/kube/cluster.py), so Service answers
+    # compare one to one (tests/api/test_service_differential.py).
+    config["api"].update(serviceClusterIPRange=SERVICE_CIDR, serviceNodePortRange=NODE_PORT_RANGE)
     config_path = workdir / "karmadad.yaml"
     config_path.write_text(yaml.safe_dump(config))
     log = workdir / "karmadad.log"

@@ -173,7 +173,42 @@ spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
   placement: {clusterAffinity: {clusterNames: [member2]}}
 """
-CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE)
+PRIORITISED = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: prio}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch, namespace: prio}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: batch}}
+  template:
+    metadata: {labels: {app: batch}}
+    spec: {containers: [{name: batch, image: nginx:1.27}]}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: batch, namespace: prio}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: batch}]
+  placement: {clusterAffinity: {clusterNames: [member1]}}
+  schedulePriority: {priorityClassSource: KubePriorityClass, priorityClassName: batch-high}
+"""
+RBAC_NAMES = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: rbac-names}
+spec:
+  resourceSelectors:
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, name: "system:viewer-x"}
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, name: "system:viewer-x"}
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, name: "system:reader"}
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, name: "system:reader"}
+  placement: {clusterAffinity: {clusterNames: [member1, member2]}}
+"""
+CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE, PRIORITISED, RBAC_NAMES)
 
 
 @dataclass
@@ -207,7 +242,7 @@ class Plane:
 def plane(kube_members: KubeHarness, kube_binaries, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("parity")
     clusters = yaml.safe_load((kube_members.workdir / "clusters.yaml").read_text())["clusters"]
-    daemon = Daemon(tmp_path, clusters)
+    daemon = Daemon(tmp_path, clusters, extra={"featureGates": {"PriorityBasedScheduling": True}})
 
     def in_member(kubeconfig: str) -> Callable[..., subprocess.CompletedProcess]:
         def run(*args: str) -> subprocess.CompletedProcess:
@@ -389,6 +424,10 @@ def test_a_lazy_policy_waits_for_the_template_to_change(plane):
     def binding() -> dict:
         return json.loads(karmadad("get", "rb", "app-deployment", "-n", "lazy", "-o", "json"))
 
+    def as_built(found: dict) -> tuple:
+        meta = found["metadata"]
+        return found["spec"], meta.get("labels"), meta.get("annotations"), meta["generation"]
+
     def claimed_by() -> str:
         template = json.loads(karmadad("get", "deploy", "app", "-n", "lazy", "-o", "json"))
         return template["metadata"]["annotations"].get("propagationpolicy.karmada.io/name", "")
@@ -399,7 +438,7 @@ def test_a_lazy_policy_waits_for_the_template_to_change(plane):
     # a lazy policy preempts the claim: the claim moves, the binding stays as it was
     karmadad("apply", "-f", "-", stdin=LAZY_POLICY)
     eventually(lambda: claimed_by() == "lazy", 60, "the lazy policy's claim")
-    assert binding()["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert as_built(binding()) == as_built(before)  # (its status may move: the members report)
     assert runs_in() == {"member1"}
     # the template is edited: now the lazy policy's placement applies
     karmadad("annotate", "deploy", "app", "-n", "lazy", "example.com/touched=1")
@@ -419,7 +458,68 @@ def test_a_lazy_policy_waits_for_the_template_to_change(plane):
         30,
         "the detector through the policy change",
     )
-    assert binding()["metadata"]["resourceVersion"] == placed["metadata"]["resourceVersion"]
+    assert as_built(binding()) == as_built(placed)
     assert runs_in() == {"member2"}
     karmadad("label", "deploy", "app", "-n", "lazy", "tier=web")
     eventually(lambda: runs_in() == {"member3"}, 90, "app moved to member3")
+
+
+def test_a_policy_waits_for_its_priority_class_and_its_binding_carries_the_priority(plane):
+    karmadad = plane.karmadad
+    karmadad("apply", "-f", "-", stdin=PRIORITISED)
+    failed = eventually(
+        lambda: messages(karmadad, "prio", "Deployment", "batch", "ApplyPolicyFailed", "Warning"),
+        60,
+        "ApplyPolicyFailed for the missing PriorityClass",
+    )
+    assert failed == {
+        'Apply policy(prio/batch) failed: PriorityClass.scheduling.k8s.io "batch-high" not found'
+    }
+    assert "batch-deployment" not in karmadad("get", "rb", "-n", "prio", "-o", "name")
+    karmadad("create", "priorityclass", "batch-high", "--value=1000")
+    try:
+        binding = eventually(
+            lambda: json.loads(karmadad("get", "rb", "batch-deployment", "-n", "prio", "-o", "json")),
+            30,
+            "the binding, once the class exists",
+        )
+        assert binding["spec"]["schedulePriority"] == {"priority": 1000}
+        eventually(
+            lambda: plane.members["member1"]("get", "deploy", "batch", "-n", "prio").returncode == 0,
+            90,
+            "batch in member1",
+        )
+    finally:
+        karmadad("delete", "priorityclass", "batch-high")
+
+
+def test_rbac_objects_named_with_colons_are_created_and_propagated(plane):
+    karmadad = plane.karmadad
+    karmadad("apply", "-f", "-", stdin=WORKLOAD.split("---")[0] + "---" + RBAC_NAMES)
+    created = [
+        karmadad("create", "clusterrole", "system:viewer-x", "--verb=get", "--resource=pods"),
+        karmadad(
+            "create", "clusterrolebinding", "system:viewer-x", "--clusterrole=system:viewer-x", "--user=x"
+        ),
+        karmadad("create", "role", "system:reader", "-n", NS, "--verb=get", "--resource=configmaps"),
+        karmadad("create", "rolebinding", "system:reader", "-n", NS, "--role=system:reader", "--user=x"),
+    ]
+    assert all(" created" in line for line in created), created
+    for member in ("member1", "member2"):
+        in_member = plane.members[member]
+        for kind, name, namespaced in (
+            ("clusterrole", "system:viewer-x", False),
+            ("clusterrolebinding", "system:viewer-x", False),
+            ("role", "system:reader", True),
+            ("rolebinding", "system:reader", True),
+        ):
+            where = ("-n", NS) if namespaced else ()
+            eventually(
+                lambda in_member=in_member, kind=kind, name=name, where=where: (
+                    in_member("get", kind, name, *where).returncode == 0
+                ),
+                60,
+                f"{kind} {name} in {member}",
+            )
+    rules = json.loads(plane.members["member1"]("get", "clusterrole", "system:viewer-x", "-o", "json").stdout)
+    assert rules["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]

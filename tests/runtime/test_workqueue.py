@@ -164,3 +164,17 @@ async def test_delayed_adds_of_one_key_come_back_once_at_the_soonest_time():
             await anyio.sleep(0.3)  # past every later time given for "k": it does not come back
             assert len(queue) == 0
             tasks.cancel_scope.cancel()
+
+
+async def test_a_queue_with_priorities_hands_out_the_highest_first_and_equals_in_order():
+    priorities = {"low": 1, "high": 100, "mid-a": 10, "mid-b": 10}
+    queue: RateLimitingQueue[str] = RateLimitingQueue("t-priority", priority=priorities.__getitem__)
+    for key in ("low", "mid-a", "high", "mid-b", "low"):
+        queue.add(key)
+    assert [await queue.get() for _ in range(len(queue))] == ["high", "mid-a", "mid-b", "low"]
+    for key in ("mid-a", "mid-b", "low"):
+        queue.done(key)
+    queue.add("high")  # while being processed: back once done, by its priority again
+    queue.add("low")
+    queue.done("high")
+    assert [await queue.get(), await queue.get()] == ["high", "low"]
