@@ -52,10 +52,11 @@ class Daemon:
             "api": {
                 "listen": self.api,
                 "tokens": [{"user": "t", "groups": ["admin"], "tokenFile": str(self.workdir / "token")}],
+                **self.extra.get("api", {}),
             },
             "metrics": {"listen": self.metrics},
             "clusters": clusters,
-            **self.extra,
+            **{key: value for key, value in self.extra.items() if key != "api"},
         }
         self.config_path.write_text(yaml.safe_dump(config))
 

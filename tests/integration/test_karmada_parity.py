@@ -13,12 +13,16 @@ involved object and message (``pkg/events`` and the controllers that use it, v1.
   resumes;
 - status controllers: ``AggregateStatusSucceed`` on the binding and on the template.
 
+Services: a NodePort Service gets its clusterIP from karmadad's configured range and its nodePort on the
+template, and every member exposes that nodePort (each with a clusterIP of its own).
+
 Lazy activation: a lazy policy that preempts a template's policy, or changes its placement, leaves the
 binding as it was until the template itself is edited.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import subprocess
 import urllib.request
@@ -208,7 +212,35 @@ spec:
   - {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, name: "system:reader"}
   placement: {clusterAffinity: {clusterNames: [member1, member2]}}
 """
-CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE, PRIORITISED, RBAC_NAMES)
+SERVICE_NS = "svc-node-ports"
+KARMADAD_SERVICE_CIDR = "10.77.0.0/16"  # unlike the members' 10.0.0.0/24: whose address is whose shows
+MEMBER_SERVICE_CIDR = "10.0.0.0/24"  # tests/kube/cluster.py
+NODE_PORT_SERVICE = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {SERVICE_NS}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: {SERVICE_NS}}}
+spec:
+  type: NodePort
+  selector: {{app: web}}
+  ports:
+  - {{name: http, port: 80, targetPort: 8080}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: web, namespace: {SERVICE_NS}}}
+spec:
+  resourceSelectors:
+  - {{apiVersion: v1, kind: Service, name: web}}
+  placement:
+    clusterAffinity:
+      clusterNames: [member1, member2, member3]
+"""
+
+CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE, PRIORITISED, RBAC_NAMES, NODE_PORT_SERVICE)
 
 
 @dataclass
@@ -242,7 +274,11 @@ class Plane:
 def plane(kube_members: KubeHarness, kube_binaries, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("parity")
     clusters = yaml.safe_load((kube_members.workdir / "clusters.yaml").read_text())["clusters"]
-    daemon = Daemon(tmp_path, clusters, extra={"featureGates": {"PriorityBasedScheduling": True}})
+    extra = {
+        "featureGates": {"PriorityBasedScheduling": True},
+        "api": {"serviceClusterIPRange": KARMADAD_SERVICE_CIDR},
+    }
+    daemon = Daemon(tmp_path, clusters, extra=extra)
 
     def in_member(kubeconfig: str) -> Callable[..., subprocess.CompletedProcess]:
         def run(*args: str) -> subprocess.CompletedProcess:
@@ -523,3 +559,32 @@ def test_rbac_objects_named_with_colons_are_created_and_propagated(plane):
             )
     rules = json.loads(plane.members["member1"]("get", "clusterrole", "system:viewer-x", "-o", "json").stdout)
     assert rules["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]
+
+
+def test_members_expose_the_templates_node_port(plane):
+    karmadad = plane.karmadad
+    karmadad("apply", "-f", "-", stdin=NODE_PORT_SERVICE)
+    template = json.loads(karmadad("get", "service", "web", "-n", SERVICE_NS, "-o", "json"))["spec"]
+    assert ipaddress.ip_address(template["clusterIP"]) in ipaddress.ip_network(KARMADAD_SERVICE_CIDR), (
+        template
+    )
+    assert template["clusterIPs"] == [template["clusterIP"]]
+    node_port = template["ports"][0]["nodePort"]
+    assert 30000 <= node_port <= 32767, template
+
+    def member_service(member: str) -> dict:
+        found = plane.members[member]("get", "service", "web", "-n", SERVICE_NS, "-o", "json")
+        return json.loads(found.stdout)["spec"] if found.returncode == 0 else {}
+
+    for member in plane.members:
+        spec = eventually(lambda m=member: member_service(m), 60, f"the Service in {member}")
+        assert spec["ports"][0]["nodePort"] == node_port, (member, spec)
+        assert ipaddress.ip_address(spec["clusterIP"]) in ipaddress.ip_network(MEMBER_SERVICE_CIDR), (
+            member,
+            spec,
+        )
+
+    # applying the same manifest again (it has no clusterIP, no nodePort) keeps the template's values
+    karmadad("apply", "-f", "-", stdin=NODE_PORT_SERVICE)
+    again = json.loads(karmadad("get", "service", "web", "-n", SERVICE_NS, "-o", "json"))["spec"]
+    assert again["clusterIP"] == template["clusterIP"] and again["ports"][0]["nodePort"] == node_port
