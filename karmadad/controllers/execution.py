@@ -132,6 +132,16 @@ def without_karmadad_marks(obj: dict) -> dict:
     return {**obj, "metadata": meta}
 
 
+def dispatching_change(conditions: list[dict], *, suspended: bool) -> dict | None:
+    """The ``Dispatching`` condition to write when it is missing or its status flips (Karmada writes and
+    tells it only then); None while it holds."""
+    wanted = "False" if suspended else "True"
+    if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
+        return None
+    reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
+    return _condition(CONDITION_DISPATCHING, not suspended, reason, message, conditions)
+
+
 def _condition(kind: str, ok: bool, reason: str, message: str, previous: list[dict]) -> dict:
     status = "True" if ok else "False"
     before = next((c for c in previous if c.get("type") == kind), None)
@@ -258,13 +268,15 @@ class ExecutionController:
             await self._finalize(work, cluster)
             return None
         spec = work.get("spec") or {}
-        work = await self._mark_dispatching(work, bool(spec.get("suspendDispatching")))
+        conditions = list((work.get("status") or {}).get("conditions") or ())
+        dispatching = dispatching_change(conditions, suspended=bool(spec.get("suspendDispatching")))
         if spec.get("suspendDispatching"):
+            await self._write_status(work, [dispatching] if dispatching else [])
             return None
         connection = self.members.get(cluster_name)
         if cluster is None or connection is None or not _ready(cluster):
+            await self._write_status(work, [dispatching] if dispatching else [])
             raise Requeue(f"cluster {cluster_name} is not ready")
-        conditions = list((work.get("status") or {}).get("conditions") or ())
         manifests = (spec.get("workload") or {}).get("manifests") or []
         applied, failures, statuses, retriable = 0, [], [], False
         for ordinal, manifest in enumerate(manifests):
@@ -309,7 +321,7 @@ class ExecutionController:
             applied_condition = _condition(CONDITION_APPLIED, False, "AppliedFailed", message, conditions)
         else:
             applied_condition = _condition(CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied", conditions)  # fmt: skip
-        await self._write_status(work, [applied_condition], statuses)
+        await self._write_status(work, [*([dispatching] if dispatching else []), applied_condition], statuses)
         if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
             raise Requeue(applied_condition["message"])
         return None
@@ -404,24 +416,11 @@ class ExecutionController:
             entry["status"] = reflected
         return entry
 
-    async def _mark_dispatching(self, work: dict, suspended: bool) -> dict:
-        """The ``Dispatching`` condition, written (and told in a WorkDispatching Event) when it is new or
-        its status flips, before anything is sent, as Karmada's execution controller does; the Work as
-        it now is."""
-        conditions = (work.get("status") or {}).get("conditions") or ()
-        wanted = "False" if suspended else "True"
-        if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
-            return work
-        reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
-        condition = _condition(CONDITION_DISPATCHING, not suspended, reason, message, list(conditions))
-        written = await self._write_status(work, [condition])
-        self.recorder.event(written, "Normal", "WorkDispatching", message)
-        return written
-
     async def _write_status(
         self, work: dict, conditions: list[dict], statuses: list[dict] | None = None
-    ) -> dict:
-        """Write these conditions (and manifest statuses) into the Work's status; the Work as written."""
+    ) -> None:
+        """Write these conditions (and manifest statuses) into the Work's status. A new ``Dispatching``
+        condition among them is told in a WorkDispatching Event once written, as Karmada tells it."""
         status = dict(work.get("status") or {})
         kinds = {c["type"] for c in conditions}
         status["conditions"] = [
@@ -433,12 +432,15 @@ class ExecutionController:
                 status["manifestStatuses"] = statuses
             else:
                 status.pop("manifestStatuses", None)
-        if status != (work.get("status") or {}):
-            try:
-                return await self.store.update(WORKS, {**work, "status": status})
-            except NotFound:
-                pass
-        return work
+        if status == (work.get("status") or {}):
+            return
+        try:
+            written = await self.store.update(WORKS, {**work, "status": status})
+        except NotFound:
+            return
+        for condition in conditions:
+            if condition["type"] == CONDITION_DISPATCHING:
+                self.recorder.event(written, "Normal", "WorkDispatching", condition["message"])
 
     async def _finalize(self, work: dict, cluster: dict | None) -> None:
         meta = work["metadata"]

@@ -19,7 +19,8 @@ figure is about propagation, not the members' own pod scheduling).
   template is complete) and ``karmadad_events_dropped_total``; the CPU figure includes writing them
   (it is taken once their count stops moving).
 - ``--vs REV``: each round also runs karmadad as of git revision ``REV`` (its package unpacked beside,
-  same venv, same members), alternating with this one, so the two compare in one run on one load.
+  same venv, same members), the two taking turns going first (the members grow with every run), so they
+  compare in one run on one load.
 - karmadad's resident memory afterwards.
 
 By default the cores are split: the members on one, karmadad and the clients on the rest (as when
@@ -357,23 +358,18 @@ async def measure(
         daemon_cpus = cpus[:-1] if split else None
         pairs, earlier = [], []
         for round_ in range(rounds):
-            run = workdir / f"karmadad-{round_}"
-            run.mkdir()
-            pairs.append(
-                await propagation_round(
-                    run, clusters, daemon_cpus, templates, f"bench-throughput-{round_}",
-                    samples=samples if round_ == 0 else 0,
-                )
-            )  # fmt: skip
-            if previous is not None:
-                run = workdir / f"previous-{round_}"
+            # this karmadad and the earlier one take turns going first: the members grow with every run
+            turns = (
+                [("karmadad", None), ("previous", previous)] if previous is not None else [("karmadad", None)]
+            )
+            for which, source in turns if round_ % 2 == 0 else reversed(turns):
+                run = workdir / f"{which}-{round_}"
                 run.mkdir()
-                earlier.append(
-                    await propagation_round(
-                        run, clusters, daemon_cpus, templates, f"bench-throughput-prev-{round_}",
-                        source=previous,
-                    )
+                measured = await propagation_round(
+                    run, clusters, daemon_cpus, templates, f"bench-throughput-{which}-{round_}",
+                    samples=samples if round_ == 0 and source is None else 0, source=source,
                 )  # fmt: skip
+                (pairs if source is None else earlier).append(measured)
     finally:
         await anyio.to_thread.run_sync(harness.down)
     timings = pairs[0]["latencies"]
