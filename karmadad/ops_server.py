@@ -51,10 +51,11 @@ class Readiness:
 
 def informer_report(members: Members, objects: bool) -> list[dict]:
     report = []
-    for cluster, path, informer in members.informers():
+    for cluster, path, transform, informer in members.informers():
         entry = {
             "cluster": cluster,
             "resource": path,
+            "transform": transform,
             "synced": informer.has_synced,
             "revision": informer.revision,
             "count": len(informer.keys()),

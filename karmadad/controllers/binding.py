@@ -53,6 +53,7 @@ log = get_logger("binding")
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 _KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 CONDITION_FULLY_APPLIED = "FullyApplied"
+SYNC_WORKS = "sync works"  # the reason a binding is queued when its Works must be written again
 # A Work's status change aggregates its binding after this long, so the reports of a binding's Works that
 # come together (each member answering the same apply, a rollout's steps) make one aggregation and one
 # write of the binding and the template, not one per report.
@@ -108,9 +109,6 @@ class BindingController:
         # the Works of each binding by its permanent id, kept from the change feed: a binding looks at its
         # own Works without going through every Work
         self._works: dict[str, set[tuple[str, str]]] = {}
-        # bindings whose Works must be written again; a binding enqueued only because a Work's status
-        # changed just aggregates (most changes are members reporting status)
-        self._sync_wanted: set[BindingKey] = set()
         self._snapshots: dict[str, tuple[str, ClusterSnapshot]] = {}  # cluster -> (resourceVersion, snapshot)
         # each binding's sync inputs when its Works were last synced
         self._synced: dict[BindingKey, tuple] = {}
@@ -144,9 +142,8 @@ class BindingController:
 
     def _enqueue(self, resource: str, namespace: str, name: str, *, sync: bool = True) -> None:
         key = (resource, namespace, name)
-        if sync:
-            self._sync_wanted.add(key)
-            self.controller.queue.add(key)
+        if sync:  # its Works must be written again; queued for a Work's status only, it just aggregates
+            self.controller.enqueue(key, SYNC_WORKS)
         else:
             self.controller.queue.add_after(key, AGGREGATION_DELAY)
 
@@ -232,14 +229,9 @@ class BindingController:
         template = self._template(binding)
         if template is None or template["metadata"].get("deletionTimestamp"):
             return None
-        if key in self._sync_wanted:
-            self._sync_wanted.discard(key)
+        if SYNC_WORKS in self.controller.reasons(key):
             if self._synced.get(key) != self._sync_inputs(resource, binding, template):
-                try:
-                    await self._sync_works(resource, binding, template)
-                except BaseException:
-                    self._sync_wanted.add(key)
-                    raise
+                await self._sync_works(resource, binding, template)
                 self._synced[key] = self._sync_inputs(resource, binding, template)
         await self._aggregate(resource, binding, template)
         return None

@@ -68,7 +68,7 @@ from karmadad.propagation.matching import (
     with_claim,
     without_claim,
 )
-from karmadad.runtime.controller import Controller
+from karmadad.runtime.controller import Controller, Requeue
 from karmadad.store import Change, Store
 from karmadad.store.changes import specification
 
@@ -86,6 +86,14 @@ POLICY_KINDS = {
     "ClusterPropagationPolicy": CLUSTER_PROPAGATION_POLICIES,
 }
 PRIORITY_CLASSES = "priorityclasses.scheduling.k8s.io"
+# the reason a template is queued when it changed itself (created, or edited other than by Karmada), not
+# only because a policy did: a lazy policy builds its binding only then
+CHANGED_ITSELF = "changed itself"
+# override policies, and the propagation policies that may name them in ``dependentOverrides``
+DEPENDED_ON_BY = {
+    OVERRIDE_POLICIES: PROPAGATION_POLICIES,
+    CLUSTER_OVERRIDE_POLICIES: CLUSTER_PROPAGATION_POLICIES,
+}
 BINDING_RESOURCES = {
     "ResourceBinding": RESOURCE_BINDINGS,
     "ClusterResourceBinding": CLUSTER_RESOURCE_BINDINGS,
@@ -97,8 +105,9 @@ def priority_class_name(policy: dict) -> str | None:
     return ((policy.get("spec") or {}).get("schedulePriority") or {}).get("priorityClassName") or None
 
 
-class WaitingForOverrides(Exception):
-    """The policy lists dependentOverrides that do not exist yet; retried with backoff."""
+class WaitingForOverrides(Requeue):
+    """The policy lists dependentOverrides that do not exist yet: the template waits (quietly, with backoff)
+    and comes back when one of them is created."""
 
 
 class BindingOfAnotherObject(Exception):
@@ -128,9 +137,6 @@ class Detector:
         )
         self.policies: Controller[PolicyKey] = Controller("detector-policy", self.reconcile_policy)
         self._own_writes: dict[TemplateKey, dict] = {}  # what our last claim write makes of a template
-        # Templates queued because they changed themselves (created, or edited by someone other than
-        # Karmada), not only because a policy did: a lazy policy builds their bindings only then.
-        self._changed_themselves: set[TemplateKey] = set()
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -148,6 +154,8 @@ class Detector:
         resource = change.resource
         if resource == PRIORITY_CLASSES and change.type == "ADDED" and self.priorities:
             self._enqueue_waiting_for(change.name)
+        if resource in DEPENDED_ON_BY and change.type == "ADDED":
+            self._enqueue_depending_on(resource, change.namespace, change.name)
         if resource in POLICY_FINALIZERS:
             if change.type != "DELETED":
                 self._enqueue_policy(resource, change.object)
@@ -161,17 +169,24 @@ class Detector:
                 old = specification(change.previous)
                 if self._own_writes.pop(key, None) == new or old == new:
                     return  # our own claim write (the reconcile that made it went on), or no spec change
-                if not (changed_by_karmada_only(old, new) and self._claimed_lazily(change.object)):
-                    self._changed_themselves.add(key)
-            elif change.type == "ADDED":
-                self._changed_themselves.add(key)
+                if changed_by_karmada_only(old, new) and self._claimed_lazily(change.object):
+                    self.templates.enqueue(key)
+                    return
             if change.type != "DELETED":
-                self.templates.queue.add(key)
+                self.templates.enqueue(key, CHANGED_ITSELF)
 
     def _claimed_lazily(self, obj: dict) -> bool:
         claim = claim_of(obj)
         policy = self._claiming_policy(claim) if claim is not None else None
         return policy is not None and is_lazy(policy)
+
+    def _enqueue_depending_on(self, resource: str, namespace: str, name: str) -> None:
+        """An override policy appeared: the propagation policies listing it in ``dependentOverrides``
+        (of its namespace, or cluster-wide for a ClusterOverridePolicy) look at their templates again."""
+        policies = DEPENDED_ON_BY[resource]
+        for policy in self._policies(policies, namespace) if namespace else self.store.list_all(policies):
+            if name in ((policy.get("spec") or {}).get("dependentOverrides") or ()):
+                self._enqueue_policy(policies, policy)
 
     def _enqueue_waiting_for(self, priority_class: str) -> None:
         """A PriorityClass appeared: the policies naming it look at their templates again."""
@@ -222,16 +237,7 @@ class Detector:
         return winners[0] if winners else None
 
     async def reconcile_template(self, key: TemplateKey) -> float | None:
-        changed_itself = key in self._changed_themselves
-        self._changed_themselves.discard(key)
-        try:
-            return await self._reconcile_template(key, changed_itself)
-        except BaseException:
-            if changed_itself:
-                self._changed_themselves.add(key)
-            raise
-
-    async def _reconcile_template(self, key: TemplateKey, changed_itself: bool) -> float | None:
+        changed_itself = CHANGED_ITSELF in self.templates.reasons(key)
         resource, namespace, name = key
         obj = self.store.find(resource, namespace, name)
         if obj is None or obj["metadata"].get("deletionTimestamp"):
@@ -281,8 +287,8 @@ class Detector:
         """Claim ``obj`` for ``policy`` (taking it from ``preempted``) and create or update its binding —
         unless the policy is lazy and only a policy changed (``changed_itself`` false): then the claim is
         written and the binding waits for the template's own next change, as in Karmada."""
+        self._check_dependent_overrides(policy)  # before the claim, and no failure: it waits, as in Karmada
         try:
-            self._check_dependent_overrides(policy)
             claimed = with_claim(obj, policy)
             if claimed != obj:
                 claimed = await self._write_template(resource, claimed)

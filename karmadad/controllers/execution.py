@@ -54,6 +54,7 @@ CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
 TEMPLATE_UID = "resourcetemplate.karmada.io/uid"
 CONDITION_APPLIED = "Applied"
 CONDITION_DISPATCHING = "Dispatching"
+APPLY = "apply"  # the reason a Work is queued when its member objects must be compared with it again
 # (reason, message) of the Dispatching condition, also the WorkDispatching Event's message: Karmada's words
 DISPATCHING = ("Dispatching", "Work is being dispatched to member clusters.")
 DISPATCHING_SUSPENDED = ("SuspendDispatching", "Work dispatching is in a suspended state.")
@@ -178,7 +179,6 @@ class ExecutionController:
         self.controller: Controller[WorkKey] = Controller("execution", self.reconcile, workers=workers)
         self._watched: set[int] = set()  # ids of member informers this controller listens to
         self.member_writes = 0  # creates, updates and deletes sent to members (for tests and metrics)
-        self._apply_wanted: set[WorkKey] = set()  # Works to compare with their member objects again
         # (cluster, namespace, name) -> resourceVersion of a member object as karmadad's write answered,
         # until its informer reports it
         self._written: dict[tuple[str, str, str], str] = {}
@@ -196,9 +196,9 @@ class ExecutionController:
         self._enqueue_key((meta["namespace"], meta["name"]))
 
     def _enqueue_key(self, key: WorkKey, *, apply: bool = True) -> None:
-        if apply:
-            self._apply_wanted.add(key)
-        self.controller.queue.add(key)
+        """``apply``: the Work's member objects must be compared with its manifests again (else only
+        their status is read back)."""
+        self.controller.enqueue(key, APPLY if apply else None)
 
     def _on_change(self, change: Change) -> None:
         if change.resource == WORKS and change.type != "DELETED":
@@ -248,16 +248,7 @@ class ExecutionController:
     # -- reconcile --------------------------------------------------------------------------------
 
     async def reconcile(self, key: WorkKey) -> float | None:
-        apply = key in self._apply_wanted
-        self._apply_wanted.discard(key)
-        try:
-            return await self._reconcile(key, apply)
-        except BaseException:
-            if apply:
-                self._apply_wanted.add(key)
-            raise
-
-    async def _reconcile(self, key: WorkKey, apply: bool) -> float | None:
+        apply = APPLY in self.controller.reasons(key)
         namespace, name = key
         work = self.store.find(WORKS, namespace, name)
         if work is None or not namespace.startswith(EXECUTION_SPACE_PREFIX):

@@ -39,6 +39,7 @@ from karmadad.store.store import now_timestamp
 log = get_logger("scheduler")
 
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
+CLUSTERS_CHANGED = "clusters changed"  # the reason a binding is queued to be rescheduled for a Cluster change
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 APPLIED_PLACEMENT = "policy.karmada.io/applied-placement"
 CONDITION_SCHEDULED = "Scheduled"
@@ -126,7 +127,6 @@ class SchedulerController:
             "scheduler", self.reconcile, workers=workers, priority=self._priority if by_priority else None
         )
         self._snapshots: dict[str, ClusterSnapshot] = {}  # kept current by the Clusters' changes
-        self._clusters_changed: set[BindingKey] = set()  # bindings to reschedule for a cluster change
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -162,8 +162,7 @@ class SchedulerController:
                     for binding in self.store.list_all(resource):
                         meta = binding["metadata"]
                         key = (resource, meta.get("namespace", ""), meta["name"])
-                        self._clusters_changed.add(key)
-                        self.controller.queue.add(key)
+                        self.controller.enqueue(key, CLUSTERS_CHANGED)
 
     @staticmethod
     def _binding_changed(old: dict, new: dict) -> bool:
@@ -190,8 +189,7 @@ class SchedulerController:
 
     async def reconcile(self, key: BindingKey) -> float | None:
         resource, namespace, name = key
-        cluster_changed = key in self._clusters_changed
-        self._clusters_changed.discard(key)
+        cluster_changed = CLUSTERS_CHANGED in self.controller.reasons(key)
         binding = self.store.find(resource, namespace, name)
         if binding is None or binding["metadata"].get("deletionTimestamp"):
             return None

@@ -27,7 +27,8 @@ class Members:
         self._entries: dict[str, ClusterConfig] = {}
         self._connections: dict[str, MemberConnection] = {}
         self._load_errors: dict[str, str] = {}  # why a member's connection could not be opened
-        self._informers: dict[str, dict[str, Informer]] = {}  # cluster -> path -> informer
+        # cluster -> (path, transform) -> informer
+        self._informers: dict[str, dict[tuple[str, Transform | None], Informer]] = {}
         self._scopes: dict[str, list[anyio.CancelScope]] = {}  # cluster -> its informers' cancel scopes
         self._tasks: TaskGroup | None = None
 
@@ -86,14 +87,17 @@ class Members:
     # -- informers -------------------------------------------------------------------------------
 
     def informer(self, name: str, path: str, transform: Transform | None = None) -> Informer:
-        """The shared informer for ``path`` (e.g. ``/api/v1/pods``) in a connected member, started on
-        first use. The first caller's transform is the one the cache keeps."""
+        """The shared informer for ``path`` (e.g. ``/api/v1/pods``) kept through ``transform`` in a
+        connected member, started on first use. Readers wanting other transforms of the same objects get
+        an informer each (the cluster controller's lean Pods count capacity; the execution controller
+        needs a propagated Pod whole)."""
         by_path = self._informers.setdefault(name, {})
-        if path not in by_path:
+        key = (path, transform)
+        if key not in by_path:
             if self._tasks is None:
                 raise RuntimeError("Members.run is not running")
             informer = Informer(MemberSource(self._connections[name], path), transform=transform)
-            by_path[path] = informer
+            by_path[key] = informer
             scope = anyio.CancelScope()
             self._scopes.setdefault(name, []).append(scope)
 
@@ -102,10 +106,10 @@ class Members:
                     await informer.run()
 
             self._tasks.start_soon(run)
-        return by_path[path]
+        return by_path[key]
 
-    def informers(self) -> Iterator[tuple[str, str, Informer]]:
-        """(cluster, path, informer) for every running informer."""
+    def informers(self) -> Iterator[tuple[str, str, str, Informer]]:
+        """(cluster, path, name of its transform or "", informer) for every running informer."""
         for name, by_path in self._informers.items():
-            for path, informer in by_path.items():
-                yield name, path, informer
+            for (path, transform), informer in by_path.items():
+                yield name, path, getattr(transform, "__name__", ""), informer

@@ -4,6 +4,12 @@
 returns. Raising retries the key with backoff (an error, logged and counted); raising :class:`Requeue`
 retries it with the same backoff quietly (an expected wait, e.g. for capacity); returning a number of
 seconds looks again later; returning None forgets the key's failures.
+
+Keys say *which* object to look at; some controllers also need to know *why* it was queued (a cluster
+changed, the template changed itself, the Work's member objects need comparing). They queue with
+:meth:`Controller.enqueue` and a reason; the reconcile reads :meth:`Controller.reasons` for the key it is
+reconciling. Reasons gather while a key waits, and when its reconcile fails (or requeues) they are kept
+for the next one — in this one place, so no controller loses a reason to a Conflict.
 """
 
 from __future__ import annotations
@@ -45,6 +51,18 @@ class Controller(Generic[K]):
         self._workers = workers
         self._log = get_logger(name)
         self._errors = metrics.RECONCILE_ERRORS.labels(name)
+        self._waiting_reasons: dict[K, set[str]] = {}  # why each queued key was queued
+        self._reconciling_reasons: dict[K, frozenset[str]] = {}  # those of the keys being reconciled
+
+    def enqueue(self, key: K, reason: str | None = None) -> None:
+        """Queue ``key`` to be reconciled, with why (if the reconcile needs to know)."""
+        if reason is not None:
+            self._waiting_reasons.setdefault(key, set()).add(reason)
+        self.queue.add(key)
+
+    def reasons(self, key: K) -> frozenset[str]:
+        """Why ``key``, being reconciled now, was queued (every reason since its last successful reconcile)."""
+        return self._reconciling_reasons.get(key, frozenset())
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Run the workers until cancelled."""
@@ -66,12 +84,17 @@ class Controller(Generic[K]):
             # one key per turn of the event loop: a key that comes straight back (a conflict with a write
             # not yet committed) must not keep the store's writer from ever committing it
             await anyio.lowlevel.checkpoint()
+            self._reconciling_reasons[key] = frozenset(self._waiting_reasons.pop(key, ()))
             try:
                 again = await self._reconcile(key)
             except Requeue as wait:
                 self._log.debug("waiting; requeued", key=str(key), reason=str(wait))
+                self._keep_reasons(key)
                 self.queue.add_rate_limited(key)
-            except Exception as error:
+            except BaseException as error:
+                self._keep_reasons(key)
+                if not isinstance(error, Exception):
+                    raise  # cancelled: the reasons stay for whoever runs the queue next
                 self._errors.inc()
                 retries = self.queue.retries(key)
                 level = self._log.warning if retries < 5 else self._log.error
@@ -82,4 +105,10 @@ class Controller(Generic[K]):
                 if again is not None:
                     self.queue.add_after(key, again)
             finally:
+                self._reconciling_reasons.pop(key, None)
                 self.queue.done(key)
+
+    def _keep_reasons(self, key: K) -> None:
+        """A reconcile that did not finish: its reasons still stand for the next one."""
+        if reasons := self._reconciling_reasons.get(key):
+            self._waiting_reasons.setdefault(key, set()).update(reasons)

@@ -240,7 +240,24 @@ spec:
       clusterNames: [member1, member2, member3]
 """
 
-CLEANUP = (LAZY, WORKLOAD, NAMESPACE_OVERRIDE, PRIORITISED, RBAC_NAMES, NODE_PORT_SERVICE)
+SOLO_POD = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: pods}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: solo, namespace: pods}
+spec: {containers: [{name: solo, image: nginx:1.27}]}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: solo, namespace: pods}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: Pod, name: solo}]
+  placement: {clusterAffinity: {clusterNames: [member1]}}
+"""
+CLEANUP = (SOLO_POD, LAZY, WORKLOAD, NAMESPACE_OVERRIDE, PRIORITISED, RBAC_NAMES, NODE_PORT_SERVICE)
 
 
 @dataclass
@@ -588,3 +605,18 @@ def test_members_expose_the_templates_node_port(plane):
     karmadad("apply", "-f", "-", stdin=NODE_PORT_SERVICE)
     again = json.loads(karmadad("get", "service", "web", "-n", SERVICE_NS, "-o", "json"))["spec"]
     assert again["clusterIP"] == template["clusterIP"] and again["ports"][0]["nodePort"] == node_port
+
+
+def test_a_propagated_pods_status_comes_back_whole(plane):
+    """The cluster controller reads the members' Pods lean (for capacity); the Pod propagated here must
+    still be read whole, or its container statuses never reach the template."""
+    karmadad = plane.karmadad
+    karmadad("apply", "-f", "-", stdin=SOLO_POD)
+
+    def template_status() -> dict:
+        status = json.loads(karmadad("get", "pod", "solo", "-n", "pods", "-o", "json")).get("status") or {}
+        return status if status.get("phase") == "Running" and status.get("containerStatuses") else {}
+
+    status = eventually(template_status, 90, "the member's Pod status on the template")
+    [container] = status["containerStatuses"]  # Karmada keeps a member container's state and readiness
+    assert container["ready"] is True and "running" in container["state"], container
