@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint kube-binaries
+.PHONY: run test check lint kube-binaries
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,8 @@ lint: $(BIN)/.installed
 
 test: $(BIN)/.installed kube-binaries lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast loop while working: lint and every test that needs no Go-built binary (no member clusters, no
+# kubectl): unit, store, work queue and in-process controller tests. CI runs the whole `make test`.
+check: $(BIN)/.installed lint
+	$(BIN)/python -m pytest -q tests/unit tests/store tests/runtime tests/controllers $(PYTEST_ARGS)

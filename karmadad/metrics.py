@@ -100,6 +100,12 @@ INFORMER_WATCH_RESTARTS = Counter(
     "karmadad_informer_watch_restarts_total", "Watches that broke and were resumed.", ["cluster", "resource"]
 )
 
+CHANGE_HANDLER_ERRORS = Counter(
+    "karmadad_change_handler_errors_total",
+    "Store change handlers (controllers' subscriptions) that raised; the change went on to the others.",
+    ["handler"],
+)
+
 # Events controllers record (core/v1 Events in the store).
 EVENTS_DROPPED = Counter(
     "karmadad_events_dropped_total",

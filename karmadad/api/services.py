@@ -979,10 +979,12 @@ def _update_causes(spec: dict, old_spec: dict) -> list[Cause]:
 
 
 class ServiceSource(Protocol):
-    """What the allocator needs from the store: the committed Services, and every committed change."""
+    """What the allocator needs from the store: the committed Services, and their committed changes."""
 
     def list_all(self, resource: str) -> list[dict]: ...
-    def subscribe(self, listener: Callable[[object], None]) -> None: ...
+    def subscribe(
+        self, listener: Callable[[object], None], *, resources: Iterable[str] | None = None
+    ) -> None: ...
 
 
 @dataclass
@@ -1028,11 +1030,9 @@ class ServiceAllocator:
         for svc in store.list_all(SERVICES):
             meta = svc.get("metadata") or {}
             self._hold((meta.get("namespace") or "", meta.get("name") or ""), held_by(svc))
-        store.subscribe(self._on_change)
+        store.subscribe(self._on_change, resources=(SERVICES,))
 
-    def _on_change(self, change) -> None:  # a store Change
-        if change.resource != SERVICES:
-            return
+    def _on_change(self, change) -> None:  # a store Change of a Service
         key = change.key
         self._release(key)
         if change.type != "DELETED":

@@ -83,7 +83,7 @@ class CRDServing:
         self.registry = registry
         self._served: dict[str, list[ResourceType]] = {}
         self.controller: Controller[str] = Controller("crd", self.reconcile)
-        store.subscribe(self._on_change)
+        store.subscribe(self._on_change, resources=(CRDS,))
 
     async def run(self, **kwargs) -> None:
         for crd in self.store.list_all(CRDS):
@@ -92,8 +92,6 @@ class CRDServing:
         await self.controller.run(**kwargs)
 
     def _on_change(self, change: Change) -> None:
-        if change.resource != CRDS:
-            return
         if change.type == "DELETED":
             self._unserve(change.name)
         else:

@@ -202,11 +202,10 @@ class RBAC:
     def __init__(self, store: Store):
         self._store = store
         self._index: _Index | None = None
-        store.subscribe(self._changed)
+        store.subscribe(self._changed, resources=RBAC_RESOURCES)
 
     def _changed(self, change: Any) -> None:
-        if change.resource in RBAC_RESOURCES:
-            self._index = None
+        self._index = None
 
     def _current(self) -> _Index:
         if self._index is None:

@@ -208,7 +208,8 @@ class Store:
         self._serving = False
         self._failed: BaseException | None = None
         self._disk_full_since: float | None = None  # set while the disk is full: the store is read-only
-        self._listeners: list[Callable[[Change], None]] = []
+        self._listeners: list[Callable[[Change], None]] = []  # of every change
+        self._listeners_of: dict[str, list[Callable[[Change], None]]] = {}  # of one resource's changes
         # committed uid -> (resource, key), and owner uid -> dependents, for garbage collection
         self._by_uid: dict[str, tuple[str, Key]] = {}
         self._dependents: dict[str, set[tuple[str, Key]]] = {}
@@ -271,9 +272,18 @@ class Store:
         """False while the disk is full (reads go on; writes answer 503 until space returns)."""
         return self._disk_full_since is None
 
-    def subscribe(self, listener: Callable[[Change], None]) -> None:
-        """Call ``listener`` synchronously with every committed change (for in-process controllers)."""
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Callable[[Change], None], *, resources: Iterable[str] | None = None
+    ) -> None:
+        """Call ``listener`` with every committed change (of ``resources`` only, when given), in commit
+        order and before the write is acknowledged — so an index it keeps is current when the writer
+        hears back. A listener that raises is logged and counted
+        (``karmadad_change_handler_errors_total``); the store and the other listeners go on."""
+        if resources is None:
+            self._listeners.append(listener)
+        else:
+            for resource in resources:
+                self._listeners_of.setdefault(resource, []).append(listener)
 
     # -- reads (committed state) --------------------------------------------------------------
 
@@ -755,8 +765,18 @@ class Store:
             self._committed_revision = change.revision
             self._history.append(change, trim=False)
             self._hub.publish(change)
-            for listener in self._listeners:
-                listener(change)
+            for listener in (*self._listeners, *self._listeners_of.get(change.resource, ())):
+                try:
+                    listener(change)
+                except Exception:
+                    handler = getattr(listener, "__qualname__", repr(listener))
+                    metrics.CHANGE_HANDLER_ERRORS.labels(handler).inc()
+                    log.error(
+                        "a change handler failed; the store goes on",
+                        handler=handler,
+                        resource=change.resource,
+                        exc_info=True,
+                    )
         self._history.trim()
 
     def _index(self, resource: str, key: Key, old: dict | None, new: dict | None) -> None:

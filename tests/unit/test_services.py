@@ -29,7 +29,8 @@ class FakeStore:
         assert resource == "services"
         return list(self.objects.values())
 
-    def subscribe(self, listener) -> None:
+    def subscribe(self, listener, *, resources=None) -> None:
+        assert resources == ("services",)
         self.listeners.append(listener)
 
     def commit(self, obj: dict, kind: str = "MODIFIED") -> None:
