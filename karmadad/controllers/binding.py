@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from karmadad.api import strategy
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
+from karmadad.api.karmada.names import CRB_NAME, RB_NAME, RB_NAMESPACE
 from karmadad.api.karmada.resources import (
     CLUSTER_OVERRIDE_POLICIES,
     CLUSTER_RESOURCE_BINDINGS,
@@ -41,7 +42,7 @@ from karmadad.overrides import OverrideError
 from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.binding import binding_name, referenced
 from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace, is_template_resource
-from karmadad.propagation.work import CRB_NAME, RB_NAME, RB_NAMESPACE, desired_work, target_clusters
+from karmadad.propagation.work import desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
 from karmadad.store import Change, Store

@@ -25,12 +25,8 @@ import anyio
 from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
-from karmadad.api.karmada.cluster import (
-    CONDITION_COMPLETE_API_ENABLEMENTS,
-    CONDITION_READY,
-    TAINT_NOT_READY,
-    TAINT_UNREACHABLE,
-)
+from karmadad.api.karmada.cluster import CONDITION_COMPLETE_API_ENABLEMENTS, CONDITION_READY
+from karmadad.api.karmada.names import TAINT_NOT_READY, TAINT_UNREACHABLE
 from karmadad.api.karmada.resources import CLUSTERS
 from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.errors import Conflict, NotFound

@@ -19,6 +19,12 @@ from __future__ import annotations
 import json
 
 from karmadad.api import strategy
+from karmadad.api.karmada.names import (
+    BINDING_FINALIZER,
+    DEPENDED_BY_PREFIX,
+    DEPENDENCIES_ANNOTATION,
+    RB_PERMANENT_ID,
+)
 from karmadad.api.karmada.resources import RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
 from karmadad.errors import Conflict, NotFound
@@ -31,9 +37,6 @@ from karmadad.scheduler.webster import fnv32a
 from karmadad.store import Change, Store
 
 BindingKey = tuple[str, str]  # (namespace, name) of a ResourceBinding
-DEPENDED_BY_PREFIX = "resourcebinding.karmada.io/depended-by-"
-DEPENDENCIES_ANNOTATION = "resourcebinding.karmada.io/dependencies"
-RB_PERMANENT_ID = "resourcebinding.karmada.io/permanent-id"
 _DEPENDENCY_KINDS = frozenset({"configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"})
 
 
@@ -80,7 +83,7 @@ def attached_binding(parent: dict, dependency: dict) -> dict:
                     "blockOwnerDeletion": True,
                 }
             ],
-            "finalizers": ["karmada.io/binding-controller"],
+            "finalizers": [BINDING_FINALIZER],
         },
         "spec": spec,
     }

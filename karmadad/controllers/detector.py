@@ -30,7 +30,13 @@ import anyio
 import anyio.lowlevel
 
 from karmadad.api import strategy
-from karmadad.api.karmada import CLUSTER_PROPAGATION_POLICY_FINALIZER, PROPAGATION_POLICY_FINALIZER
+from karmadad.api.karmada.names import (
+    CLAIMED_BY,
+    CLUSTER_PROPAGATION_POLICY_FINALIZER,
+    CPP_PERMANENT_ID,
+    PP_PERMANENT_ID,
+    PROPAGATION_POLICY_FINALIZER,
+)
 from karmadad.api.karmada.resources import (
     CLUSTER_OVERRIDE_POLICIES,
     CLUSTER_PROPAGATION_POLICIES,
@@ -52,9 +58,6 @@ from karmadad.propagation.binding import (
     merged_binding,
 )
 from karmadad.propagation.matching import (
-    CLAIMED_BY,
-    CPP_PERMANENT_ID,
-    PP_PERMANENT_ID,
     Claim,
     SkippedNamespaces,
     best_policy,

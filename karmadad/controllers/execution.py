@@ -25,6 +25,14 @@ from __future__ import annotations
 
 import anyio
 
+from karmadad.api.karmada.names import (
+    CONFLICT_RESOLUTION,
+    EXECUTION_FINALIZER,
+    MANAGED_LABEL,
+    TEMPLATE_UID,
+    WORK_NAME,
+    WORK_NAMESPACE,
+)
 from karmadad.api.karmada.resources import CLUSTERS, WORKS
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.controllers.execution_space import EXECUTION_SPACE_PREFIX
@@ -46,12 +54,6 @@ from karmadad.store.store import now_timestamp
 log = get_logger("execution")
 
 WorkKey = tuple[str, str]  # (namespace, name)
-EXECUTION_FINALIZER = "karmada.io/execution-controller"
-MANAGED_LABEL = "karmada.io/managed"
-WORK_NAME = "work.karmada.io/name"
-WORK_NAMESPACE = "work.karmada.io/namespace"
-CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
-TEMPLATE_UID = "resourcetemplate.karmada.io/uid"
 CONDITION_APPLIED = "Applied"
 CONDITION_DISPATCHING = "Dispatching"
 APPLY = "apply"  # the reason a Work is queued when its member objects must be compared with it again

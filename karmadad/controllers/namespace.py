@@ -12,6 +12,7 @@ again when a namespace, a Cluster or a ClusterOverridePolicy changes.
 from __future__ import annotations
 
 from karmadad.api import strategy
+from karmadad.api.karmada.names import SKIP_AUTO_PROPAGATION
 from karmadad.api.karmada.resources import CLUSTER_OVERRIDE_POLICIES, CLUSTERS, WORKS
 from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
@@ -26,7 +27,6 @@ from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
 
 NAMESPACES = "namespaces"
-SKIP_LABEL = "namespace.karmada.io/skip-auto-propagation"
 
 
 def propagated(namespace: dict, skipped: SkippedNamespaces = is_skipped_namespace) -> bool:
@@ -34,7 +34,7 @@ def propagated(namespace: dict, skipped: SkippedNamespaces = is_skipped_namespac
     name = meta["name"]
     if name == "default" or skipped(name):
         return False
-    return str((meta.get("labels") or {}).get(SKIP_LABEL, "")).lower() != "true"
+    return str((meta.get("labels") or {}).get(SKIP_AUTO_PROPAGATION, "")).lower() != "true"
 
 
 class NamespaceSync:

@@ -23,6 +23,7 @@ import json
 
 import anyio
 
+from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
 from karmadad.events import EventRecorder
@@ -41,7 +42,6 @@ log = get_logger("scheduler")
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 CLUSTERS_CHANGED = "clusters changed"  # the reason a binding is queued to be rescheduled for a Cluster change
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
-APPLIED_PLACEMENT = "policy.karmada.io/applied-placement"
 CONDITION_SCHEDULED = "Scheduled"
 
 

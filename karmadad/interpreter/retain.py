@@ -33,11 +33,9 @@ An empty merged ServiceAccount list is left out rather than written as null.
 
 from __future__ import annotations
 
+from karmadad.api.karmada.names import MANAGED_ANNOTATIONS, MANAGED_LABELS, RETAIN_REPLICAS_LABEL
 from karmadad.jsonvalue import json_copy
 
-MANAGED_LABELS = "resourcetemplate.karmada.io/managed-labels"
-MANAGED_ANNOTATIONS = "resourcetemplate.karmada.io/managed-annotations"
-RETAIN_REPLICAS_LABEL = "resourcetemplate.karmada.io/retain-replicas"
 _SA_TOKEN = "kubernetes.io/service-account-token"
 _NODE_PORT_TYPES = frozenset({"NodePort", "LoadBalancer"})
 

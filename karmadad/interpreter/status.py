@@ -32,6 +32,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterable
 
+from karmadad.api.karmada.names import TEMPLATE_GENERATION
 from karmadad.interpreter.fields import (
     Malformed,
     as_int,
@@ -48,7 +49,6 @@ from karmadad.interpreter.fields import (
 )
 from karmadad.jsonvalue import json_copy
 
-TEMPLATE_GENERATION = "resourcetemplate.karmada.io/generation"
 _INT64 = re.compile(r"[+-]?[0-9]+")
 
 

@@ -13,10 +13,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from karmadad.api.karmada.names import APPLIED_CLUSTER_OVERRIDES, APPLIED_OVERRIDES
 from karmadad.overrides.encoding import go_json
-
-APPLIED_OVERRIDES = "policy.karmada.io/applied-overrides"
-APPLIED_CLUSTER_OVERRIDES = "policy.karmada.io/applied-cluster-overrides"
 
 
 def _stored(value: Any) -> Any:

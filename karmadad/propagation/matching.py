@@ -14,16 +14,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from karmadad.api.karmada.names import (
+    CPP_NAME,
+    CPP_PERMANENT_ID,
+    PP_NAME,
+    PP_NAMESPACE,
+    PP_PERMANENT_ID,
+    SKIP_AUTO_PROPAGATION,
+)
 from karmadad.selectors import SelectorError, label_selector_from_struct
 
 MISMATCH, MATCH_ALL, MATCH_LABEL_SELECTOR, MATCH_NAME = 0, 1, 2, 3
 
-PP_PERMANENT_ID = "propagationpolicy.karmada.io/permanent-id"
-CPP_PERMANENT_ID = "clusterpropagationpolicy.karmada.io/permanent-id"
-PP_NAMESPACE = "propagationpolicy.karmada.io/namespace"
-PP_NAME = "propagationpolicy.karmada.io/name"
-CPP_NAME = "clusterpropagationpolicy.karmada.io/name"
-CLAIMED_BY = "resourcetemplate.karmada.io/claimed-by"  # a label: another component propagates this template
 
 PP_CLAIM_LABELS, PP_CLAIM_ANNOTATIONS = (PP_PERMANENT_ID,), (PP_NAMESPACE, PP_NAME)
 CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS = (CPP_PERMANENT_ID,), (CPP_NAME,)
@@ -206,7 +208,7 @@ def preempts(candidate: dict, claimed_by: dict | None, claim: Claim, obj: dict) 
 
 
 _KARMADA_KEYS = ".karmada.io"  # a label or annotation key holding this is Karmada's
-_USERS_KARMADA_LABELS = frozenset({"namespace.karmada.io/skip-auto-propagation"})  # users set this one
+_USERS_KARMADA_LABELS = frozenset({SKIP_AUTO_PROPAGATION})  # users set this one
 
 
 def is_lazy(policy: dict) -> bool:

@@ -8,24 +8,26 @@ records the managed label and annotation keys (:mod:`karmadad.api.karmada.admiss
 
 from __future__ import annotations
 
+from karmadad.api.karmada.names import (
+    CONFLICT_RESOLUTION,
+    CRB_NAME,
+    CRB_PERMANENT_ID,
+    EXECUTION_FINALIZER,
+    MANAGED_LABEL,
+    RB_NAME,
+    RB_NAMESPACE,
+    RB_PERMANENT_ID,
+    TEMPLATE_GENERATION,
+    TEMPLATE_UID,
+    WORK_NAME,
+    WORK_NAMESPACE,
+)
 from karmadad.interpreter.revise import revise_replicas
 from karmadad.interpreter.work import work_name
 from karmadad.overrides import apply_overrides
 from karmadad.scheduler.snapshot import ClusterSnapshot
 
 WORK_API_VERSION = "work.karmada.io/v1alpha1"
-EXECUTION_FINALIZER = "karmada.io/execution-controller"
-MANAGED_LABEL = "karmada.io/managed"
-TEMPLATE_UID = "resourcetemplate.karmada.io/uid"
-TEMPLATE_GENERATION = "resourcetemplate.karmada.io/generation"
-WORK_NAME = "work.karmada.io/name"
-WORK_NAMESPACE = "work.karmada.io/namespace"
-CONFLICT_RESOLUTION = "work.karmada.io/conflict-resolution"
-RB_PERMANENT_ID = "resourcebinding.karmada.io/permanent-id"
-CRB_PERMANENT_ID = "clusterresourcebinding.karmada.io/permanent-id"
-RB_NAMESPACE = "resourcebinding.karmada.io/namespace"
-RB_NAME = "resourcebinding.karmada.io/name"
-CRB_NAME = "clusterresourcebinding.karmada.io/name"
 
 
 def execution_space(cluster: str) -> str:

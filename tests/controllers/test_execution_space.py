@@ -7,8 +7,9 @@ import pytest
 
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
+from karmadad.api.karmada.names import CLUSTER_FINALIZER
 from karmadad.api.karmada.resources import CLUSTERS, RESOURCE_BINDINGS, WORKS
-from karmadad.controllers.execution_space import CLUSTER_FINALIZER, ExecutionSpaces
+from karmadad.controllers.execution_space import ExecutionSpaces
 from tests.store.conftest import collected_store  # noqa: F401 - the fixture
 from tests.store.test_store_gc import eventually
 

@@ -11,13 +11,9 @@
 
 from __future__ import annotations
 
-from karmadad.api.karmada.admission import (
-    CLUSTER_PROPAGATION_POLICY_FINALIZER,
-    PERMANENT_ID_LABELS,
-    PROPAGATION_POLICY_FINALIZER,
-    admit,
-)
+from karmadad.api.karmada.admission import PERMANENT_ID_LABELS, admit
 from karmadad.api.karmada.cluster import Cluster
+from karmadad.api.karmada.names import CLUSTER_PROPAGATION_POLICY_FINALIZER, PROPAGATION_POLICY_FINALIZER
 from karmadad.api.karmada.policy import (
     ClusterOverridePolicy,
     ClusterPropagationPolicy,

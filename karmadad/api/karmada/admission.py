@@ -23,6 +23,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from karmadad.api.karmada.names import (
+    BINDING_FINALIZER,
+    CLUSTER_BINDING_FINALIZER,
+    CLUSTER_PROPAGATION_POLICY_FINALIZER,
+    CPP_PERMANENT_ID,
+    CRB_PERMANENT_ID,
+    DELETION_PROTECTED,
+    DEPENDENCIES_ANNOTATION,
+    MANAGED_ANNOTATIONS,
+    MANAGED_LABELS,
+    PP_PERMANENT_ID,
+    PROPAGATION_POLICY_FINALIZER,
+    RB_PERMANENT_ID,
+    WORK_PERMANENT_ID,
+)
 from karmadad.api.karmada.policy import GRACEFUL_PURGE_MODES
 from karmadad.api.karmada.resources import RESOURCES_BY_KIND
 from karmadad.api.karmada.roundtrip import go_roundtrip
@@ -51,26 +66,21 @@ __all__ = [
 ]
 
 PERMANENT_ID_LABELS: dict[str, str] = {
-    "PropagationPolicy": "propagationpolicy.karmada.io/permanent-id",
-    "ClusterPropagationPolicy": "clusterpropagationpolicy.karmada.io/permanent-id",
-    "ResourceBinding": "resourcebinding.karmada.io/permanent-id",
-    "ClusterResourceBinding": "clusterresourcebinding.karmada.io/permanent-id",
-    "Work": "work.karmada.io/permanent-id",
+    "PropagationPolicy": PP_PERMANENT_ID,
+    "ClusterPropagationPolicy": CPP_PERMANENT_ID,
+    "ResourceBinding": RB_PERMANENT_ID,
+    "ClusterResourceBinding": CRB_PERMANENT_ID,
+    "Work": WORK_PERMANENT_ID,
 }
-PROPAGATION_POLICY_FINALIZER = "karmada.io/propagation-policy-controller"
-CLUSTER_PROPAGATION_POLICY_FINALIZER = "karmada.io/cluster-propagation-policy-controller"
 BINDING_CONTROLLER_FINALIZERS = {
-    "ResourceBinding": "karmada.io/binding-controller",
-    "ClusterResourceBinding": "karmada.io/cluster-resource-binding-controller",
+    "ResourceBinding": BINDING_FINALIZER,
+    "ClusterResourceBinding": CLUSTER_BINDING_FINALIZER,
 }
 _POLICY_FINALIZERS = {
     "PropagationPolicy": PROPAGATION_POLICY_FINALIZER,
     "ClusterPropagationPolicy": CLUSTER_PROPAGATION_POLICY_FINALIZER,
 }
 
-_DEPENDENCIES_ANNOTATION = "resourcebinding.karmada.io/dependencies"
-_MANAGED_LABELS = "resourcetemplate.karmada.io/managed-labels"
-_MANAGED_ANNOTATIONS = "resourcetemplate.karmada.io/managed-annotations"
 _SERVICE_IMPORT = ("multicluster.x-k8s.io/v1alpha1", "ServiceImport")
 _CLUSTER_NAME_MAX = 48
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
@@ -88,9 +98,6 @@ _REENCODED_ON_CREATE = frozenset(
     }
 )
 _REENCODED_ON_UPDATE = frozenset({"PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy", "Work"})
-
-
-DELETION_PROTECTED = "resourcetemplate.karmada.io/deletion-protected"
 
 
 def deletion_denied(obj: dict) -> str | None:
@@ -624,13 +631,13 @@ def _admit_binding(kind: str, new: dict, old: dict | None) -> list[Cause]:
     causes = _permanent_id(kind, new, old, policy=False)
     annotations = _obj(new["metadata"], "annotations")
     # Karmada's validating webhook watches ResourceBindings only, not ClusterResourceBindings.
-    if kind == "ResourceBinding" and _DEPENDENCIES_ANNOTATION in annotations:
+    if kind == "ResourceBinding" and DEPENDENCIES_ANNOTATION in annotations:
         try:
-            json.loads(annotations[_DEPENDENCIES_ANNOTATION])
+            json.loads(annotations[DEPENDENCIES_ANNOTATION])
         except ValueError:
-            path = f"metadata.annotations[{_DEPENDENCIES_ANNOTATION}]"
+            path = f"metadata.annotations[{DEPENDENCIES_ANNOTATION}]"
             causes.append(
-                invalid(path, annotations[_DEPENDENCIES_ANNOTATION], "annotation value must be a valid JSON")
+                invalid(path, annotations[DEPENDENCIES_ANNOTATION], "annotation value must be a valid JSON")
             )
     return causes
 
@@ -700,14 +707,14 @@ def _record_managed_keys(manifest: dict, work_id: str) -> None:
     if not isinstance(meta, dict):
         return
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-    keys = {_MANAGED_ANNOTATIONS, _MANAGED_LABELS} | set(annotations)
-    annotations[_MANAGED_ANNOTATIONS] = ",".join(sorted(keys))
+    keys = {MANAGED_ANNOTATIONS, MANAGED_LABELS} | set(annotations)
+    annotations[MANAGED_ANNOTATIONS] = ",".join(sorted(keys))
     labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
     if work_id:
         labels[PERMANENT_ID_LABELS["Work"]] = work_id
     if labels:
         meta["labels"] = labels
-    annotations[_MANAGED_LABELS] = ",".join(sorted(labels))
+    annotations[MANAGED_LABELS] = ",".join(sorted(labels))
     meta["annotations"] = annotations
 
 

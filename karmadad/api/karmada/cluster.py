@@ -26,9 +26,6 @@ API_VERSION = f"{GROUP}/{VERSION}"
 
 CONDITION_READY = "Ready"
 CONDITION_COMPLETE_API_ENABLEMENTS = "CompleteAPIEnablements"
-TAINT_NOT_READY = "cluster.karmada.io/not-ready"
-TAINT_UNREACHABLE = "cluster.karmada.io/unreachable"
-TAINT_UNSCHEDULABLE = "cluster.karmada.io/unschedulable"
 
 
 class _ClusterV1(KarmadaModel):

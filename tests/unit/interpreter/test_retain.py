@@ -6,14 +6,8 @@ import copy
 
 import pytest
 
-from karmadad.interpreter.retain import (
-    MANAGED_ANNOTATIONS,
-    MANAGED_LABELS,
-    RETAIN_REPLICAS_LABEL,
-    has_retain_rule,
-    retain,
-    retain_cluster_fields,
-)
+from karmadad.api.karmada.names import MANAGED_ANNOTATIONS, MANAGED_LABELS, RETAIN_REPLICAS_LABEL
+from karmadad.interpreter.retain import has_retain_rule, retain, retain_cluster_fields
 
 
 def make(api_version: str, kind: str, meta: dict | None = None, **fields) -> dict:

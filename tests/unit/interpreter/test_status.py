@@ -7,13 +7,9 @@ import copy
 
 import pytest
 
+from karmadad.api.karmada.names import TEMPLATE_GENERATION
 from karmadad.interpreter.fields import Malformed
-from karmadad.interpreter.status import (
-    TEMPLATE_GENERATION,
-    aggregate_status,
-    has_aggregate_rule,
-    reflect_status,
-)
+from karmadad.interpreter.status import aggregate_status, has_aggregate_rule, reflect_status
 
 NOW = "2024-05-01T12:00:00Z"
 

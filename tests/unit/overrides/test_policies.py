@@ -7,13 +7,8 @@ import json
 
 import pytest
 
-from karmadad.overrides import (
-    APPLIED_CLUSTER_OVERRIDES,
-    APPLIED_OVERRIDES,
-    OverrideError,
-    applicable_policies,
-    apply_overrides,
-)
+from karmadad.api.karmada.names import APPLIED_CLUSTER_OVERRIDES, APPLIED_OVERRIDES
+from karmadad.overrides import OverrideError, applicable_policies, apply_overrides
 from karmadad.scheduler.snapshot import snapshot
 
 DEPLOYMENT = {
