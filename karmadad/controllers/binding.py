@@ -22,6 +22,7 @@ is dropped once none is left, so nothing it put into a member is forgotten.
 from __future__ import annotations
 
 from karmadad.api import strategy
+from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
 from karmadad.api.karmada.names import CRB_NAME, RB_NAME, RB_NAMESPACE
 from karmadad.api.karmada.resources import (
@@ -47,7 +48,6 @@ from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
 from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
-from karmadad.store.store import now_timestamp
 
 log = get_logger("binding")
 
@@ -346,31 +346,20 @@ class BindingController:
         )
         status = dict(binding.get("status") or {})
         fully = bool(items) and all(i["applied"] for i in items)
-        condition = {
-            "type": CONDITION_FULLY_APPLIED,
-            "status": "True" if fully else "False",
-            "reason": "FullyAppliedSuccess" if fully else "FullyAppliedFailed",
-            "message": "All works have been successfully applied"
+        fully_applied = condition(
+            status.get("conditions") or (),
+            CONDITION_FULLY_APPLIED,
+            fully,
+            "FullyAppliedSuccess" if fully else "FullyAppliedFailed",
+            "All works have been successfully applied"
             if fully
             else "Failed to apply all works, see status.aggregatedStatus for details",
-        }
-        previous = next(
-            (c for c in status.get("conditions") or () if c.get("type") == CONDITION_FULLY_APPLIED), None
         )
-        if previous is not None and all(
-            previous.get(k) == condition[k] for k in ("status", "reason", "message")
-        ):
-            condition = previous
-        else:
-            condition["lastTransitionTime"] = now_timestamp()
         if items:
             status["aggregatedStatus"] = items
         else:
             status.pop("aggregatedStatus", None)
-        status["conditions"] = [
-            *(c for c in status.get("conditions") or () if c.get("type") != CONDITION_FULLY_APPLIED),
-            condition,
-        ]
+        status["conditions"] = with_condition(status.get("conditions"), fully_applied)
         if status != (binding.get("status") or {}):
             try:
                 await self.store.update(resource, {**binding, "status": status})

@@ -25,6 +25,7 @@ import anyio
 from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
+from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada.cluster import CONDITION_COMPLETE_API_ENABLEMENTS, CONDITION_READY
 from karmadad.api.karmada.names import TAINT_NOT_READY, TAINT_UNREACHABLE
 from karmadad.api.karmada.resources import CLUSTERS
@@ -361,22 +362,10 @@ class ClusterController:
             ready = current.get("status") == "True"
             reason, message = current.get("reason", ""), current.get("message", "")
         status = dict(cluster.get("status") or {})
-        condition = {
-            "type": CONDITION_READY,
-            "status": "True" if ready else "False",
-            "reason": reason,
-            "message": message,
-        }
-        unchanged = current is not None and all(current.get(k) == v for k, v in condition.items())
-        condition["lastTransitionTime"] = (
-            current["lastTransitionTime"]
-            if unchanged or (current and current.get("status") == condition["status"])
-            else now_timestamp()
+        conditions = status.get("conditions") or ()
+        status["conditions"] = with_condition(
+            conditions, condition(conditions, CONDITION_READY, ready, reason, message)
         )
-        status["conditions"] = [
-            *(c for c in status.get("conditions") or () if c.get("type") != CONDITION_READY),
-            condition,
-        ]
         if ready and connection is not None and observed.ready:
             with contextlib.suppress(MemberUnreachable):
                 code, version = await connection.get("/version")
@@ -415,33 +404,9 @@ class ClusterController:
         else:
             reason, message = "Partial", "some APIs of the cluster could not be discovered"
         status["apiEnablements"] = enablements
-        conditions = [
-            c for c in status.get("conditions") or () if c.get("type") != CONDITION_COMPLETE_API_ENABLEMENTS
-        ]
-        previous = next(
-            (
-                c
-                for c in status.get("conditions") or ()
-                if c.get("type") == CONDITION_COMPLETE_API_ENABLEMENTS
-            ),
-            None,
-        )
-        state = "True" if complete else "False"
-        since = (
-            previous["lastTransitionTime"]
-            if previous and previous.get("status") == state
-            else now_timestamp()
-        )
-        conditions.append(
-            {
-                "type": CONDITION_COMPLETE_API_ENABLEMENTS,
-                "status": state,
-                "reason": reason,
-                "message": message,
-                "lastTransitionTime": since,
-            }
-        )
-        status["conditions"] = conditions
+        conditions = status.get("conditions") or ()
+        enabled = condition(conditions, CONDITION_COMPLETE_API_ENABLEMENTS, complete, reason, message)
+        status["conditions"] = with_condition(conditions, enabled)
 
     async def _write(self, cluster: dict, status: dict, ready: bool, reason: str) -> None:
         if status != cluster.get("status"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import anyio
 
+from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada.names import (
     CONFLICT_RESOLUTION,
     EXECUTION_FINALIZER,
@@ -49,7 +50,6 @@ from karmadad.runtime.controller import Controller, Requeue
 from karmadad.runtime.informer import Handler, Informer
 from karmadad.store import Change, Store
 from karmadad.store.changes import specification
-from karmadad.store.store import now_timestamp
 
 log = get_logger("execution")
 
@@ -142,26 +142,7 @@ def dispatching_change(conditions: list[dict], *, suspended: bool) -> dict | Non
     if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
         return None
     reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
-    return _condition(CONDITION_DISPATCHING, not suspended, reason, message, conditions)
-
-
-def _condition(kind: str, ok: bool, reason: str, message: str, previous: list[dict]) -> dict:
-    status = "True" if ok else "False"
-    before = next((c for c in previous if c.get("type") == kind), None)
-    if before is not None and (before.get("status"), before.get("reason"), before.get("message")) == (
-        status,
-        reason,
-        message,
-    ):
-        return before
-    changed = before is None or before.get("status") != status
-    return {
-        "type": kind,
-        "status": status,
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": now_timestamp() if changed else before["lastTransitionTime"],
-    }
+    return condition(conditions, CONDITION_DISPATCHING, not suspended, reason, message)
 
 
 class ExecutionController:
@@ -311,9 +292,9 @@ class ExecutionController:
             applied_condition = previous  # status reflected; why it was not applied still stands
         elif failures:
             message = f"Failed to apply all manifests ({applied}/{len(manifests)}): {'; '.join(failures)}"
-            applied_condition = _condition(CONDITION_APPLIED, False, "AppliedFailed", message, conditions)
+            applied_condition = condition(conditions, CONDITION_APPLIED, False, "AppliedFailed", message)
         else:
-            applied_condition = _condition(CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied", conditions)  # fmt: skip
+            applied_condition = condition(conditions, CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied")  # fmt: skip
         await self._write_status(work, [*([dispatching] if dispatching else []), applied_condition], statuses)
         if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
             raise Requeue(applied_condition["message"])
@@ -415,11 +396,8 @@ class ExecutionController:
         """Write these conditions (and manifest statuses) into the Work's status. A new ``Dispatching``
         condition among them is told in a WorkDispatching Event once written, as Karmada tells it."""
         status = dict(work.get("status") or {})
-        kinds = {c["type"] for c in conditions}
-        status["conditions"] = [
-            *(c for c in status.get("conditions") or () if c.get("type") not in kinds),
-            *conditions,
-        ]
+        for new in conditions:
+            status["conditions"] = with_condition(status.get("conditions"), new)
         if statuses is not None:
             if statuses:
                 status["manifestStatuses"] = statuses
@@ -431,9 +409,9 @@ class ExecutionController:
             written = await self.store.update(WORKS, {**work, "status": status})
         except NotFound:
             return
-        for condition in conditions:
-            if condition["type"] == CONDITION_DISPATCHING:
-                self.recorder.event(written, "Normal", "WorkDispatching", condition["message"])
+        for new in conditions:
+            if new["type"] == CONDITION_DISPATCHING:
+                self.recorder.event(written, "Normal", "WorkDispatching", new["message"])
 
     async def _finalize(self, work: dict, cluster: dict | None) -> None:
         meta = work["metadata"]

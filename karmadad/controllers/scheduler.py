@@ -23,6 +23,7 @@ import json
 
 import anyio
 
+from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
@@ -53,18 +54,6 @@ def placement_json(placement: dict) -> str:
     return json.dumps(placement, separators=(",", ":"), sort_keys=True)
 
 
-def scheduled_condition(result: ScheduleResult, previous: dict | None) -> dict:
-    condition = {
-        "type": CONDITION_SCHEDULED,
-        "status": "True" if result.reason == "Success" else "False",
-        "reason": result.reason,
-        "message": result.message,
-    }
-    same = previous is not None and previous.get("status") == condition["status"]
-    condition["lastTransitionTime"] = previous["lastTransitionTime"] if same else now_timestamp()
-    return condition
-
-
 def scheduled_binding(binding: dict, result: ScheduleResult, *, triggered: bool) -> dict:
     """``binding`` with ``result`` written into it (spec, annotation and status), Karmada's way.
 
@@ -84,16 +73,16 @@ def scheduled_binding(binding: dict, result: ScheduleResult, *, triggered: bool)
         annotations[APPLIED_PLACEMENT] = placement_json(spec.get("placement") or {})
     conditions = status.get("conditions") or []
     previous = next((c for c in conditions if c.get("type") == CONDITION_SCHEDULED), None)
-    condition = scheduled_condition(result, previous)
-    if previous is not None and all(previous.get(k) == condition[k] for k in ("status", "reason", "message")):
-        condition = previous
-    status["conditions"] = [*(c for c in conditions if c.get("type") != CONDITION_SCHEDULED), condition]
+    scheduled = condition(
+        conditions, CONDITION_SCHEDULED, result.reason == "Success", result.reason, result.message
+    )
+    status["conditions"] = with_condition(conditions, scheduled)
     if result.affinity_name:
         status["schedulerObservingAffinityName"] = result.affinity_name
     if result.reason == "Success":
         generation = int(meta.get("generation") or 1)
         status["schedulerObservedGeneration"] = generation + (new_spec != spec)
-        if triggered or new_spec != spec or previous is not condition or "lastScheduledTime" not in status:
+        if triggered or new_spec != spec or previous is not scheduled or "lastScheduledTime" not in status:
             status["lastScheduledTime"] = now_timestamp()
     return {**binding, "metadata": {**meta, "annotations": annotations}, "spec": new_spec, "status": status}
 

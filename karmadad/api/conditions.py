@@ -1,0 +1,42 @@
+"""Status conditions, set the one way Kubernetes' ``meta.SetStatusCondition`` sets them.
+
+Why one function: every controller that reports a condition (Ready and CompleteAPIEnablements on Clusters,
+Scheduled and FullyApplied on bindings, Applied and Dispatching on Works) must keep ``lastTransitionTime``
+while the status holds and move it only when the status flips; five hand-written copies had drifted.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def condition(
+    conditions: list[dict] | tuple[dict, ...], kind: str, ok: bool, reason: str, message: str
+) -> dict:
+    """The condition of type ``kind`` as it should read now: the one in ``conditions`` itself when nothing
+    changed; else a new one whose ``lastTransitionTime`` moves only if its status flips (or it is new)."""
+    status = "True" if ok else "False"
+    before = next((c for c in conditions if c.get("type") == kind), None)
+    if before is not None and (before.get("status"), before.get("reason"), before.get("message")) == (
+        status,
+        reason,
+        message,
+    ):
+        return before
+    flipped = before is None or before.get("status") != status or not before.get("lastTransitionTime")
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": _now() if flipped else before["lastTransitionTime"],
+    }
+
+
+def with_condition(conditions: list[dict] | tuple[dict, ...] | None, new: dict) -> list[dict]:
+    """``conditions`` with ``new`` in place of the one of its type (the others first, as written)."""
+    return [*(c for c in conditions or () if c.get("type") != new["type"]), new]
