@@ -8,16 +8,12 @@ from dataclasses import dataclass
 import anyio
 import pytest
 
-from karmadad.api import strategy
-from karmadad.api.builtin import default_registry
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.detector import Detector
 from karmadad.events import EventRecorder
 from karmadad.store import Store
+from tests.controllers.objects import NAMESPACE, REGISTRY, prepared
 from tests.store.conftest import store  # noqa: F401 - the fixture
-
-NAMESPACE = "shop"
-REGISTRY = default_registry()
 
 
 @dataclass
@@ -31,9 +27,8 @@ class Plane:
 async def plane(store) -> AsyncIterator[Plane]:  # noqa: F811 - the store fixture
     await store.create(
         "namespaces",
-        strategy.prepare_create(
-            REGISTRY.get("", "v1", "namespaces"),
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
+        prepared(
+            "", "v1", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
         ),
     )
     recorder = EventRecorder(store, "karmada-controller-manager")

@@ -10,8 +10,6 @@ import uuid
 import anyio
 import pytest
 
-from karmadad.api import strategy
-from karmadad.api.builtin import default_registry
 from karmadad.api.karmada.resources import (
     CLUSTER_PROPAGATION_POLICIES,
     CLUSTERS,
@@ -19,63 +17,13 @@ from karmadad.api.karmada.resources import (
     RESOURCE_BINDINGS,
     WORKS,
 )
-from karmadad.events import EVENTS
 from karmadad.interpreter.work import work_name
 from karmadad.propagation.binding import binding_name
-from karmadad.store import Store
+from tests.controllers.objects import NAMESPACE, config_map, deployment, events_about, policy, prepared
 from tests.store.test_store_gc import eventually
 
 pytestmark = pytest.mark.anyio
-REGISTRY = default_registry()
-NAMESPACE = "shop"
 TOO_LONG = "must be no more than 253 characters"
-
-
-def prepared(group: str, version: str, plural: str, obj: dict) -> dict:
-    return strategy.prepare_create(REGISTRY.get(group, version, plural), obj)
-
-
-def policy(kind: str, selector: dict) -> dict:
-    meta = {"name": "pp", "namespace": NAMESPACE} if kind == "PropagationPolicy" else {"name": "cpp"}
-    return {
-        "apiVersion": "policy.karmada.io/v1alpha1",
-        "kind": kind,
-        "metadata": meta,
-        "spec": {"resourceSelectors": [selector], "placement": {"clusterAffinity": {"clusterNames": ["m1"]}}},
-    }
-
-
-def config_map(name: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": NAMESPACE},
-        "data": {"a": "b"},
-    }
-
-
-def deployment(name: str) -> dict:
-    labels = {"app": "long"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NAMESPACE},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "c", "image": "i"}]},
-            },
-        },
-    }
-
-
-def events_about(store: Store, obj: dict, reason: str) -> list[dict]:
-    uid = obj["metadata"]["uid"]
-    return [
-        e for e in store.list_all(EVENTS) if e["involvedObject"].get("uid") == uid and e["reason"] == reason
-    ]
 
 
 def is_uuid(name: str) -> bool:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from karmadad.api.karmada.resources import CLUSTERS, PROPAGATION_POLICIES, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import PROPAGATION_POLICIES, RESOURCE_BINDINGS
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.events import EventRecorder
 from karmadad.propagation.binding import binding_name
 from karmadad.store import Change
-from tests.controllers.conftest import NAMESPACE, REGISTRY
-from tests.controllers.test_long_names import deployment, events_about, prepared
+from tests.controllers.objects import NAMESPACE, REGISTRY, deployment, events_about, prepared, ready_cluster
 from tests.store.test_store_gc import eventually
 
 pytestmark = pytest.mark.anyio
@@ -41,22 +40,10 @@ def prioritised_policy(name: str, template: str, priority_class_name: str) -> di
     })  # fmt: skip
 
 
-async def ready_cluster(store) -> None:
-    cluster = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "m1"},
-               "spec": {"syncMode": "Push"}}  # fmt: skip
-    created = await store.create(CLUSTERS, prepared("cluster.karmada.io", "v1alpha1", "clusters", cluster))
-    status = {
-        "conditions": [{"type": "Ready", "status": "True", "reason": "ClusterReady", "message": "ok",
-                        "lastTransitionTime": "2026-01-01T00:00:00Z"}],
-        "apiEnablements": [{"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]}],
-    }  # fmt: skip
-    await store.update(CLUSTERS, {**created, "status": status})
-
-
 @pytest.mark.parametrize("by_priority", [True, False])
 async def test_waiting_bindings_are_scheduled_highest_priority_first(store, by_priority):
     await store.create("namespaces", prepared("", "v1", "namespaces", {"metadata": {"name": NAMESPACE}}))
-    await ready_cluster(store)
+    await ready_cluster(store, "m1")
     await store.create(PRIORITY_CLASSES, priority_class("low", 10))
     await store.create(PRIORITY_CLASSES, priority_class("high", 1000))
     for name, klass in (("first", "low"), ("second", "low"), ("urgent", "high")):

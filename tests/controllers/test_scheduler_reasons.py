@@ -11,8 +11,7 @@ from karmadad.controllers.scheduler import SchedulerController
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.store import Store
-from tests.controllers.conftest import NAMESPACE, REGISTRY
-from tests.controllers.test_long_names import deployment, prepared
+from tests.controllers.objects import NAMESPACE, REGISTRY, deployment, prepared, ready_cluster
 from tests.store.test_store_gc import eventually
 
 pytestmark = pytest.mark.anyio
@@ -36,18 +35,6 @@ class ConflictOnce:
             self.conflicts += 1
             raise Conflict.of(resource, obj["metadata"]["name"], "the object has been modified")
         return await self._store.update(resource, obj, **options)
-
-
-async def ready_cluster(store: Store, name: str, labels: dict[str, str]) -> None:
-    cluster = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
-               "metadata": {"name": name, "labels": labels}, "spec": {"syncMode": "Push"}}  # fmt: skip
-    created = await store.create(CLUSTERS, prepared("cluster.karmada.io", "v1alpha1", "clusters", cluster))
-    status = {
-        "conditions": [{"type": "Ready", "status": "True", "reason": "ClusterReady", "message": "ok",
-                        "lastTransitionTime": "2026-01-01T00:00:00Z"}],
-        "apiEnablements": [{"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]}],
-    }  # fmt: skip
-    await store.update(CLUSTERS, {**created, "status": status})
 
 
 def targets(store: Store) -> list[str]:
