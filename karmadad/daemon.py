@@ -33,7 +33,9 @@ from karmadad.controllers.dependencies import DependenciesDistributor
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution import ExecutionController
 from karmadad.controllers.execution_space import ExecutionSpaces
+from karmadad.controllers.garbage_collector import GarbageCollector
 from karmadad.controllers.namespace import NamespaceSync
+from karmadad.controllers.namespace_lifecycle import NamespaceLifecycle
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
@@ -42,8 +44,6 @@ from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.propagation.matching import SkippedNamespaces
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.store import HistoryLimits, Store
-from karmadad.store.gc import GarbageCollector
-from karmadad.store.namespaces import NamespaceLifecycle
 
 log = get_logger("daemon")
 

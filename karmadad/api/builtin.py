@@ -121,9 +121,7 @@ def schemas_for(resource: ResourceType) -> tuple[str, dict[str, dict]] | None:
         schema = resource.extra.get("schema")
         if not isinstance(schema, dict):
             return None
-        from karmadad.apiserver.crds import schema_name
-
-        name = schema_name(resource)
+        name = resource.schema_name
         return name, {name: schema}
     if resource.group in KARMADA_GROUPS:
         name, definitions = schemas_for_kind(resource.kind)

@@ -76,6 +76,12 @@ class ResourceType:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
     @property
+    def schema_name(self) -> str:
+        """The name of the kind's OpenAPI schema as Kubernetes names CRD schemas, by the reversed group:
+        ``com.example.v1.Widget``."""
+        return ".".join([*reversed(self.group.split(".")), self.version, self.kind])
+
+    @property
     def api_version(self) -> str:
         return self.group_version
 

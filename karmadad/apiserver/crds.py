@@ -72,11 +72,6 @@ def resource_types(crd: dict) -> list[ResourceType]:
     return types
 
 
-def schema_name(resource: ResourceType) -> str:
-    """Kubernetes names CRD schemas by the reversed group: ``com.example.v1.Widget``."""
-    return ".".join([*reversed(resource.group.split(".")), resource.version, resource.kind])
-
-
 class CRDServing:
     def __init__(self, store: Store, registry: Registry):
         self.store = store

@@ -37,6 +37,7 @@ from karmadad.api.karmada.names import (
     PP_PERMANENT_ID,
     PROPAGATION_POLICY_FINALIZER,
 )
+from karmadad.api.karmada.resource_selectors import implicit_priority
 from karmadad.api.karmada.resources import (
     CLUSTER_OVERRIDE_POLICIES,
     CLUSTER_PROPAGATION_POLICIES,
@@ -63,7 +64,6 @@ from karmadad.propagation.matching import (
     best_policy,
     changed_by_karmada_only,
     claim_of,
-    implicit_priority,
     is_lazy,
     is_skipped_namespace,
     is_template_resource,

@@ -4,7 +4,7 @@ Why this order: when several policies touch the same field the last one wins, so
 contract. As Karmada's override manager: every ClusterOverridePolicy first, then the OverridePolicies of
 the manifest's namespace (none for cluster-scoped objects). Within each group a policy applies when its
 ``resourceSelectors`` match (none = every object); they sort ascending by how specifically they match
-(match-all < labelSelector < name, :mod:`karmadad.propagation.matching`) and then by name, so the most
+(match-all < labelSelector < name, :mod:`karmadad.api.karmada.resource_selectors`) and then by name, so the most
 specific applies last. A policy's ``overrideRules`` apply in their own order, each only where its
 ``targetCluster`` affinity takes the cluster (no affinity = every cluster); a policy without rules falls
 back to the legacy ``targetCluster`` + ``overriders`` pair. The OverridePolicies are matched against the
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from karmadad.api.karmada.resource_selectors import MATCH_ALL, MISMATCH, implicit_priority
 from karmadad.jsonvalue import json_copy
 from karmadad.overrides.applied import applied_annotations, cluster_override_reference, override_reference
 from karmadad.overrides.overriders import OverrideError, apply_overriders_in_place
-from karmadad.propagation.matching import MATCH_ALL, MISMATCH, implicit_priority
 from karmadad.scheduler.affinity import compile_affinity
 from karmadad.scheduler.snapshot import ClusterSnapshot
 

@@ -1,9 +1,7 @@
 """Which propagation policy claims a resource template — Karmada's rules, as pure functions.
 
-A selector matches when apiVersion and kind are equal and its namespace is empty or equal; then a name
-(when given) must be equal — its labelSelector is ignored —, else a labelSelector must match, else the
-selector matches every object of the kind. How specific the best matching selector is gives the policy's
-*implicit* priority (name 3 > labelSelector 2 > kind 1). The best policy has the highest explicit
+How specifically a policy's selectors match gives its *implicit* priority
+(:mod:`karmadad.api.karmada.resource_selectors`: name > labelSelector > kind). The best policy has the highest explicit
 ``priority``, then the highest implicit priority, then the smallest name; any PropagationPolicy of the
 template's namespace beats every ClusterPropagationPolicy.
 """
@@ -22,10 +20,11 @@ from karmadad.api.karmada.names import (
     PP_PERMANENT_ID,
     SKIP_AUTO_PROPAGATION,
 )
-from karmadad.selectors import SelectorError, label_selector_from_struct
-
-MISMATCH, MATCH_ALL, MATCH_LABEL_SELECTOR, MATCH_NAME = 0, 1, 2, 3
-
+from karmadad.api.karmada.resource_selectors import (
+    MATCH_NAME,
+    MISMATCH,
+    implicit_priority,
+)
 
 PP_CLAIM_LABELS, PP_CLAIM_ANNOTATIONS = (PP_PERMANENT_ID,), (PP_NAMESPACE, PP_NAME)
 CPP_CLAIM_LABELS, CPP_CLAIM_ANNOTATIONS = (CPP_PERMANENT_ID,), (CPP_NAME,)
@@ -66,31 +65,6 @@ class SkippedNamespaces:
 
 
 is_skipped_namespace = SkippedNamespaces.of()  # with Karmada's default patterns
-
-
-def selector_priority(selector: dict, obj: dict) -> int:
-    meta = obj.get("metadata") or {}
-    if selector.get("apiVersion") != obj.get("apiVersion") or selector.get("kind") != obj.get("kind"):
-        return MISMATCH
-    if selector.get("namespace") and selector["namespace"] != meta.get("namespace", ""):
-        return MISMATCH
-    if selector.get("name"):
-        return MATCH_NAME if selector["name"] == meta.get("name") else MISMATCH
-    if selector.get("labelSelector") is None:
-        return MATCH_ALL
-    try:
-        matches = label_selector_from_struct(selector["labelSelector"]).matches(meta.get("labels") or {})
-    except SelectorError:  # Karmada admits these, and they select nothing
-        return MISMATCH
-    return MATCH_LABEL_SELECTOR if matches else MISMATCH
-
-
-def implicit_priority(policy: dict, obj: dict) -> int:
-    """The most specific of the policy's selectors that matches ``obj`` (MISMATCH when none does)."""
-    return max(
-        (selector_priority(s, obj) for s in (policy.get("spec") or {}).get("resourceSelectors") or ()),
-        default=MISMATCH,
-    )
 
 
 def explicit_priority(policy: dict) -> int:

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from karmadad.api.builtin import default_registry
 from karmadad.apiserver.auth import TokenAuthenticator, User
 from karmadad.apiserver.server import APIServer
+from karmadad.controllers.garbage_collector import GarbageCollector
 from karmadad.store import open_store
-from karmadad.store.gc import GarbageCollector
 
 TOKEN = "fuzz-token-0123456789"
 EXAMPLES = 10_000

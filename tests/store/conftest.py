@@ -3,9 +3,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from karmadad.controllers.garbage_collector import GarbageCollector
+from karmadad.controllers.namespace_lifecycle import NamespaceLifecycle
 from karmadad.store import HistoryLimits, open_store
-from karmadad.store.gc import GarbageCollector
-from karmadad.store.namespaces import NamespaceLifecycle
 
 
 @pytest.fixture

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from karmadad.propagation.binding import binding_name, desired_binding, merged_binding
-from karmadad.propagation.matching import (
+from karmadad.api.karmada.resource_selectors import (
     MATCH_ALL,
     MATCH_LABEL_SELECTOR,
     MATCH_NAME,
     MISMATCH,
+    selector_priority,
+)
+from karmadad.propagation.binding import binding_name, desired_binding, merged_binding
+from karmadad.propagation.matching import (
     Claim,
     best_policy,
     changed_by_karmada_only,
     claim_of,
     is_lazy,
     preempts,
-    selector_priority,
     with_claim,
     without_claim,
 )
