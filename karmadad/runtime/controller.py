@@ -2,8 +2,10 @@
 
 ``reconcile(key)`` is level-triggered: it reads the current state, makes the world match, and
 returns. Raising retries the key with backoff (an error, logged and counted); raising :class:`Requeue`
-retries it with the same backoff quietly (an expected wait, e.g. for capacity); returning a number of
-seconds looks again later; returning None forgets the key's failures.
+retries it with the same backoff quietly (an expected wait, e.g. for capacity), or after the seconds it
+says; a :class:`~karmadad.errors.Conflict` (the object changed under the write: optimistic concurrency at
+work) is retried quietly too; returning a number of seconds looks again later; returning None forgets the
+key's failures.
 
 Keys say *which* object to look at; some controllers also need to know *why* it was queued (a cluster
 changed, the template changed itself, the Work's member objects need comparing). They queue with
@@ -22,6 +24,7 @@ import anyio.lowlevel
 from anyio.abc import TaskStatus
 
 from karmadad import metrics
+from karmadad.errors import Conflict
 from karmadad.logs import get_logger
 from karmadad.runtime.workqueue import RateLimitingQueue, ShutDown
 
@@ -29,7 +32,11 @@ K = TypeVar("K", bound=Hashable)
 
 
 class Requeue(Exception):
-    """Not done yet, and nothing is wrong: look again after the key's backoff."""
+    """Not done yet, and nothing is wrong: look again after the key's backoff, or ``after`` seconds."""
+
+    def __init__(self, message: str = "", *, after: float | None = None):
+        super().__init__(message)
+        self.after = after
 
 
 Reconcile = Callable[[K], Awaitable[float | None]]
@@ -89,6 +96,13 @@ class Controller(Generic[K]):
                 again = await self._reconcile(key)
             except Requeue as wait:
                 self._log.debug("waiting; requeued", key=str(key), reason=str(wait))
+                self._keep_reasons(key)
+                if wait.after is None:
+                    self.queue.add_rate_limited(key)
+                else:
+                    self.queue.add_after(key, wait.after)
+            except Conflict as conflict:  # someone wrote the object meanwhile: read it again, quietly
+                self._log.debug("conflict; requeued", key=str(key), error=str(conflict))
                 self._keep_reasons(key)
                 self.queue.add_rate_limited(key)
             except BaseException as error:

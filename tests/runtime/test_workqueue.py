@@ -5,7 +5,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from karmadad.runtime.controller import Controller
+from karmadad import metrics
+from karmadad.errors import Conflict
+from karmadad.runtime.controller import Controller, Requeue
 from karmadad.runtime.workqueue import (
     ItemExponentialBackoff,
     RateLimitingQueue,
@@ -178,3 +180,36 @@ async def test_a_queue_with_priorities_hands_out_the_highest_first_and_equals_in
     queue.add("low")
     queue.done("high")
     assert [await queue.get(), await queue.get()] == ["high", "low"]
+
+
+async def test_conflicts_and_requeues_are_quiet_and_keep_the_reasons():
+    seen: list[tuple[str, frozenset[str]]] = []
+
+    async def reconcile(key: str) -> None:
+        seen.append((key, controller.reasons(key)))
+        attempts = sum(1 for k, _ in seen if k == key)
+        if key == "raced" and attempts == 1:
+            raise Conflict.of("configmaps", key, "the object has been modified")
+        if key == "later" and attempts == 1:
+            raise Requeue("not yet", after=0.05)
+
+    controller: Controller[str] = Controller("t-quiet", reconcile)
+    errors = metrics.RECONCILE_ERRORS.labels("t-quiet")
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(controller.run)
+            controller.enqueue("raced", "cluster changed")
+            controller.enqueue("later", "changed itself")
+            started = anyio.current_time()
+            while len(seen) < 4:  # noqa: ASYNC110 - polling the fake reconcile's record is the point
+                await anyio.sleep(0.005)
+            waited = anyio.current_time() - started
+            tasks.cancel_scope.cancel()
+    assert sorted(seen) == [
+        ("later", frozenset({"changed itself"})),
+        ("later", frozenset({"changed itself"})),
+        ("raced", frozenset({"cluster changed"})),
+        ("raced", frozenset({"cluster changed"})),
+    ], "a reconcile that did not finish hands its reasons to the next"
+    assert waited >= 0.05, "Requeue(after=...) waits what it says"
+    assert errors._value.get() == 0, "neither is an error"
