@@ -81,27 +81,31 @@ async def test_cut_watches_converge_without_repeats(kube_binaries, tmp_path):
             informer.add_handler(
                 Handler(on_add=record, on_update=lambda old, new: record(new), on_delete=record)
             )
-            await tasks.start(informer.run)
-            # rounds of writes until the proxy has cut the watches several times (at least 40 rounds)
-            round_ = 0
-            while round_ < 40 or proxy.cuts < 3:
-                assert round_ < 400, "the proxy never cut the watches"
-                for i in range(5):
-                    body = {"metadata": {"name": f"cm-{i}"}, "data": {"round": str(round_)}}
-                    method, path = ("POST", PATH) if round_ == 0 else ("PUT", f"{PATH}/cm-{i}")
-                    await direct.request(method, path, body)
-                await anyio.sleep(0.1)
-                round_ += 1
-            await converged(informer, direct, within=60)
-            assert len(seen) == len(set(seen)), "a change was delivered twice"
-            final = {
-                o["metadata"]["name"]: o["data"]["round"]
-                for o in informer.list()
-                if o["metadata"]["name"].startswith("cm-")
-            }
-            assert final == {f"cm-{i}": str(round_ - 1) for i in range(5)}
+            async with anyio.create_task_group() as reading:
+                await reading.start(informer.run)
+                # rounds of writes until the proxy has cut the watches several times (at least 40 rounds)
+                round_ = 0
+                while round_ < 40 or proxy.cuts < 3:
+                    assert round_ < 400, "the proxy never cut the watches"
+                    for i in range(5):
+                        body = {"metadata": {"name": f"cm-{i}"}, "data": {"round": str(round_)}}
+                        method, path = ("POST", PATH) if round_ == 0 else ("PUT", f"{PATH}/cm-{i}")
+                        await direct.request(method, path, body)
+                    await anyio.sleep(0.1)
+                    round_ += 1
+                await converged(informer, direct, within=60)
+                assert len(seen) == len(set(seen)), "a change was delivered twice"
+                final = {
+                    o["metadata"]["name"]: o["data"]["round"]
+                    for o in informer.list()
+                    if o["metadata"]["name"].startswith("cm-")
+                }
+                assert final == {f"cm-{i}": str(round_ - 1) for i in range(5)}
+                reading.cancel_scope.cancel()
+            # nothing connects to the proxy any more before it stops (a connection accepted as its
+            # listener is cancelled trips asyncio on Python 3.11)
+            await through.close()
             tasks.cancel_scope.cancel()
-        await through.close()
         await direct.close()
     finally:
         await anyio.to_thread.run_sync(harness.down)
