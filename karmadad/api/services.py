@@ -978,6 +978,12 @@ def _update_causes(spec: dict, old_spec: dict) -> list[Cause]:
 # -- the allocator -------------------------------------------------------------------------------------------
 
 
+def _taken_by_another(value: object, key: Key, owners: dict, pending: _Pending) -> bool:
+    """Whether a committed Service other than ``key`` holds ``value``, or a write in flight claims it."""
+    held, claimed = owners.get(value), pending.owner(value)
+    return (held is not None and held != key) or (claimed is not None and claimed != key)
+
+
 class ServiceSource(Protocol):
     """What the allocator needs from the store: the committed Services, and their committed changes."""
 
@@ -1060,18 +1066,11 @@ class ServiceAllocator:
 
     def ip_taken(self, ip: str, key: Key) -> bool:
         """Held or claimed by another Service than ``key``."""
-        owner = self._ip_owner.get(ip)
-        if owner is not None and owner != key:
-            return True
-        pending = self._pending_ips.owner(ip)
-        return pending is not None and pending != key
+        return _taken_by_another(ip, key, self._ip_owner, self._pending_ips)
 
     def port_taken(self, port: int, key: Key) -> bool:
-        owner = self._port_owner.get(port)
-        if owner is not None and owner != key:
-            return True
-        pending = self._pending_ports.owner(port)
-        return pending is not None and pending != key
+        """Held or claimed by another Service than ``key``."""
+        return _taken_by_another(port, key, self._port_owner, self._pending_ports)
 
     def held(self, key: Key) -> Held:
         return self._held.get(key, Held())

@@ -187,7 +187,7 @@ class Detector:
         """An override policy appeared: the propagation policies listing it in ``dependentOverrides``
         (of its namespace, or cluster-wide for a ClusterOverridePolicy) look at their templates again."""
         policies = DEPENDED_ON_BY[resource]
-        for policy in self._policies(policies, namespace) if namespace else self.store.list_all(policies):
+        for policy in self._policies(policies, namespace or None):
             if name in ((policy.get("spec") or {}).get("dependentOverrides") or ()):
                 self._enqueue_policy(policies, policy)
 

@@ -135,14 +135,14 @@ def without_karmadad_marks(obj: dict) -> dict:
     return {**obj, "metadata": meta}
 
 
-def dispatching_change(conditions: list[dict], *, suspended: bool) -> dict | None:
-    """The ``Dispatching`` condition to write when it is missing or its status flips (Karmada writes and
-    tells it only then); None while it holds."""
+def dispatching_change(conditions: list[dict], *, suspended: bool) -> list[dict]:
+    """The ``Dispatching`` condition to write, when it is missing or its status flips (Karmada writes and
+    tells it only then); none while it holds."""
     wanted = "False" if suspended else "True"
     if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
-        return None
+        return []
     reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
-    return condition(conditions, CONDITION_DISPATCHING, not suspended, reason, message)
+    return [condition(conditions, CONDITION_DISPATCHING, not suspended, reason, message)]
 
 
 class ExecutionController:
@@ -245,11 +245,11 @@ class ExecutionController:
         conditions = list((work.get("status") or {}).get("conditions") or ())
         dispatching = dispatching_change(conditions, suspended=bool(spec.get("suspendDispatching")))
         if spec.get("suspendDispatching"):
-            await self._write_status(work, [dispatching] if dispatching else [])
+            await self._write_status(work, dispatching)
             return None
         connection = self.members.get(cluster_name)
         if cluster is None or connection is None or not _ready(cluster):
-            await self._write_status(work, [dispatching] if dispatching else [])
+            await self._write_status(work, dispatching)
             raise Requeue(f"cluster {cluster_name} is not ready")
         manifests = (spec.get("workload") or {}).get("manifests") or []
         applied, failures, statuses, retriable = 0, [], [], False
@@ -295,7 +295,7 @@ class ExecutionController:
             applied_condition = condition(conditions, CONDITION_APPLIED, False, "AppliedFailed", message)
         else:
             applied_condition = condition(conditions, CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied")  # fmt: skip
-        await self._write_status(work, [*([dispatching] if dispatching else []), applied_condition], statuses)
+        await self._write_status(work, [*dispatching, applied_condition], statuses)
         if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
             raise Requeue(applied_condition["message"])
         return None

@@ -96,17 +96,14 @@ class Controller(Generic[K]):
                 again = await self._reconcile(key)
             except Requeue as wait:
                 self._log.debug("waiting; requeued", key=str(key), reason=str(wait))
-                self._keep_reasons(key)
                 if wait.after is None:
                     self.queue.add_rate_limited(key)
                 else:
                     self.queue.add_after(key, wait.after)
             except Conflict as conflict:  # someone wrote the object meanwhile: read it again, quietly
                 self._log.debug("conflict; requeued", key=str(key), error=str(conflict))
-                self._keep_reasons(key)
                 self.queue.add_rate_limited(key)
             except BaseException as error:
-                self._keep_reasons(key)
                 if not isinstance(error, Exception):
                     raise  # cancelled: the reasons stay for whoever runs the queue next
                 self._errors.inc()
@@ -115,14 +112,15 @@ class Controller(Generic[K]):
                 level("reconcile failed; retrying", key=str(key), retries=retries, error=str(error))
                 self.queue.add_rate_limited(key)
             else:
+                del self._reconciling_reasons[key]  # done: its reasons are answered
                 self.queue.forget(key)
                 if again is not None:
                     self.queue.add_after(key, again)
             finally:
-                self._reconciling_reasons.pop(key, None)
+                self._keep_reasons(key)
                 self.queue.done(key)
 
     def _keep_reasons(self, key: K) -> None:
-        """A reconcile that did not finish: its reasons still stand for the next one."""
-        if reasons := self._reconciling_reasons.get(key):
+        """A reconcile that did not finish (failed, requeued, cancelled): its reasons stand for the next."""
+        if reasons := self._reconciling_reasons.pop(key, None):
             self._waiting_reasons.setdefault(key, set()).update(reasons)

@@ -119,6 +119,21 @@ def encoded_object(obj: dict) -> bytes:
     return data
 
 
+def _notify(listener: Callable[[Change], None], change: Change) -> None:
+    """Hand one change to one handler; one that raises is logged and counted, and the store goes on."""
+    try:
+        listener(change)
+    except Exception:
+        handler = getattr(listener, "__qualname__", repr(listener))
+        metrics.CHANGE_HANDLER_ERRORS.labels(handler).inc()
+        log.error(
+            "a change handler failed; the store goes on",
+            handler=handler,
+            resource=change.resource,
+            exc_info=True,
+        )
+
+
 def revision_of(obj: dict) -> int:
     return int(obj["metadata"]["resourceVersion"])
 
@@ -765,18 +780,10 @@ class Store:
             self._committed_revision = change.revision
             self._history.append(change, trim=False)
             self._hub.publish(change)
-            for listener in (*self._listeners, *self._listeners_of.get(change.resource, ())):
-                try:
-                    listener(change)
-                except Exception:
-                    handler = getattr(listener, "__qualname__", repr(listener))
-                    metrics.CHANGE_HANDLER_ERRORS.labels(handler).inc()
-                    log.error(
-                        "a change handler failed; the store goes on",
-                        handler=handler,
-                        resource=change.resource,
-                        exc_info=True,
-                    )
+            for listener in self._listeners:
+                _notify(listener, change)
+            for listener in self._listeners_of.get(change.resource, ()):
+                _notify(listener, change)
         self._history.trim()
 
     def _index(self, resource: str, key: Key, old: dict | None, new: dict | None) -> None:
