@@ -144,21 +144,29 @@ kind: Namespace
 metadata: {name: evts-labelled}
 """
 
-LAZY = """
+
+def deployment_in_its_namespace(namespace: str, name: str) -> str:
+    """A Namespace and a one-replica Deployment in it, as manifests."""
+    return f"""
 apiVersion: v1
 kind: Namespace
-metadata: {name: lazy}
+metadata: {{name: {namespace}}}
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: app, namespace: lazy}
+metadata: {{name: {name}, namespace: {namespace}}}
 spec:
   replicas: 1
-  selector: {matchLabels: {app: app}}
+  selector: {{matchLabels: {{app: {name}}}}}
   template:
-    metadata: {labels: {app: app}}
-    spec: {containers: [{name: app, image: nginx:1.27}]}
----
+    metadata: {{labels: {{app: {name}}}}}
+    spec: {{containers: [{{name: {name}, image: nginx:1.27}}]}}
+"""
+
+
+LAZY = (
+    deployment_in_its_namespace("lazy", "app")
+    + """---
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: eager, namespace: lazy}
@@ -166,6 +174,7 @@ spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
   placement: {clusterAffinity: {clusterNames: [member1]}}
 """
+)
 LAZY_POLICY = """
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
@@ -177,21 +186,9 @@ spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
   placement: {clusterAffinity: {clusterNames: [member2]}}
 """
-PRIORITISED = """
-apiVersion: v1
-kind: Namespace
-metadata: {name: prio}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: batch, namespace: prio}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: batch}}
-  template:
-    metadata: {labels: {app: batch}}
-    spec: {containers: [{name: batch, image: nginx:1.27}]}
----
+PRIORITISED = (
+    deployment_in_its_namespace("prio", "batch")
+    + """---
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: batch, namespace: prio}
@@ -200,6 +197,7 @@ spec:
   placement: {clusterAffinity: {clusterNames: [member1]}}
   schedulePriority: {priorityClassSource: KubePriorityClass, priorityClassName: batch-high}
 """
+)
 RBAC_NAMES = """
 apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
