@@ -21,13 +21,18 @@ kube-binaries:
 	  echo "make: Kubernetes test binaries not built; real-cluster tests will be skipped" >&2; \
 	fi
 
+# Style, types (mypy over karmadad/) and the floors' import contract (pyproject's [tool.importlinter]).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check karmadad tests
+	$(BIN)/ruff format --check --quiet karmadad tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: $(BIN)/.installed kube-binaries lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The fast loop while working: lint and every test that needs no Go-built binary (no member clusters, no
-# kubectl): unit, store, work queue and in-process controller tests. CI runs the whole `make test`.
+# The fast loop while working: lint, types, and every test not marked slow (tests/conftest.py marks those on
+# real member clusters, on Go-built binaries or running karmadad as a process): unit, store, work queue,
+# in-process API and controller tests over fake members. CI runs the whole `make test`.
 check: $(BIN)/.installed lint
-	$(BIN)/python -m pytest -q tests/unit tests/store tests/runtime tests/controllers $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)

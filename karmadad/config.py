@@ -140,7 +140,10 @@ class TokenConfig(_Section):
 
     def secret(self) -> str:
         """The token itself: inline, or its file's content without surrounding whitespace."""
-        return self.token if self.token is not None else self.tokenFile.read_text().strip()
+        if self.token is not None:
+            return self.token
+        assert self.tokenFile is not None  # _one_source: exactly one of the two is set
+        return self.tokenFile.read_text().strip()
 
 
 def _service_range(value: str) -> str:

@@ -156,7 +156,7 @@ def _build(node: yaml.Node, depth: int) -> Any:
         if node.tag != _TAG + "seq":
             raise _unsupported(node)
         return [_build(item, depth + 1) for item in node.value]
-    if node.tag not in (_TAG + "map", _TAG + "set"):
+    if not isinstance(node, yaml.MappingNode) or node.tag not in (_TAG + "map", _TAG + "set"):
         raise _unsupported(node)
     return _mapping(node, depth)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,13 @@ def split_group_resource(group_resource: str) -> tuple[str, str]:
     return group, resource
 
 
-def _about(resource: str, name: str) -> dict[str, str]:
+class _About(TypedDict):
+    group: str
+    kind: str
+    name: str
+
+
+def _about(resource: str, name: str) -> _About:
     """Details of an error about one object: kube-apiserver puts the plural resource in ``kind``."""
     group, plural = split_group_resource(resource)
     return {"group": group, "kind": plural, "name": name}
@@ -172,3 +178,45 @@ class InternalError(StatusError):
 
 class ServiceUnavailable(StatusError):
     code, reason = 503, "ServiceUnavailable"
+
+
+class Timeout(StatusError):
+    code, reason = 504, "Timeout"
+
+
+_KNOWN = (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, AlreadyExists, Conflict, Expired,
+          Invalid, NotAcceptable, UnsupportedMediaType, RequestEntityTooLarge, TooManyRequests, InternalError,
+          ServiceUnavailable, Timeout)  # fmt: skip
+_BY_REASON: dict[str, type[StatusError]] = {kind.reason: kind for kind in _KNOWN}
+_BY_CODE: dict[int, type[StatusError]] = {}
+for _kind in _KNOWN:  # the first class of each code stands for an answer without a known reason
+    _BY_CODE.setdefault(_kind.code, _kind)
+
+
+def from_status(code: int, answer: object) -> StatusError:
+    """The error another API server's failed answer stands for: its ``Status`` read back into the class of
+    the same reason (the HTTP code's when the reason is unknown or the body is no Status), so what a
+    member refuses is handled as what the local store refuses."""
+    status = answer if isinstance(answer, dict) else {}
+    reason = status.get("reason")
+    kind = _BY_REASON.get(reason) if isinstance(reason, str) else None
+    kind = kind or _BY_CODE.get(code, InternalError)
+    message = status.get("message")
+    if not isinstance(message, str) or not message:
+        message = answer.strip()[:200] if isinstance(answer, str) and answer.strip() else f"HTTP {code}"
+    found = status.get("details")
+    details: dict[str, Any] = found if isinstance(found, dict) else {}
+    causes = [
+        Cause(str(c.get("field", "")), str(c.get("message", "")), str(c.get("reason", "")))
+        for c in details.get("causes") or ()
+        if isinstance(c, dict)
+    ]
+    after = details.get("retryAfterSeconds")
+    return kind(
+        message,
+        group=str(details.get("group", "")),
+        kind=str(details.get("kind", "")),
+        name=str(details.get("name", "")),
+        causes=causes,
+        retry_after_seconds=after if isinstance(after, int) else None,
+    )

@@ -48,7 +48,7 @@ SWEEP_INTERVAL = 60.0
 QUEUE_SIZE = 1000
 _REMEMBERED = 4096  # written events remembered for repeats (client-go's cache is this size too)
 _UPDATE_ATTEMPTS = 3
-_EVENT_TYPE = default_registry().get("", "v1", "events")
+_EVENT_TYPE = default_registry().require("", "v1", "events")
 
 
 def involved_object(obj: dict) -> dict:
@@ -88,7 +88,9 @@ def _seconds(text: object) -> float | None:
 
 def last_written(event: dict) -> float | None:
     """When an Event was last written, as near as it says: its newest timestamp (None if it has none)."""
-    series = event.get("series") if isinstance(event.get("series"), dict) else {}
+    series = event.get("series")
+    if not isinstance(series, dict):
+        series = {}
     moments = [
         _seconds((event.get("metadata") or {}).get("creationTimestamp")),
         _seconds(event.get("lastTimestamp")),

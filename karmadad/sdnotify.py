@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 
 import anyio
 
@@ -18,14 +19,14 @@ def _address(raw: str) -> str | bytes:
 
 
 class SystemdNotifier:
-    def __init__(self, environ: dict[str, str] | None = None):
+    def __init__(self, environ: Mapping[str, str] | None = None):
         env = os.environ if environ is None else environ
         raw = env.get("NOTIFY_SOCKET", "")
         self._address = _address(raw) if raw else None
         self.watchdog_interval = self._watchdog_interval(env)
 
     @staticmethod
-    def _watchdog_interval(env: dict[str, str]) -> float | None:
+    def _watchdog_interval(env: Mapping[str, str]) -> float | None:
         """Half of WATCHDOG_USEC, as systemd recommends, when the watchdog is meant for this process."""
         usec = env.get("WATCHDOG_USEC", "")
         pid = env.get("WATCHDOG_PID", "")

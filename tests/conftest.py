@@ -11,6 +11,21 @@ from tests.kube.binaries import BUILD_SCRIPT, KubeBinaries
 from tests.kube.cluster import KubeHarness, harness_processes
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# fixtures that start real member clusters or karmadad as a process, or need the Go-built binaries
+_SLOW_FIXTURES = frozenset({"kube_binaries", "kube_members", "kubectl_binary", "karmadad"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` what ``make check`` leaves to ``make test``: tests on real member clusters or the
+    Go-built binaries, and tests that run karmadad as a process (``tests/daemon``)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if (
+            _SLOW_FIXTURES & fixtures
+            or item.get_closest_marker("real_cluster")
+            or "tests/daemon/" in item.nodeid
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -126,5 +126,5 @@ def schemas_for(resource: ResourceType) -> tuple[str, dict[str, dict]] | None:
     if resource.group in KARMADA_GROUPS:
         name, definitions = schemas_for_kind(resource.kind)
         return name, {**schemas.schemas_for([OBJECT_META]), **definitions}
-    name = schemas.definition_name(resource.api_version, resource.kind)
-    return None if name is None else (name, schemas.schemas_for([name]))
+    definition = schemas.definition_name(resource.api_version, resource.kind)
+    return None if definition is None else (definition, schemas.schemas_for([definition]))

@@ -27,13 +27,16 @@ def condition(
         message,
     ):
         return before
-    flipped = before is None or before.get("status") != status or not before.get("lastTransitionTime")
+    if before is None or before.get("status") != status or not before.get("lastTransitionTime"):
+        since = _now()  # new, or its status flipped
+    else:
+        since = before["lastTransitionTime"]
     return {
         "type": kind,
         "status": status,
         "reason": reason,
         "message": message,
-        "lastTransitionTime": _now() if flipped else before["lastTransitionTime"],
+        "lastTransitionTime": since,
     }
 
 

@@ -23,6 +23,7 @@ converts on the way in and on the way out.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -528,7 +529,7 @@ class VersionView:
         obj, gone = await self._store.delete(*args, **options)
         return self._served(obj), gone
 
-    async def delete_collection(self, *args: Any, **options: Any) -> list[dict]:
+    async def delete_collection(self, *args: Any, **options: Any) -> builtins.list[dict]:
         return [self._served(obj) for obj in await self._store.delete_collection(*args, **options)]
 
 

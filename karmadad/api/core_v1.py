@@ -140,7 +140,7 @@ _CONFIG_KEY_FORMAT = (
 
 def _config_key_causes(field: str, values: object) -> list[Cause]:
     """Keys of a ConfigMap's or Secret's maps, which become file names in a volume: kube-apiserver's rules."""
-    causes = []
+    causes: list[Cause] = []
     for key in values if isinstance(values, dict) else ():
         problems = []
         if len(key) > MAX_KEY_LENGTH:

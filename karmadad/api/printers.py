@@ -896,9 +896,11 @@ def _read_as(convert: Callable[[dict], dict], columns: tuple[Column, ...]) -> tu
     """``columns`` for objects served in another version: each cell reads the stored form (kube-apiserver
     prints every version of a kind from the same internal object); ``convert`` makes it when the object
     does not carry it."""
-    return tuple(
-        replace(c, cell=lambda obj, cell=c.cell: cell(conversion.stored_form(obj, convert))) for c in columns
-    )
+
+    def stored_cell(cell: Cell) -> Cell:
+        return lambda obj: cell(conversion.stored_form(obj, convert))
+
+    return tuple(replace(c, cell=stored_cell(c.cell)) for c in columns)
 
 
 NAMESPACE_COLUMNS = (

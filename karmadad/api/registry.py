@@ -127,12 +127,26 @@ class Registry:
     def get(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_path.get((group, version, plural))
 
+    def require(self, group: str, version: str, plural: str) -> ResourceType:
+        """:meth:`get` for a type that is always registered (a built-in or Karmada one)."""
+        resource = self.get(group, version, plural)
+        if resource is None:
+            raise LookupError(f"resource type {plural} of {group or 'core'}/{version} is not registered")
+        return resource
+
     def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
         group, _, version = api_version.rpartition("/")
         for resource in self._by_path.values():
             if resource.group == group and resource.version == version and resource.kind == kind:
                 return resource
         return None
+
+    def require_kind(self, api_version: str, kind: str) -> ResourceType:
+        """:meth:`by_kind` for a kind that must be registered."""
+        resource = self.by_kind(api_version, kind)
+        if resource is None:
+            raise LookupError(f"kind {kind} of {api_version} is not registered")
+        return resource
 
     def all(self) -> list[ResourceType]:
         return list(self._by_path.values())

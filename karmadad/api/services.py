@@ -374,7 +374,9 @@ def settle_ip_families(new: dict, old: dict | None) -> None:
     if causes := cluster_ip_causes(new, old):
         raise _invalid_service(new, causes)
     causes = []
-    families = spec.get("ipFamilies") if isinstance(spec.get("ipFamilies"), list) else []
+    families = spec.get("ipFamilies")
+    if not isinstance(families, list):
+        families = []
     ips = _cluster_ips(spec)
     if old_spec is not None:
         if spec["ipFamilyPolicy"] == SINGLE_STACK:
@@ -721,7 +723,9 @@ def cluster_ip_causes(svc: dict, old: dict | None) -> list[Cause]:
             causes.append(_invalid("spec.clusterIPs", ips, "first value must match `clusterIP`"))
     elif ips:
         causes.append(_invalid("spec.clusterIPs", ips, "must be empty when `clusterIP` is not specified"))
-    families = spec.get("ipFamilies") if isinstance(spec.get("ipFamilies"), list) else []
+    families = spec.get("ipFamilies")
+    if not isinstance(families, list):
+        families = []
     seen: set[object] = set()
     for index, family in enumerate(families):
         if family not in IP_FAMILIES:
@@ -1105,7 +1109,9 @@ class AllocationTransaction:
     def for_service(self, svc: dict, *, creating: bool) -> AllocationTransaction:
         """Claims on behalf of ``svc``: on an update its own values stay claimable by it; a create holds
         nothing yet (and may not know its name: ``generateName``), so it claims under a key of its own."""
-        meta = svc.get("metadata") if isinstance(svc.get("metadata"), dict) else {}
+        meta = svc.get("metadata")
+        if not isinstance(meta, dict):
+            meta = {}
         namespace = meta.get("namespace") or ""
         self._key = (namespace, f"\x00create-{id(self)}") if creating else (namespace, meta.get("name") or "")
         return self

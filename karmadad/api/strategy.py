@@ -211,7 +211,9 @@ _VOLUME_SOURCES = (
 
 
 def _persistent_volume_causes(obj: dict, old: dict | None) -> list[Cause]:
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
     causes = [] if spec.get("accessModes") else [_required("spec.accessModes")]
     capacity = spec.get("capacity") or None
     if capacity is None:
@@ -238,7 +240,9 @@ def _api_version_problem(api_version: object) -> str | None:
 
 def _autoscaler_causes(obj: dict, old: dict | None) -> list[Cause]:
     """The HorizontalPodAutoscaler spec rules every version shares (replicas and scale target)."""
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
     causes = []
     minimum, maximum = spec.get("minReplicas"), spec.get("maxReplicas") or 0
     if isinstance(minimum, int) and minimum < 1:
@@ -251,7 +255,9 @@ def _autoscaler_causes(obj: dict, old: dict | None) -> list[Cause]:
         causes.append(
             _invalid_value("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`")
         )
-    ref = spec.get("scaleTargetRef") if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    ref = spec.get("scaleTargetRef")
+    if not isinstance(ref, dict):
+        ref = {}
     for field in ("kind", "name"):
         value = ref.get(field)
         if not value:

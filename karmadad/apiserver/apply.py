@@ -601,8 +601,10 @@ def _merge_list(live: list, applied: list, node: SchemaNode | None, shape: str, 
         if at_applied < len(applied):
             applied_id = applied_ids[at_applied]
             done.add(applied_id)
-            index = first_live.get(applied_id)
-            out.append(merged(live[index] if index is not None else None, applied[at_applied], applied_id))
+            live_index = first_live.get(applied_id)
+            out.append(
+                merged(live[live_index] if live_index is not None else None, applied[at_applied], applied_id)
+            )
             at_applied += 1
             if next_shared is not None and next_shared == applied_id:
                 shared_at += 1

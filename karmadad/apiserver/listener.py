@@ -51,7 +51,7 @@ class _Connection:
     sock: socket.socket
     client: str
     accepted: float
-    transport: asyncio.BaseTransport | None = None
+    transport: asyncio.Transport | None = None
     task: asyncio.Task | None = None
     trusted: bool = False
 

@@ -136,8 +136,11 @@ def apply_json_patch(obj: dict, patch_body: bytes | str | list) -> dict:
             kube_op = as_kube_applies(patched, op)
             if kube_op is None:
                 continue
-            if kube_op.get("op") == "copy":  # the one operation that can grow a document beyond its patch
-                copied += len(encode(jsonpointer.resolve_pointer(patched, kube_op.get("from"))))
+            source = kube_op.get("from")
+            # copy is the one operation that can grow a document beyond its patch (a copy without a string
+            # "from" is jsonpatch's to reject)
+            if kube_op.get("op") == "copy" and isinstance(source, str):
+                copied += len(encode(jsonpointer.resolve_pointer(patched, source)))
                 if copied > MAX_JSON_PATCH_COPY_BYTES:
                     raise _unprocessable(
                         f"{where}: the copies of this patch add {copied} bytes, more than {MAX_JSON_PATCH_COPY_BYTES}"
@@ -554,13 +557,15 @@ def _set_element_orders(original: dict, patch: dict, node: SchemaNode | None) ->
             continue
         patch.pop(field, None)
 
+        ident: Callable[[Any], Hashable]
         if merge_key:
             for entry in order:
                 _merge_key_value(entry, merge_key)
 
-            def ident(item: Any, merge_key: str = merge_key) -> Hashable:
+            def by_merge_key(item: Any, merge_key: str = merge_key) -> Hashable:
                 return _skey(item.get(merge_key)) if isinstance(item, dict) else _skey(item)
 
+            ident = by_merge_key
         elif all(_shape(v) == "scalar" for v in [*merged, *order]):
             ident = _skey
         else:  # a list of objects without a merge key: nothing to order by

@@ -179,7 +179,7 @@ def build_index(
     index = _Index()
     for binding in cluster_bindings:
         ref = binding.get("roleRef") or {}
-        rules = cluster_rules.get(ref.get("name")) if ref.get("kind") == "ClusterRole" else None
+        rules = cluster_rules.get(ref.get("name", "")) if ref.get("kind") == "ClusterRole" else None
         for subject in binding.get("subjects") or ():
             for key in _subject_keys(subject, ""):
                 index.cluster.setdefault(key, []).extend(rules or ())
@@ -187,7 +187,7 @@ def build_index(
         namespace = binding["metadata"].get("namespace", "")
         ref = binding.get("roleRef") or {}
         if ref.get("kind") == "ClusterRole":
-            rules = cluster_rules.get(ref.get("name"))
+            rules = cluster_rules.get(ref.get("name", ""))
         else:
             rules = role_rules.get((namespace, ref.get("name")))
         for subject in binding.get("subjects") or ():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -155,9 +155,10 @@ def check_fields(
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_Response = TypeVar("_Response", bound=web.StreamResponse)
 
 
-def with_warnings(response: web.StreamResponse, warnings: list[str]) -> web.StreamResponse:
+def with_warnings(response: _Response, warnings: list[str]) -> _Response:
     """Warnings as ``299 - "text"`` headers; the text is the client's field names, so control characters
     (a newline would split the header) are written as escapes."""
     for warning in warnings:
@@ -341,12 +342,13 @@ class ResourceAPI:
                     if event.type == "BOOKMARK":
                         if not bookmarks:
                             continue
-                        obj: Any = bookmark(event.revision)
+                        payload: Any = bookmark(event.revision)
                     elif event.type == "ERROR":
-                        obj = event.object
+                        payload = event.object
                     else:
-                        obj = render(event.object, event.revision)
-                    await response.write(frame(event.type, obj))
+                        assert event.object is not None  # only a BOOKMARK event carries no object
+                        payload = render(event.object, event.revision)
+                    await response.write(frame(event.type, payload))
             if bookmarks:  # timed out: tell the client how far it got, so it resumes without re-listing
                 await response.write(frame("BOOKMARK", bookmark(self.store.revision)))
         except (ConnectionResetError, ConnectionError):
@@ -483,7 +485,7 @@ class ResourceAPI:
             try:
                 if path.subresource == "scale":
                     return answer(request, await self._update_scale(resource, path, patched, dry_run))
-                warnings: list[str] = []
+                warnings = []
                 check_fields(resource, patched, params, warnings)
                 patched = self._check_identity(resource, path, patched, name=path.name)
                 if (

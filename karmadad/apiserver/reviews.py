@@ -30,7 +30,9 @@ def answer(resource: ResourceType, body: Any, user: User, rbac: RBAC) -> dict:
     """The review with its ``status`` filled in for ``user``."""
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a {resource.kind} object")
-    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
     if resource.kind == "SelfSubjectReview":
         status: dict = {"userInfo": {"username": user.name, "groups": [*user.groups, AUTHENTICATED]}}
     elif resource.kind == "SelfSubjectAccessReview":
@@ -54,7 +56,9 @@ def review_attributes(spec: dict) -> Attributes:
         return Attributes(
             get("verb"), get("group"), get("resource"), get("subresource"), get("namespace"), get("name")
         )
-    other = spec.get("nonResourceAttributes") if isinstance(spec.get("nonResourceAttributes"), dict) else {}
+    other = spec.get("nonResourceAttributes")
+    if not isinstance(other, dict):
+        other = {}
     return Attributes(str(other.get("verb") or ""), path=str(other.get("path") or ""))
 
 

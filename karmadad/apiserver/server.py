@@ -19,6 +19,7 @@ from karmadad.apiserver import discovery, reviews
 from karmadad.apiserver.auth import TokenAuthenticator, User
 from karmadad.apiserver.listener import GuardedListener
 from karmadad.apiserver.media import ANSWER, answer, json_response, negotiate, read_body
+from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.paths import ResourcePath, parse_resource_path
 from karmadad.apiserver.rbac import RBAC, Attributes
 from karmadad.apiserver.resources import TRUE_VALUES, ResourceAPI
@@ -110,7 +111,7 @@ class APIServer:
         # when none are given), as karmada-apiserver allocates them.
         self.services = ServiceAllocator(store, service_ranges or ServiceRanges.parse())
         self.resources = ResourceAPI(store, registry, services=self.services)
-        self.openapi = None  # set by the daemon when the OpenAPI documents are available
+        self.openapi: OpenAPI | None = None  # set by the daemon when the OpenAPI documents are available
         self.listener: GuardedListener | None = None
 
     def app(self) -> web.Application:
@@ -204,6 +205,7 @@ class APIServer:
         await runner.setup()
         try:
             host, port = split_listen(listen)
+            assert runner.server is not None  # AppRunner.setup() made it
             self.listener = GuardedListener(runner.server, tls)
             async with anyio.create_task_group() as tasks:
                 await tasks.start(self.listener.serve, host, port)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from karmadad.logs import get_logger
@@ -22,6 +22,14 @@ from karmadad.logs import get_logger
 log = get_logger("tls")
 
 DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
+# Private keys that can sign a certificate (a CA key read back from disk may be any kind).
+_SIGNING_KEYS = (
+    ec.EllipticCurvePrivateKey,
+    rsa.RSAPrivateKey,
+    dsa.DSAPrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -95,6 +103,8 @@ class GeneratedPKI:
         if self.cert.exists() and self.key.exists() and set(wanted) <= _covered_names(self.cert):
             return
         ca_key = serialization.load_pem_private_key(self.ca_key.read_bytes(), password=None)
+        if not isinstance(ca_key, _SIGNING_KEYS):
+            raise ValueError(f"{self.ca_key}: a {type(ca_key).__name__} cannot sign certificates")
         ca = x509.load_pem_x509_certificate(self.ca_cert.read_bytes())
         key = ec.generate_private_key(ec.SECP256R1())
         cert = (

@@ -179,8 +179,8 @@ class BindingController:
         elif resource == CLUSTERS:
             if (
                 change.type == "MODIFIED"
-                and change.previous["metadata"].get("labels") == obj["metadata"].get("labels")
-                and (change.previous.get("spec") == obj.get("spec"))
+                and change.before["metadata"].get("labels") == obj["metadata"].get("labels")
+                and (change.before.get("spec") == obj.get("spec"))
             ):
                 return  # status alone: overrides target clusters by labels and fields, not by status
             self._enqueue_all()
@@ -273,7 +273,7 @@ class BindingController:
                     await self.store.delete(WORKS, work["metadata"]["namespace"], work["metadata"]["name"])
                 except NotFound:
                     pass
-        work_type = self.registry.get("work.karmada.io", "v1alpha1", "works")
+        work_type = self.registry.require("work.karmada.io", "v1alpha1", "works")
         spec = binding.get("spec") or {}
         completions = (
             divide_completions(template, targets, str((spec.get("resource") or {}).get("uid", "")))
@@ -380,7 +380,7 @@ class BindingController:
             if aggregated.get("status") == template.get("status"):
                 return
             await self.store.update(
-                self.registry.by_kind(template["apiVersion"], template["kind"]).group_resource,
+                self.registry.require_kind(template["apiVersion"], template["kind"]).group_resource,
                 {**template, "status": aggregated.get("status")},
             )
         except NotFound:

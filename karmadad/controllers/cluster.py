@@ -43,7 +43,7 @@ from karmadad.store.store import now_timestamp
 log = get_logger("cluster")
 
 REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemon's config owns
-_CLUSTER_TYPE = default_registry().get("cluster.karmada.io", "v1alpha1", "clusters")
+_CLUSTER_TYPE = default_registry().require("cluster.karmada.io", "v1alpha1", "clusters")
 _READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
 API_DISCOVERY_PERIOD = 60.0  # seconds between rediscoveries of a member's APIs
 INITIAL_SYNC_SECONDS = 3.0  # how long a first status waits for a member's caches to fill

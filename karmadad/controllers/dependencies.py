@@ -233,7 +233,7 @@ class DependenciesDistributor:
         desired = attached_binding(parent, dependency)
         meta = desired["metadata"]
         existing = self.store.find(RESOURCE_BINDINGS, meta["namespace"], meta["name"])
-        binding_type = self.registry.get("work.karmada.io", "v1alpha2", "resourcebindings")
+        binding_type = self.registry.require("work.karmada.io", "v1alpha2", "resourcebindings")
         if existing is None:
             await self.store.create(
                 RESOURCE_BINDINGS, strategy.prepare_create(binding_type, desired, trusted=True)

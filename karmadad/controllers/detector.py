@@ -169,7 +169,7 @@ class Detector:
             key = (resource, change.namespace, change.name)
             if change.type == "MODIFIED":
                 new = specification(change.object)
-                old = specification(change.previous)
+                old = specification(change.before)
                 if self._own_writes.pop(key, None) == new or old == new:
                     return  # our own claim write (the reconcile that made it went on), or no spec change
                 if changed_by_karmada_only(old, new) and self._claimed_lazily(change.object):
@@ -386,7 +386,7 @@ class Detector:
 
     def _binding_type(self, kind: str) -> ResourceType:
         plural = "resourcebindings" if kind == "ResourceBinding" else "clusterresourcebindings"
-        return self.registry.get("work.karmada.io", "v1alpha2", plural)
+        return self.registry.require("work.karmada.io", "v1alpha2", plural)
 
     async def _release(self, resource: str, obj: dict, claim: Claim) -> dict:
         """Remove ``claim`` from the template and from its binding (both stay); the template as stored."""
@@ -451,15 +451,18 @@ class Detector:
             return None
         claim = claim_of(with_claim({"metadata": {}}, policy))
         for binding_resource, binding in self._claimed_bindings(resource, policy):
+            if claim is None:  # admission gives every policy its permanent id; one stored before has none
+                raise ValueError(
+                    f"{policy.get('kind')} {name}: no permanent-id label, so the bindings it claims are unknown"
+                )
             ref = binding["spec"].get("resource") or {}
             template_type = self.registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
-            template = (
-                self.store.find(template_type.group_resource, ref.get("namespace", ""), ref.get("name", ""))
-                if template_type is not None
-                else None
-            )
-            if template is not None and claim_of(template) == claim:
-                await self.store.update(template_type.group_resource, without_claim(template, claim.kind))
+            if template_type is not None:
+                template = self.store.find(
+                    template_type.group_resource, ref.get("namespace", ""), ref.get("name", "")
+                )
+                if template is not None and claim_of(template) == claim:
+                    await self.store.update(template_type.group_resource, without_claim(template, claim.kind))
             await self.store.update(binding_resource, without_claim(binding, claim.kind))
         remaining = [f for f in meta["finalizers"] if f != finalizer]
         try:

@@ -24,7 +24,7 @@ NAMESPACES = "namespaces"
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 EXECUTION_SPACE_PREFIX = "karmada-es-"
 WAIT_SECONDS = 2.0  # how often a deleting Cluster looks again while bindings still list it
-_NAMESPACE_TYPE = default_registry().get("", "v1", "namespaces")
+_NAMESPACE_TYPE = default_registry().require("", "v1", "namespaces")
 
 
 def execution_space(cluster: str) -> str:

@@ -81,7 +81,7 @@ class NamespaceSync:
             or not propagated(namespace, self.skipped)
         ):
             return None
-        work_type = self.registry.get("work.karmada.io", "v1alpha1", "works")
+        work_type = self.registry.require("work.karmada.io", "v1alpha1", "works")
         cluster_overrides = self.store.list_all(CLUSTER_OVERRIDE_POLICIES)
         owner = {
             "apiVersion": "v1",

@@ -139,7 +139,7 @@ class SchedulerController:
         if change.resource in BINDINGS:
             if change.type == "ADDED":
                 self._enqueue(change.resource, change.object)
-            elif change.type == "MODIFIED" and self._binding_changed(change.previous, change.object):
+            elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
                 self._enqueue(change.resource, change.object)
         elif change.resource == CLUSTERS:
             if change.type == "DELETED":
@@ -166,7 +166,7 @@ class SchedulerController:
     def _cluster_spec_changed(change: Change) -> bool:
         if change.type != "MODIFIED":
             return True  # a cluster came or went
-        old, new = change.previous, change.object
+        old, new = change.before, change.object
         return (
             old["metadata"].get("labels") != new["metadata"].get("labels")
             or old["metadata"].get("generation") != new["metadata"].get("generation")

@@ -65,6 +65,13 @@ def as_list(value: Any, what: str = "value") -> list:
     return value
 
 
+def type_key(obj: dict) -> tuple[str, str]:
+    """``(apiVersion, kind)`` of ``obj``, the key of the interpreters' per-kind tables; a missing or
+    non-string field reads as ``""``, which no table has."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    return (api_version if isinstance(api_version, str) else "", kind if isinstance(kind, str) else "")
+
+
 def int_at(obj: Any, *path: str) -> int:
     return as_int(at(obj, *path), ".".join(path))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from karmadad.interpreter.fields import Malformed, int_at, list_at, map_at, str_at
+from karmadad.interpreter.fields import Malformed, int_at, list_at, map_at, str_at, type_key
 
 HEALTHY = "Healthy"
 UNHEALTHY = "Unhealthy"
@@ -109,7 +109,7 @@ def has_health_rule(obj: dict) -> bool:
 
 def interpret_health(obj: dict) -> str:
     """``Healthy``, ``Unhealthy`` or ``Unknown`` for a member's object."""
-    rule = _RULES.get((obj.get("apiVersion"), obj.get("kind")))
+    rule = _RULES.get(type_key(obj))
     if rule is None:
         return HEALTHY
     try:

@@ -34,6 +34,7 @@ An empty merged ServiceAccount list is left out rather than written as null.
 from __future__ import annotations
 
 from karmadad.api.karmada.names import MANAGED_ANNOTATIONS, MANAGED_LABELS, RETAIN_REPLICAS_LABEL
+from karmadad.interpreter.fields import type_key
 from karmadad.jsonvalue import json_copy
 
 _SA_TOKEN = "kubernetes.io/service-account-token"
@@ -200,7 +201,7 @@ def retain(desired: dict, observed: dict) -> dict:
     fields first, then the kind's rule. Raises ValueError when a Deployment asks to keep the member's
     replicas and the member object has none (Karmada fails the update then)."""
     retained = retain_cluster_fields(desired, observed)
-    rule = _RULES.get((desired.get("apiVersion"), desired.get("kind")))
+    rule = _RULES.get(type_key(desired))
     if rule is not None:
         rule(retained, observed)
     return retained

@@ -46,6 +46,7 @@ from karmadad.interpreter.fields import (
     map_at,
     parse_time,
     str_at,
+    type_key,
 )
 from karmadad.jsonvalue import json_copy
 
@@ -216,7 +217,7 @@ def reflect_status(obj: dict) -> dict | None:
     """What a Work records of a member's object as its status; None when there is nothing to record.
     Raises :class:`~karmadad.interpreter.fields.Malformed` (a ValueError) when the object cannot be read
     as its kind, e.g. a generation annotation that is not a number."""
-    reflector = _REFLECTORS.get((obj.get("apiVersion"), obj.get("kind")), _reflect_whole)
+    reflector = _REFLECTORS.get(type_key(obj), _reflect_whole)
     return reflector(obj)
 
 
@@ -566,7 +567,7 @@ def aggregate_status(template: dict, items: list[dict], now: str | None = None) 
     (read-only, as every cached object), and it is returned as it was when nothing changes or the kind
     has no rule. ``now`` (RFC 3339) stamps the Job conditions this adds; the current time by default.
     Raises :class:`~karmadad.interpreter.fields.Malformed` (a ValueError) for unreadable input."""
-    aggregator = _AGGREGATORS.get((template.get("apiVersion"), template.get("kind")))
+    aggregator = _AGGREGATORS.get(type_key(template))
     if aggregator is None:
         return dict(template)
     moment = now or format_time(datetime.datetime.now(datetime.UTC))

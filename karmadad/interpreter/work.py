@@ -16,7 +16,7 @@ comparing a Work's manifest with a member's object, for one.
 
 from __future__ import annotations
 
-from karmadad.api.karmada.admission import _prune_manifest
+from karmadad.api.karmada.admission import prune_in_place
 from karmadad.jsonvalue import json_copy
 from karmadad.scheduler.webster import fnv32a
 
@@ -45,5 +45,5 @@ def prune_manifest(obj: dict) -> dict:
     ``clusterIP(s)`` (not ``None``: headless stays); a service-account token Secret's data and uid
     annotation; a PVC's ``volume.kubernetes.io/selected-node`` annotation."""
     manifest = json_copy(obj)
-    _prune_manifest(manifest)
+    prune_in_place(manifest)
     return manifest

@@ -74,7 +74,7 @@ def proxy_for(configuration: client.Configuration) -> str | None:
     ProxyFromEnvironment, honouring NO_PROXY)."""
     if configuration.proxy:
         return configuration.proxy
-    server = urlsplit(configuration.host)
+    server = urlsplit(str(configuration.host))
     if urllib.request.proxy_bypass(server.hostname or ""):
         return None
     proxies = urllib.request.getproxies()
@@ -84,7 +84,7 @@ def proxy_for(configuration: client.Configuration) -> str | None:
 class MemberConnection:
     def __init__(self, name: str, configuration: client.Configuration, limiter: TokenBucket | None = None):
         self.name = name
-        self.server = configuration.host
+        self.server: str = str(configuration.host)
         self._configuration = configuration
         self._limiter = limiter
         self._proxy = proxy_for(configuration)
@@ -108,6 +108,8 @@ class MemberConnection:
                 client_configuration=configuration,
                 persist_config=False,
             )
+        elif cluster.tokenFile is None:  # the config's validation requires a kubeconfig or a token
+            raise FileNotFoundError(f"cluster {cluster.name}: neither a kubeconfig nor a token file")
         else:
             configuration.host = cluster.server
             configuration.ssl_ca_cert = str(cluster.caFile)

@@ -36,13 +36,16 @@ from typing import Any
 import orjson
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import DecodeError, EncodeError, Message
+from google.protobuf.message import DecodeError, EncodeError
 
 from karmadad import decoding
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 _HERE = Path(__file__).resolve().parent
+# A message of a class built at run time from the descriptors (message_factory): its fields are attributes
+# that exist only once the descriptor set is loaded, so no type checker can know them.
+DynamicMessage = Any
 
 TIME = "k8s.io.apimachinery.pkg.apis.meta.v1.Time"
 MICRO_TIME = "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime"
@@ -73,6 +76,13 @@ class ProtobufError(ValueError):
         return f"{where}: {self.message}"
 
 
+def _message_type(fd: FieldDescriptor) -> Descriptor:
+    """The message type of a field of type message (the descriptor set guarantees it has one)."""
+    if fd.message_type is None:
+        raise ProtobufError(f"field {fd.full_name} has no message type")
+    return fd.message_type
+
+
 class NoMessage(ProtobufError):
     """The kind has no protobuf message (custom resources, Karmada's kinds)."""
 
@@ -92,7 +102,7 @@ class _Field:
     struct: bool
     to_json: Callable[[Any], Any]  # the present value (a list or a map for repeated fields) as JSON
     zero: Any  # what Go writes for an absent scalar, pointer, slice or map without omitempty
-    set: Callable[[Message, Any], None]  # sets the field on its message from a JSON value
+    set: Callable[[DynamicMessage, Any], None]  # sets the field on its message from a JSON value
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +202,7 @@ class Codec:
         if custom != handled:  # a release that brings a new self-marshalling type needs code here
             raise RuntimeError(f"types writing their own JSON not handled: {sorted(custom ^ handled)}")
         self._plans: dict[str, _Plan] = {}
-        self._classes: dict[str, type[Message]] = {}
+        self._classes: dict[str, type[DynamicMessage]] = {}
         self._nesting = threading.local()  # how deep embedded envelopes go (bodies decode on threads too)
         self._unknown = self._class(_UNKNOWN)
         self._watch_event = self._class(_WATCH_EVENT)
@@ -206,7 +216,7 @@ class Codec:
     def speaks(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self._kinds
 
-    def _class(self, name: str) -> type[Message]:
+    def _class(self, name: str) -> type[DynamicMessage]:
         found = self._classes.get(name)
         if found is None:
             found = self._classes[name] = message_factory.GetMessageClass(
@@ -240,7 +250,7 @@ class Codec:
             )
             by_number[number] = field
             if inline:
-                for key, (via, inner) in self._plan(fd.message_type).by_json.items():
+                for key, (via, inner) in self._plan(_message_type(fd)).by_json.items():
                     by_json.setdefault(key, ((fd.name, *via), inner))
             else:
                 by_json[json_name] = ((), field)
@@ -261,7 +271,7 @@ class Codec:
 
     def _element_to_json(self, fd: FieldDescriptor) -> Callable[[Any], Any]:
         if fd.type == fd.TYPE_MESSAGE:
-            special = self._special_to_json(fd.message_type.full_name)
+            special = self._special_to_json(_message_type(fd).full_name)
             return special if special is not None else self.to_json
         if fd.type == fd.TYPE_STRING:
             return _text
@@ -269,7 +279,7 @@ class Codec:
             return lambda raw: base64.b64encode(raw).decode()
         return lambda value: value
 
-    def _special_to_json(self, name: str) -> Callable[[Message], Any] | None:
+    def _special_to_json(self, name: str) -> Callable[[DynamicMessage], Any] | None:
         if name == TIME:
             return lambda m: _time_text(m.seconds) if m.ListFields() else None
         if name == MICRO_TIME:
@@ -281,7 +291,7 @@ class Codec:
         if name in (RAW_EXTENSION, FIELDS_V1):
             attribute = "raw" if name == RAW_EXTENSION else "Raw"
 
-            def raw_json(m: Message) -> Any:
+            def raw_json(m: DynamicMessage) -> Any:
                 raw = getattr(m, attribute)
                 if not raw:
                     return None
@@ -295,7 +305,7 @@ class Codec:
             return raw_json
         return None
 
-    def to_json(self, message: Message) -> dict:
+    def to_json(self, message: DynamicMessage) -> dict:
         """The message as Go's encoding/json writes the Go struct it decodes to."""
         plan = self._plan(message.DESCRIPTOR)
         out: dict[str, Any] = {}
@@ -316,7 +326,7 @@ class Codec:
 
     # -- JSON -> protobuf ----------------------------------------------------------------------
 
-    def fill(self, message: Message, obj: Any) -> None:
+    def fill(self, message: DynamicMessage, obj: Any) -> None:
         """Sets the message's fields from a JSON object; fields the message does not know are dropped."""
         if not isinstance(obj, dict):
             raise _expected("an object", obj)
@@ -336,13 +346,13 @@ class Codec:
             except (TypeError, ValueError) as error:  # the protobuf runtime's own checks (ranges, ...)
                 raise ProtobufError(str(error), (key,)) from None
 
-    def _setter(self, fd: FieldDescriptor) -> Callable[[Message, Any], None]:
+    def _setter(self, fd: FieldDescriptor) -> Callable[[DynamicMessage, Any], None]:
         """How the field is set from a JSON value, decided once per field."""
         name = fd.name
         if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
             value_fd = fd.message_type.fields_by_name["value"]
             if value_fd.type == value_fd.TYPE_MESSAGE:
-                write = self._writer(value_fd.message_type)
+                write = self._writer(_message_type(value_fd))
 
                 def put(container: Any, key: str, item: Any) -> None:
                     write(container[key], item)
@@ -352,7 +362,7 @@ class Codec:
                 def put(container: Any, key: str, item: Any) -> None:
                     container[key] = check(item)
 
-            def set_map(holder: Message, value: Any) -> None:
+            def set_map(holder: DynamicMessage, value: Any) -> None:
                 if not isinstance(value, dict):
                     raise _expected("an object", value)
                 container = getattr(holder, name)
@@ -366,7 +376,7 @@ class Codec:
             return set_map
         if fd.is_repeated:
             if fd.type == fd.TYPE_MESSAGE:
-                write = self._writer(fd.message_type)
+                write = self._writer(_message_type(fd))
 
                 def add(container: Any, item: Any) -> None:
                     element = container.add()
@@ -378,7 +388,7 @@ class Codec:
                 def add(container: Any, item: Any) -> None:
                     container.append(check(item))
 
-            def set_list(holder: Message, value: Any) -> None:
+            def set_list(holder: DynamicMessage, value: Any) -> None:
                 if not isinstance(value, list):
                     raise _expected("a list", value)
                 container = getattr(holder, name)
@@ -390,18 +400,18 @@ class Codec:
 
             return set_list
         if fd.type == fd.TYPE_MESSAGE:
-            write = self._writer(fd.message_type)
+            write = self._writer(_message_type(fd))
             return lambda holder, value: write(getattr(holder, name), value)
         check = _checker(fd)
         return lambda holder, value: setattr(holder, name, check(value))
 
-    def _writer(self, descriptor: Descriptor) -> Callable[[Message, Any], None]:
+    def _writer(self, descriptor: Descriptor) -> Callable[[DynamicMessage, Any], None]:
         """How a JSON value is written into a message of this type."""
         name = descriptor.full_name
         if name in (TIME, MICRO_TIME):
             micro = name == MICRO_TIME
 
-            def write_time(message: Message, value: Any) -> None:
+            def write_time(message: DynamicMessage, value: Any) -> None:
                 moment = _parse_time(value)
                 message.seconds = int(moment.timestamp() // 1)
                 if micro:
@@ -410,7 +420,7 @@ class Codec:
             return write_time
         if name == QUANTITY:
 
-            def write_quantity(message: Message, value: Any) -> None:
+            def write_quantity(message: DynamicMessage, value: Any) -> None:
                 if isinstance(value, bool) or not isinstance(value, str | int | float):
                     raise _expected("a quantity (a string or a number)", value)
                 message.string = value if isinstance(value, str) else json.dumps(value)
@@ -418,7 +428,7 @@ class Codec:
             return write_quantity
         if name == INT_OR_STRING:
 
-            def write_int_or_string(message: Message, value: Any) -> None:
+            def write_int_or_string(message: DynamicMessage, value: Any) -> None:
                 if isinstance(value, str):
                     message.type, message.strVal = 1, value
                 elif isinstance(value, int) and not isinstance(value, bool):
@@ -431,7 +441,7 @@ class Codec:
             attribute = "raw" if name == RAW_EXTENSION else "Raw"
             return lambda message, value: setattr(message, attribute, orjson.dumps(value))
 
-        def write_message(message: Message, value: Any) -> None:
+        def write_message(message: DynamicMessage, value: Any) -> None:
             message.SetInParent()
             self.fill(message, value)
 

@@ -8,6 +8,7 @@ expired, the informer lists again and tells handlers the difference, as client-g
 
 from __future__ import annotations
 
+import builtins
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -122,13 +123,13 @@ class Informer:
     def list(self) -> list[dict]:
         return list(self._cache.values())
 
-    def keys(self) -> list[str]:
+    def keys(self) -> builtins.list[str]:
         return list(self._cache)
 
-    def items(self) -> list[tuple[str, dict]]:
+    def items(self) -> builtins.list[tuple[str, dict]]:
         return list(self._cache.items())
 
-    def by_index(self, index: str, value: str) -> list[dict]:
+    def by_index(self, index: str, value: str) -> builtins.list[dict]:
         return [self._cache[k] for k in self._indexes[index].get(value, ())]
 
     @property
@@ -205,7 +206,7 @@ class Informer:
     def _backoff(self, failures: int) -> float:
         return min(MAX_BACKOFF, self._relist_backoff * 2 ** (failures - 1)) * random.uniform(0.8, 1.2)
 
-    def _replace(self, items: list[dict], revision: int) -> None:
+    def _replace(self, items: builtins.list[dict], revision: int) -> None:
         fresh = {}
         for obj in items:
             obj = self._transform(obj) if self._transform else obj

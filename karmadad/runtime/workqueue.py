@@ -167,6 +167,12 @@ class DelayingQueue(WorkQueue[K]):
         heapq.heappush(self._waiting, (ready, next(self._sequence), key))
         self._timer_wakeup.set()
 
+    def busy(self, *, within: float = 0.0) -> bool:
+        """Whether a key is queued, being worked on, or due back within ``within`` seconds: what a test (or a
+        shutdown) waits out before it looks at what the queue's controller did."""
+        due = self._clock() + within
+        return bool(self._queue or self._processing or any(ready <= due for ready in self._ready_at.values()))
+
     async def run_timers(self) -> None:
         """Move keys whose delay has passed into the queue; run as a task beside the workers."""
         while not self._shutting_down:

@@ -128,7 +128,7 @@ def _attempt(
             estimates = estimate_all(fit, request)
         else:
             estimates = [0] * len(fit)  # non-workloads and workloads at 0 replicas: nothing to estimate
-        candidates = []
+        candidates: list[Candidate] = []
         append = candidates.append
         for cluster, allocatable in zip(fit, estimates, strict=True):
             name = cluster.name

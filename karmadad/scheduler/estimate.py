@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from karmadad.scheduler.quantities import ceil_milli, ceil_value, exact
 from karmadad.scheduler.snapshot import MEMO_LIMIT, NOTHING_FREE, ClusterSnapshot
@@ -75,7 +75,7 @@ def estimate_all(clusters: Sequence[ClusterSnapshot], request: Request | None) -
     """
     known = [cluster.memo.get(request) for cluster in clusters]
     if None not in known:
-        return known
+        return cast("list[int]", known)  # every one memoised
     best = [cluster.free_pods for cluster in clusters]
     if request is not None:
         for name, divisor, milli in request:

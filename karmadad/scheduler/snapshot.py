@@ -111,7 +111,7 @@ def snapshot(cluster: Mapping[str, Any]) -> ClusterSnapshot:
     )
     summary = status.get("resourceSummary")
     has_summary = isinstance(summary, Mapping)
-    free_pods, free = _free_resources(summary) if has_summary else (0, {})
+    free_pods, free = _free_resources(summary) if isinstance(summary, Mapping) else (0, {})
     provider = str(spec.get("provider") or "")
     region = str(spec.get("region") or "")
     fields = {key: value for key, value in (("provider", provider), ("region", region)) if value}

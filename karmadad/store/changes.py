@@ -32,6 +32,15 @@ class Change:
     def key(self) -> Key:
         return (self.namespace, self.name)
 
+    @property
+    def before(self) -> dict:
+        """``previous`` of a MODIFIED or DELETED change, which the store always records."""
+        if self.previous is None:
+            raise ValueError(
+                f"a {self.type} change of {self.resource} {self.namespace}/{self.name} has no previous state"
+            )
+        return self.previous
+
 
 _IGNORED_META = frozenset({"managedFields", "resourceVersion"})
 

@@ -84,6 +84,14 @@ def full_disk_error() -> sqlite3.OperationalError:
     return error
 
 
+async def _one_row(db: aiosqlite.Connection, sql: str) -> sqlite3.Row:
+    """The first row ``sql`` answers; none at all (e.g. the revision row gone) is a damaged database."""
+    row = await (await db.execute(sql)).fetchone()
+    if row is None:
+        raise sqlite3.DatabaseError(f"no row for {sql!r}")
+    return row
+
+
 def _unusable(path: Path, error: BaseException) -> StorageError:
     if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
         return StorageError(
@@ -134,7 +142,7 @@ class SQLiteFile:
         return file
 
     async def _migrate(self) -> None:
-        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        (version,) = await _one_row(self._db, "PRAGMA user_version")
         if version > SCHEMA_VERSION:
             raise SchemaTooNew(
                 f"{self.path}: schema version {version} is newer than this karmadad knows ({SCHEMA_VERSION})"
@@ -153,9 +161,7 @@ class SQLiteFile:
     async def load(self) -> tuple[int, list[StoredObject]]:
         """The stored revision and every object; a database that cannot be read whole raises StorageError."""
         try:
-            (revision,) = await (
-                await self._db.execute("SELECT value FROM meta WHERE key='revision'")
-            ).fetchone()
+            (revision,) = await _one_row(self._db, "SELECT value FROM meta WHERE key='revision'")
             cursor = await self._db.execute("SELECT resource, namespace, name, revision, data FROM objects")
             rows = await cursor.fetchall()
         except sqlite3.Error as error:
@@ -182,7 +188,7 @@ class SQLiteFile:
         await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def integrity_check(self) -> str:
-        (result,) = await (await self._db.execute("PRAGMA integrity_check")).fetchone()
+        (result,) = await _one_row(self._db, "PRAGMA integrity_check")
         return result
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import builtins
 import contextlib
 import json
 import os
@@ -281,6 +282,11 @@ class Store:
     def revision(self) -> int:
         """The newest durable revision: what a list served now is consistent with."""
         return self._committed_revision
+
+    @property
+    def settled(self) -> bool:
+        """Whether every write handed a revision is committed and told to listeners and watchers."""
+        return self._committed_revision == self._revision
 
     @property
     def writable(self) -> bool:
@@ -618,7 +624,7 @@ class Store:
 
     async def delete_collection(
         self, query: Query, *, propagation: PropagationPolicy | None = None, dry_run: bool = False
-    ) -> list[dict]:
+    ) -> builtins.list[dict]:
         deleted = []
         for obj in self.list(query).items:
             meta = obj["metadata"]
@@ -817,4 +823,5 @@ async def open_store(path: Path, **options: Any) -> AsyncIterator[Store]:
             yield store
             tasks.cancel_scope.cancel()
     finally:
-        await store.close()
+        with anyio.CancelScope(shield=True):  # closed even when the block ends by cancellation: an open
+            await store.close()  # connection's thread would keep the process from exiting

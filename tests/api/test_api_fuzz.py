@@ -136,6 +136,7 @@ def requests(draw):
     return draw(methods), path + draw(queries), draw(content_types), draw(bodies())
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_generated_requests_never_get_a_5xx(tmp_path):
     async def scenario() -> None:

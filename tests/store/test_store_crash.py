@@ -44,6 +44,7 @@ async def verify(db: Path, acks: list[list[str]], previous_revision: int) -> int
         return store.revision
 
 
+@pytest.mark.slow  # kills a writer process again and again
 @pytest.mark.parametrize("durability", ["normal", "full"])
 def test_kill_minus_9_loses_nothing_acknowledged(tmp_path, durability):
     db = tmp_path / "state.db"

@@ -48,3 +48,20 @@ def test_no_package_imports_a_package_that_imports_it_back():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def private_imports_across_packages() -> list[str]:
+    """``file: module._name`` for every private name a file imports from another karmadad package."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        here = path.relative_to(PACKAGE).with_suffix("").parts[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("karmadad."):
+                if node.module.split(".")[1] != here:
+                    found += [f"{path.relative_to(PACKAGE)}: {node.module}.{alias.name}"
+                              for alias in node.names if alias.name.startswith("_")]  # fmt: skip
+    return found
+
+
+def test_no_package_imports_another_packages_private_names():
+    assert private_imports_across_packages() == []

@@ -642,7 +642,7 @@ def _admit_binding(kind: str, new: dict, old: dict | None) -> list[Cause]:
     return causes
 
 
-def _prune_manifest(manifest: dict) -> None:
+def prune_in_place(manifest: dict) -> None:
     """Drop what the member's API server fills in and what must not be propagated (Karmada's prune)."""
     meta = manifest.get("metadata")
     if isinstance(meta, dict):
@@ -706,10 +706,14 @@ def _record_managed_keys(manifest: dict, work_id: str) -> None:
     meta = manifest.setdefault("metadata", {})
     if not isinstance(meta, dict):
         return
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = {}
     keys = {MANAGED_ANNOTATIONS, MANAGED_LABELS} | set(annotations)
     annotations[MANAGED_ANNOTATIONS] = ",".join(sorted(keys))
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    labels = meta.get("labels")
+    if not isinstance(labels, dict):
+        labels = {}
     if work_id:
         labels[PERMANENT_ID_LABELS["Work"]] = work_id
     if labels:
@@ -722,7 +726,7 @@ def _admit_work(kind: str, new: dict, old: dict | None) -> list[Cause]:
     causes = _permanent_id(kind, new, old, policy=False)
     work_id = _labels(new).get(PERMANENT_ID_LABELS["Work"], "")
     for manifest in _list(_obj(new["spec"], "workload"), "manifests"):
-        _prune_manifest(manifest)
+        prune_in_place(manifest)
         _record_managed_keys(manifest, work_id)
     return causes
 

@@ -64,9 +64,9 @@ class ResourceModel(_ClusterV1):
 class ClusterSpec(_ClusterV1):
     """How to reach a member cluster and what it is."""
 
-    id: str = Field("", max_length=128000)
+    id: str = Field(default="", max_length=128000)
     """A unique ID of the cluster, usually the UID of its kube-system namespace."""
-    syncMode: Literal["Push", "Pull"] = Field("Push", json_schema_extra=crd_default("Push"))
+    syncMode: Literal["Push", "Pull"] = Field(default="Push", json_schema_extra=crd_default("Push"))
     """Push: karmadad applies to the member; Pull: an agent in the member pulls (karmadad default Push)."""
     apiEndpoint: str = ""
     """The member's API server URL."""

@@ -219,7 +219,7 @@ class Condition(_MetaV1):
     """Condition type in CamelCase, e.g. Ready, Scheduled, Applied."""
     status: Literal["True", "False", "Unknown"]
     """True, False or Unknown."""
-    observedGeneration: int | None = Field(None, ge=0)
+    observedGeneration: int | None = Field(default=None, ge=0)
     """The metadata.generation the condition was computed from."""
     lastTransitionTime: Time
     """When the status last changed."""

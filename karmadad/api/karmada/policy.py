@@ -191,7 +191,7 @@ class StatePreservation(_Policy):
 class DecisionConditions(_Policy):
     """When a failover is decided."""
 
-    tolerationSeconds: int | None = Field(300, json_schema_extra=crd_default(300))
+    tolerationSeconds: int | None = Field(default=300, json_schema_extra=crd_default(300))
     """How long the application may stay unhealthy before it is moved (default 300)."""
 
 
@@ -200,7 +200,7 @@ class ApplicationFailoverBehavior(_Policy):
 
     decisionConditions: DecisionConditions
     """When to fail over."""
-    purgeMode: PurgeMode = Field("Gracefully", json_schema_extra=crd_default("Gracefully"))
+    purgeMode: PurgeMode = Field(default="Gracefully", json_schema_extra=crd_default("Gracefully"))
     """What happens to the old copy: Directly, Gracefully (default) or Never deleted (or the deprecated
     Immediately and Graciously, meaning Directly and Gracefully)."""
     gracePeriodSeconds: int | None = None
@@ -265,17 +265,21 @@ class PropagationSpec(_Policy):
     """Also propagate what the resources depend on (ConfigMaps, Secrets, ...)."""
     placement: Placement = Field(default_factory=Placement)
     """Where the resources go."""
-    priority: int | None = Field(0, json_schema_extra=crd_default(0))
+    priority: int | None = Field(default=0, json_schema_extra=crd_default(0))
     """When several policies match a resource the highest priority wins (default 0)."""
-    preemption: Literal["Always", "Never"] = Field("Never", json_schema_extra=crd_default("Never"))
+    preemption: Literal["Always", "Never"] = Field(default="Never", json_schema_extra=crd_default("Never"))
     """Whether this policy takes resources already claimed by lower-priority policies (default Never)."""
     dependentOverrides: list[str] = Field(default_factory=list)
     """OverridePolicies that must exist before this policy applies."""
-    schedulerName: str = Field("default-scheduler", json_schema_extra=crd_default("default-scheduler"))
+    schedulerName: str = Field(
+        default="default-scheduler", json_schema_extra=crd_default("default-scheduler")
+    )
     """Scheduler in charge (default default-scheduler); cannot change."""
     failover: FailoverBehavior | None = None
     """Failover settings."""
-    conflictResolution: Literal["Abort", "Overwrite"] = Field("Abort", json_schema_extra=crd_default("Abort"))
+    conflictResolution: Literal["Abort", "Overwrite"] = Field(
+        default="Abort", json_schema_extra=crd_default("Abort")
+    )
     """What to do when a member cluster already has the resource: Abort (default) or Overwrite."""
     activationPreference: Literal["Lazy"] | None = None
     """Lazy: policy changes take effect only when the resources next change."""

@@ -19,7 +19,8 @@ import functools
 import re
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from karmadad.api.karmada import cluster, policy, work
 from karmadad.api.karmada.meta import (
@@ -89,14 +90,14 @@ def schema_name(kind: str) -> str:
 class _OpenAPIGenerator(GenerateJsonSchema):
     """pydantic's JSON schema in the shape of a CRD's: no null branches, no titles, CRD defaults only."""
 
-    def nullable_schema(self, schema):  # type: ignore[override]
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
 
-    def default_schema(self, schema):  # type: ignore[override]
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
         # pydantic's defaults are Go zero values for the typed views; CRD defaults come via CRD_DEFAULT.
         return self.generate_inner(schema["schema"])
 
-    def field_title_should_be_set(self, schema) -> bool:  # type: ignore[override]
+    def field_title_should_be_set(self, schema: object) -> bool:
         return False
 
 

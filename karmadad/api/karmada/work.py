@@ -149,7 +149,7 @@ class GracefulEvictionTask(_BindingV2):
     """Replicas evicted."""
     reason: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
     """Why, in CamelCase (e.g. TaintUntolerated, ApplicationFailure)."""
-    message: str = Field("", max_length=1024)
+    message: str = Field(default="", max_length=1024)
     """Details of the eviction."""
     producer: str
     """The controller that started the eviction."""
@@ -191,7 +191,7 @@ class BindingSchedulePriority(_BindingV2):
 
     __go_name__ = "SchedulePriority"
 
-    priority: int = Field(0, json_schema_extra=crd_default(0))
+    priority: int = Field(default=0, json_schema_extra=crd_default(0))
     """Higher is scheduled first (default 0)."""
 
 
@@ -229,7 +229,9 @@ class ResourceBindingSpec(_BindingV2):
     """The scheduler in charge."""
     failover: FailoverBehavior | None = None
     """Failover settings copied from the policy."""
-    conflictResolution: Literal["Abort", "Overwrite"] = Field("Abort", json_schema_extra=crd_default("Abort"))
+    conflictResolution: Literal["Abort", "Overwrite"] = Field(
+        default="Abort", json_schema_extra=crd_default("Abort")
+    )
     """What to do when a member already has the resource: Abort (default) or Overwrite."""
     rescheduleTriggeredAt: Time | None = None
     """A time after the last scheduling asks for a fresh rescheduling."""
