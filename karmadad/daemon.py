@@ -29,6 +29,7 @@ from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
+from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.controllers.dependencies import DependenciesDistributor
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution import ExecutionController
@@ -142,10 +143,17 @@ class Daemon:
                 await parts.start(
                     Detector(store, api_server.registry, events, skipped=skipped, priorities=by_priority).run
                 )
+                snapshots = ClusterSnapshots(store)
                 await parts.start(
-                    SchedulerController(store, api_server.registry, events, by_priority=by_priority).run
+                    SchedulerController(
+                        store, api_server.registry, events, by_priority=by_priority, snapshots=snapshots
+                    ).run
                 )
-                await parts.start(BindingController(store, api_server.registry, events, skipped=skipped).run)
+                await parts.start(
+                    BindingController(
+                        store, api_server.registry, events, skipped=skipped, snapshots=snapshots
+                    ).run
+                )
                 await parts.start(NamespaceSync(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(DependenciesDistributor(store, api_server.registry, events).run)
                 await parts.start(members.run)

@@ -50,6 +50,11 @@ WORKQUEUE_WORK_DURATION = Histogram(
 RECONCILE_ERRORS = Counter(
     "karmadad_reconcile_errors_total", "Reconciles that failed and were retried.", ["controller"]
 )
+RECONCILE_TERMINAL = Counter(
+    "karmadad_reconcile_terminal_total",
+    "Reconciles that failed in a way retrying cannot mend; the object waits for a change.",
+    ["controller"],
+)
 
 # The object store.
 STORE_COMMITS = Histogram(

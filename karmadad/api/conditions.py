@@ -8,25 +8,27 @@ while the status holds and move it only when the status flips; five hand-written
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Literal, cast
+
+from karmadad.api.karmada import shapes
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def condition(
-    conditions: list[dict] | tuple[dict, ...], kind: str, ok: bool, reason: str, message: str
-) -> dict:
+def condition(conditions: Sequence[dict], kind: str, ok: bool, reason: str, message: str) -> shapes.Condition:
     """The condition of type ``kind`` as it should read now: the one in ``conditions`` itself when nothing
     changed; else a new one whose ``lastTransitionTime`` moves only if its status flips (or it is new)."""
-    status = "True" if ok else "False"
+    status: Literal["True", "False"] = "True" if ok else "False"
     before = next((c for c in conditions if c.get("type") == kind), None)
     if before is not None and (before.get("status"), before.get("reason"), before.get("message")) == (
         status,
         reason,
         message,
     ):
-        return before
+        return cast(shapes.Condition, before)  # as stored: the API checked it against the same shape
     if before is None or before.get("status") != status or not before.get("lastTransitionTime"):
         since = _now()  # new, or its status flipped
     else:
@@ -40,6 +42,6 @@ def condition(
     }
 
 
-def with_condition(conditions: list[dict] | tuple[dict, ...] | None, new: dict) -> list[dict]:
+def with_condition(conditions: Sequence[dict] | None, new: shapes.Condition | dict) -> list[dict]:
     """``conditions`` with ``new`` in place of the one of its type (the others first, as written)."""
-    return [*(c for c in conditions or () if c.get("type") != new["type"]), new]
+    return [*(c for c in conditions or () if c.get("type") != new["type"]), dict(new)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from karmadad.api import strategy
 from karmadad.api.conditions import condition, with_condition
+from karmadad.api.karmada import shapes
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
 from karmadad.api.karmada.names import CRB_NAME, RB_NAME, RB_NAMESPACE
 from karmadad.api.karmada.resources import (
@@ -34,6 +35,7 @@ from karmadad.api.karmada.resources import (
     WORKS,
 )
 from karmadad.api.registry import Registry, ResourceType
+from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.errors import Invalid, NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.interpreter.revise import divide_completions, divides_completions
@@ -45,7 +47,6 @@ from karmadad.propagation.binding import binding_name, referenced
 from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace, is_template_resource
 from karmadad.propagation.work import desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
-from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
 from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
 
@@ -77,18 +78,20 @@ def _merged_work(existing: dict, desired: dict) -> dict:
     return {**existing, "metadata": meta, "spec": desired["spec"]}
 
 
-def aggregated_item(cluster: str, work: dict | None) -> dict:
+def aggregated_item(cluster: str, work: dict | None) -> shapes.AggregatedStatusItem:
     """One ``aggregatedStatus`` entry from a Work's status, as Karmada writes it."""
-    item: dict = {"clusterName": cluster}
     status = (work or {}).get("status") or {}
     applied = next((c for c in status.get("conditions") or () if c.get("type") == "Applied"), None)
     manifests = status.get("manifestStatuses") or []
+    item: shapes.AggregatedStatusItem = {
+        "clusterName": cluster,
+        "applied": applied is not None and applied.get("status") == "True",
+        "health": manifests[0].get("health", "Unknown") if manifests else "Unknown",
+    }
     if manifests and manifests[0].get("status") is not None:
         item["status"] = manifests[0]["status"]
-    item["applied"] = applied is not None and applied.get("status") == "True"
     if applied is not None and applied.get("status") != "True" and applied.get("message"):
         item["appliedMessage"] = applied["message"]
-    item["health"] = manifests[0].get("health", "Unknown") if manifests else "Unknown"
     return item
 
 
@@ -101,7 +104,9 @@ class BindingController:
         *,
         workers: int = 8,
         skipped: SkippedNamespaces = is_skipped_namespace,
+        snapshots: ClusterSnapshots | None = None,
     ):
+        """``snapshots``: the clusters as shared with the scheduler (else a cache of its own)."""
         self.store = store
         self.skipped = skipped
         self.registry = registry
@@ -110,7 +115,7 @@ class BindingController:
         # the Works of each binding by its permanent id, kept from the change feed: a binding looks at its
         # own Works without going through every Work
         self._works: dict[str, set[tuple[str, str]]] = {}
-        self._snapshots: dict[str, tuple[str, ClusterSnapshot]] = {}  # cluster -> (resourceVersion, snapshot)
+        self.snapshots = snapshots or ClusterSnapshots(store)
         # each binding's sync inputs when its Works were last synced
         self._synced: dict[BindingKey, tuple] = {}
         store.subscribe(self._on_change)
@@ -211,14 +216,6 @@ class BindingController:
             if w is not None and (w["metadata"].get("labels") or {}).get(label) == permanent_id
         ]
 
-    def _template(self, binding: dict) -> dict | None:
-        """The binding's template, unless it is a newer object of the same name."""
-        template = referenced(self.store, self.registry, binding)
-        ref = (binding.get("spec") or {}).get("resource") or {}
-        if template is None or ("uid" in ref and template["metadata"].get("uid") != ref["uid"]):
-            return None
-        return template
-
     async def reconcile(self, key: BindingKey) -> float | None:
         resource, namespace, name = key
         binding = self.store.find(resource, namespace, name)
@@ -227,7 +224,7 @@ class BindingController:
         if binding["metadata"].get("deletionTimestamp"):
             await self._finalize(resource, binding)
             return None
-        template = self._template(binding)
+        template = referenced(self.store, self.registry, binding)
         if template is None or template["metadata"].get("deletionTimestamp"):
             return None
         if SYNC_WORKS in self.controller.reasons(key):
@@ -250,13 +247,6 @@ class BindingController:
             tuple(_identity(self.store.find(CLUSTERS, "", t["name"])) for t in targets),
             tuple(sorted(_identity(w) for w in self.works_of(resource, binding))),
         )
-
-    def _snapshot(self, cluster: dict) -> ClusterSnapshot:
-        name, version = cluster["metadata"]["name"], cluster["metadata"].get("resourceVersion", "")
-        cached = self._snapshots.get(name)
-        if cached is None or cached[0] != version:
-            cached = self._snapshots[name] = (version, snapshot(cluster))
-        return cached[1]
 
     async def _sync_works(self, resource: str, binding: dict, template: dict) -> None:
         targets = target_clusters(binding.get("spec") or {})
@@ -282,7 +272,7 @@ class BindingController:
         )
         changed = refused = False
         for target in targets:
-            cluster = self.store.find(CLUSTERS, "", target["name"])
+            cluster = self.snapshots.get(target["name"])
             if cluster is None:
                 continue
             if self.store.find("namespaces", "", f"karmada-es-{target['name']}") is None:
@@ -293,7 +283,7 @@ class BindingController:
                     binding,
                     template,
                     target,
-                    self._snapshot(cluster),
+                    cluster,
                     cluster_overrides,
                     overrides,
                     completions,
@@ -372,7 +362,7 @@ class BindingController:
             self.recorder.event(binding, NORMAL, "AggregateStatusSucceed", told)
         await self._aggregate_template(template, items)
 
-    async def _aggregate_template(self, template: dict, items: list[dict]) -> None:
+    async def _aggregate_template(self, template: dict, items: list[shapes.AggregatedStatusItem]) -> None:
         """The template's status from its members', told on the template for the kinds Karmada's
         interpreter aggregates status for."""
         try:

@@ -1,52 +1,70 @@
-"""The execution controller: each Work's manifest applied to its member cluster, and its status brought back.
+"""The execution controller: each Work's manifests applied to its member cluster, and their status brought back.
 
-A Work in ``karmada-es-<cluster>`` is reconciled against that member's informer cache of the manifest's
-kind (shared per cluster and resource, see :mod:`karmadad.members.registry`):
-
-- absent in the member: created;
-- present and managed by karmadad (label ``karmada.io/managed=true``), or the Work's conflict resolution is
-  ``overwrite``: brought to the manifest with what the member owns kept (:func:`karmadad.interpreter.retain`)
-  — and only written when the member's object does not already hold every field of the manifest, so a
-  restart, a resync or a status change in the member writes nothing;
-- present and not managed, with ``abort`` (the default): left alone, ``Applied=False`` says why.
+It reads, decides and writes, and decides nothing itself: for each manifest of a Work in
+``karmada-es-<cluster>`` it reads the member's object from the informer cache of its kind (shared per
+cluster and resource, :mod:`karmadad.members.registry`), asks :func:`~karmadad.propagation.apply_plan.plan_apply`
+whether to create, update, skip or abort (an object karmadad does not manage, without ``Overwrite``), carries
+that out through the member's typed client (:mod:`karmadad.members.client`, which raises what the store
+raises), and writes the Work's status as :mod:`karmadad.propagation.work_status` words it. A member's
+refusal of the manifest itself (Invalid, BadRequest) and an aborted takeover are told (condition, Event) and
+not retried until the Work changes (:class:`~karmadad.runtime.controller.Terminal`); anything else that may
+mend (a missing namespace, an unreachable member) is retried with backoff.
 
 The member object's changes (its informer) bring its Work back here, so an edit or a deletion in the member
 is repaired, and its status is reflected into ``work.status.manifestStatuses`` with its health. Karmada
 splits this into an execution and a work-status controller; here one reconcile does both, so the two never
 race on the Work.
 
-Deleting a Work deletes the member object (only one karmadad manages), or with
-``preserveResourcesOnDeletion`` strips karmadad's labels and annotations from it; while the member is not
-reachable the Work waits (its finalizer stays) — nothing is lost. A Work whose cluster is being unjoined is
-let go without touching the member.
+Deleting a Work deletes the member object, or with ``preserveResourcesOnDeletion`` releases it
+(:func:`~karmadad.propagation.apply_plan.plan_removal`); while the member is not reachable the Work waits
+(its finalizer stays) — nothing is lost. A Work whose cluster is being unjoined is let go without touching
+the member.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import anyio
 
-from karmadad.api.conditions import condition, with_condition
+from karmadad.api.conditions import with_condition
+from karmadad.api.karmada import shapes
 from karmadad.api.karmada.names import (
     CONFLICT_RESOLUTION,
     EXECUTION_FINALIZER,
-    MANAGED_LABEL,
     TEMPLATE_UID,
     WORK_NAME,
     WORK_NAMESPACE,
 )
 from karmadad.api.karmada.resources import CLUSTERS, WORKS
+from karmadad.api.karmada.work import CONDITION_DISPATCHING
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.controllers.execution_space import EXECUTION_SPACE_PREFIX
-from karmadad.errors import NotFound
+from karmadad.errors import AlreadyExists, BadRequest, Invalid, NotFound, StatusError
 from karmadad.events import EventRecorder
-from karmadad.interpreter.health import interpret_health
-from karmadad.interpreter.retain import retain
-from karmadad.interpreter.status import reflect_status
 from karmadad.logs import get_logger
+from karmadad.members.client import MemberAccess, MemberObjects, collection_path
 from karmadad.members.connection import MemberUnreachable
-from karmadad.members.registry import Members
 from karmadad.members.source import strip_managed_fields
-from karmadad.runtime.controller import Controller, Requeue
+from karmadad.propagation.apply_plan import (
+    Abort,
+    Create,
+    Delete,
+    Leave,
+    Release,
+    Skip,
+    Update,
+    describe,
+    plan_apply,
+    plan_removal,
+)
+from karmadad.propagation.work_status import (
+    applied_condition,
+    dispatching_change,
+    is_applied,
+    manifest_status,
+)
+from karmadad.runtime.controller import Controller, Requeue, Terminal
 from karmadad.runtime.informer import Handler, Informer
 from karmadad.store import Change, Store
 from karmadad.store.changes import specification
@@ -54,95 +72,21 @@ from karmadad.store.changes import specification
 log = get_logger("execution")
 
 WorkKey = tuple[str, str]  # (namespace, name)
-CONDITION_APPLIED = "Applied"
-CONDITION_DISPATCHING = "Dispatching"
 APPLY = "apply"  # the reason a Work is queued when its member objects must be compared with it again
-# (reason, message) of the Dispatching condition, also the WorkDispatching Event's message: Karmada's words
-DISPATCHING = ("Dispatching", "Work is being dispatched to member clusters.")
-DISPATCHING_SUSPENDED = ("SuspendDispatching", "Work dispatching is in a suspended state.")
 SYNC_WAIT_SECONDS = 5.0  # how long a reconcile waits for a new member informer to fill
-# what karmadad adds to a member object; removed from it when its Work goes with preserveResourcesOnDeletion
-_KARMADAD_LABEL_PREFIXES = ("karmada.io/", "work.karmada.io/", "resourcebinding.karmada.io/",
-                            "clusterresourcebinding.karmada.io/", "propagationpolicy.karmada.io/",
-                            "clusterpropagationpolicy.karmada.io/")  # fmt: skip
-_KARMADAD_ANNOTATION_PREFIXES = (
-    *_KARMADAD_LABEL_PREFIXES,
-    "resourcetemplate.karmada.io/",
-    "policy.karmada.io/",
-)
+# what a member refuses for the manifest itself: refused again until the Work changes, so not retried
+_REFUSED_AS_WRITTEN = (Invalid, BadRequest)
 
 
-def collection_path(resource: ResourceType) -> str:
-    """Where a member lists every object of the resource (all namespaces)."""
-    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
-    return f"{base}/{resource.plural}"
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one manifest: the member's object as last seen (None: absent or unknown), and why it
+    does not hold the manifest ("" when it does), and whether trying again later may mend that."""
 
-
-def object_path(resource: ResourceType, namespace: str, name: str = "") -> str:
-    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
-    scope = f"/namespaces/{namespace}" if resource.namespaced else ""
-    return f"{base}{scope}/{resource.plural}" + (f"/{name}" if name else "")
-
-
-def first_difference(observed: object, desired: object, path: str = "") -> str | None:
-    """Where ``observed`` first fails to hold ``desired`` (a field path), for the log; None when it holds."""
-    if isinstance(desired, dict):
-        if not isinstance(observed, dict):
-            return path or "."
-        for key, value in desired.items():
-            if key not in observed:
-                return f"{path}.{key}"
-            if (found := first_difference(observed[key], value, f"{path}.{key}")) is not None:
-                return found
-        return None
-    if isinstance(desired, list):
-        if not isinstance(observed, list) or len(observed) != len(desired):
-            return path
-        for index, (o, d) in enumerate(zip(observed, desired, strict=True)):
-            if (found := first_difference(o, d, f"{path}[{index}]")) is not None:
-                return found
-        return None
-    return None if observed == desired else path
-
-
-def _content(final: dict) -> dict:
-    """What of ``final`` a member object must hold: all but status, the resourceVersion, and apiVersion and
-    kind (the object's path says those; a LIST's items do not carry them, a watch's events do)."""
-    meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
-    kept = {k: v for k, v in final.items() if k not in ("status", "apiVersion", "kind")}
-    return {**kept, "metadata": meta}
-
-
-def holds(observed: object, desired: object) -> bool:
-    """Whether ``observed`` already has every field of ``desired`` with the same value (maps may carry
-    more, as a member's API server adds defaults; lists must match element by element)."""
-    return first_difference(observed, desired) is None
-
-
-def needs_update(final: dict, observed: dict) -> bool:
-    """Whether writing ``final`` (the manifest with the member's fields retained) would change the member."""
-    return not holds(observed, _content(final))
-
-
-def without_karmadad_marks(obj: dict) -> dict:
-    meta = dict(obj.get("metadata") or {})
-    for field, prefixes in (
-        ("labels", _KARMADAD_LABEL_PREFIXES),
-        ("annotations", _KARMADAD_ANNOTATION_PREFIXES),
-    ):
-        kept = {k: v for k, v in (meta.get(field) or {}).items() if not k.startswith(prefixes)}
-        meta[field] = kept
-    return {**obj, "metadata": meta}
-
-
-def dispatching_change(conditions: list[dict], *, suspended: bool) -> list[dict]:
-    """The ``Dispatching`` condition to write, when it is missing or its status flips (Karmada writes and
-    tells it only then); none while it holds."""
-    wanted = "False" if suspended else "True"
-    if any(c.get("type") == CONDITION_DISPATCHING and c.get("status") == wanted for c in conditions):
-        return []
-    reason, message = DISPATCHING_SUSPENDED if suspended else DISPATCHING
-    return [condition(conditions, CONDITION_DISPATCHING, not suspended, reason, message)]
+    resource: ResourceType | None
+    observed: dict | None
+    problem: str = ""
+    retry: bool = False
 
 
 class ExecutionController:
@@ -150,7 +94,7 @@ class ExecutionController:
         self,
         store: Store,
         registry: Registry,
-        members: Members,
+        members: MemberAccess,
         recorder: EventRecorder,
         *,
         workers: int = 16,
@@ -231,7 +175,9 @@ class ExecutionController:
     # -- reconcile --------------------------------------------------------------------------------
 
     async def reconcile(self, key: WorkKey) -> float | None:
-        apply = APPLY in self.controller.reasons(key)
+        """Read the Work and its member objects from the caches, decide each manifest's fate
+        (:func:`plan_apply`), carry it out, and write what came of it into the Work's status."""
+        tried = APPLY in self.controller.reasons(key)
         namespace, name = key
         work = self.store.find(WORKS, namespace, name)
         if work is None or not namespace.startswith(EXECUTION_SPACE_PREFIX):
@@ -247,108 +193,97 @@ class ExecutionController:
         if spec.get("suspendDispatching"):
             await self._write_status(work, dispatching)
             return None
-        connection = self.members.get(cluster_name)
-        if cluster is None or connection is None or not _ready(cluster):
+        client = self.members.client(cluster_name)
+        if cluster is None or client is None or not _ready(cluster):
             await self._write_status(work, dispatching)
             raise Requeue(f"cluster {cluster_name} is not ready")
         manifests = (spec.get("workload") or {}).get("manifests") or []
-        applied, failures, statuses, retriable = 0, [], [], False
-        for ordinal, manifest in enumerate(manifests):
-            resource = self.registry.by_kind(manifest.get("apiVersion", ""), manifest.get("kind", ""))
-            if resource is None:
-                failures.append(f"{manifest.get('kind')} {manifest.get('apiVersion')} is not a known kind")
-                continue
-            informer = self._informer(cluster_name, resource)
-            if not informer.has_synced:
-                with anyio.move_on_after(SYNC_WAIT_SECONDS):
-                    await informer.wait_synced()
-                if not informer.has_synced:
-                    raise Requeue(f"the member's {resource.plural} are not listed yet")
-            meta = manifest.get("metadata") or {}
-            obj_namespace, obj_name = meta.get("namespace", ""), meta.get("name", "")
-            cache_key = f"{obj_namespace}/{obj_name}" if obj_namespace else obj_name
-            observed = informer.get(cache_key)
-            if apply or observed is None:
-                problem, retry, written = await self._apply(connection, work, resource, manifest, observed)
-                # what the member answered is what its informer reports next: the status written now
-                # already holds it, so that report needs no second look
-                if written is not None:
-                    observed = written
-                    version = written["metadata"].get("resourceVersion")
-                    cached = informer.get(cache_key)
-                    if version and (cached or {}).get("metadata", {}).get("resourceVersion") != version:
-                        self._written[(cluster_name, obj_namespace, obj_name)] = version
-            else:  # only the member's status changed: it still holds what it held, applied or not
-                problem, retry = ("" if _applied(conditions) else "unchanged"), False
-            if problem:
-                failures.append(problem)
-                retriable = retriable or retry
-            else:
-                applied += 1
-            if observed is not None and not problem:
-                statuses.append(self._manifest_status(ordinal, resource, manifest, observed))
-        previous = next((c for c in conditions if c.get("type") == CONDITION_APPLIED), None)
-        if failures and not apply and previous is not None:
-            applied_condition = previous  # status reflected; why it was not applied still stands
-        elif failures:
-            message = f"Failed to apply all manifests ({applied}/{len(manifests)}): {'; '.join(failures)}"
-            applied_condition = condition(conditions, CONDITION_APPLIED, False, "AppliedFailed", message)
-        else:
-            applied_condition = condition(conditions, CONDITION_APPLIED, True, "AppliedSuccessful", "Manifest has been successfully applied")  # fmt: skip
-        await self._write_status(work, [*dispatching, applied_condition], statuses)
-        if retriable:  # e.g. its namespace is not in the member yet; an object we may not take waits instead
-            raise Requeue(applied_condition["message"])
+        outcomes = []
+        for manifest in manifests:
+            outcomes.append(
+                await self._sync(cluster_name, client, work, manifest, tried, is_applied(conditions))
+            )
+        failures = [outcome.problem for outcome in outcomes if outcome.problem]
+        statuses = [
+            manifest_status(ordinal, outcome.resource, manifest, outcome.observed)
+            for ordinal, (manifest, outcome) in enumerate(zip(manifests, outcomes, strict=True))
+            if outcome.resource is not None and outcome.observed is not None and not outcome.problem
+        ]
+        applied = applied_condition(conditions, len(manifests), failures, tried=tried)
+        await self._write_status(work, [*dispatching, applied], statuses)
+        if any(outcome.retry for outcome in outcomes):  # e.g. its namespace is not in the member yet
+            raise Requeue(applied["message"])
+        if failures and tried:  # an object we may not take, a manifest the member refuses: told, not retried
+            raise Terminal(applied["message"])
         return None
 
-    async def _apply(
-        self, connection, work: dict, resource: ResourceType, manifest: dict, observed: dict | None
-    ) -> tuple[str, bool, dict | None]:
-        """Make the member hold ``manifest``: ("", _, _) when it does (or now will), else why not and
-        whether trying again later may help; and the member's object as it answered a write, if one
-        was made and succeeded."""
-        meta = manifest.get("metadata") or {}
-        namespace, name = meta.get("namespace", ""), meta.get("name", "")
-        what = f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}"
-        try:
-            if observed is None:
-                log.debug("creating a member object", object=what)
-                status, answer = await connection.request("POST", object_path(resource, namespace), manifest)
-                self.member_writes += 1
-                if status == 409:  # our cache is behind the member: look again once it has caught up
-                    raise Requeue(f"{what} appeared in the member before its informer saw it")
-                return self._synced(work, manifest, status in (200, 201), status, answer)
-            managed = ((observed.get("metadata") or {}).get("labels") or {}).get(MANAGED_LABEL) == "true"
-            resolution = ((work["metadata"].get("annotations") or {}).get(CONFLICT_RESOLUTION)) or "abort"
-            if not managed and resolution != "overwrite":
-                return (
-                    f"{what} already exists in the member cluster and is not managed by karmadad "
-                    "(conflictResolution is Abort; set it to Overwrite to take the object over)",
-                    False,
-                    None,
-                )
-            final = retain(manifest, observed)
-            if not needs_update(final, observed):
-                return "", False, None
-            log.debug(
-                "updating a member object", object=what, field=first_difference(observed, _content(final))
+    async def _sync(
+        self, cluster: str, client: MemberObjects, work: dict, manifest: dict, tried: bool, applied: bool
+    ) -> _Outcome:
+        """Bring one manifest's member object to it (``tried``), or only read the object back."""
+        resource = self.registry.by_kind(manifest.get("apiVersion", ""), manifest.get("kind", ""))
+        if resource is None:
+            return _Outcome(
+                None, None, f"{manifest.get('kind')} {manifest.get('apiVersion')} is not a known kind"
             )
-            final = {
-                **final,
-                "metadata": {**final["metadata"], "resourceVersion": observed["metadata"]["resourceVersion"]},
-            }
-            status, answer = await connection.request("PUT", object_path(resource, namespace, name), final)
-            self.member_writes += 1
-            if status == 409:
-                raise Requeue(f"{what} changed in the member meanwhile")
-            return self._synced(work, manifest, status == 200, status, answer)
+        informer = await self._synced_informer(cluster, resource)
+        meta = manifest.get("metadata") or {}
+        cache_key = (
+            f"{meta['namespace']}/{meta.get('name', '')}" if meta.get("namespace") else meta.get("name", "")
+        )
+        observed = informer.get(cache_key)
+        if not tried and observed is not None:  # only the member's status changed: it holds what it held
+            return _Outcome(resource, observed, "" if applied else "unchanged")
+        overwrite = (work["metadata"].get("annotations") or {}).get(CONFLICT_RESOLUTION) == "overwrite"
+        plan = plan_apply(manifest, observed, overwrite=overwrite)
+        if isinstance(plan, Skip):
+            return _Outcome(resource, observed)
+        if isinstance(plan, Abort):
+            return _Outcome(resource, observed, plan.reason)
+        try:
+            written = await self._write(client, resource, plan)
+        except StatusError as error:
+            problem = f"{describe(manifest)}: {error.reason}: {error.message}"
+            self._tell(work, manifest, "Warning", "SyncFailed", problem)
+            return _Outcome(resource, None, problem, retry=not isinstance(error, _REFUSED_AS_WRITTEN))
+        self._tell(work, manifest, "Normal", "SyncSucceed")
+        # what the member answered is what its informer reports next: the status written now already
+        # holds it, so that report needs no second look
+        version = written["metadata"].get("resourceVersion")
+        if (
+            version
+            and ((informer.get(cache_key) or {}).get("metadata") or {}).get("resourceVersion") != version
+        ):
+            self._written[(cluster, meta.get("namespace", ""), meta.get("name", ""))] = version
+        return _Outcome(resource, written)
+
+    async def _synced_informer(self, cluster: str, resource: ResourceType) -> Informer:
+        informer = self._informer(cluster, resource)
+        if not informer.has_synced:
+            with anyio.move_on_after(SYNC_WAIT_SECONDS):
+                await informer.wait_synced()
+            if not informer.has_synced:
+                raise Requeue(f"the member's {resource.plural} are not listed yet")
+        return informer
+
+    async def _write(self, client: MemberObjects, resource: ResourceType, plan: Create | Update) -> dict:
+        """Carry out a create or an update; the member's object as it answered. A Conflict (the object moved
+        since the informer saw it) propagates: the controller looks again, quietly."""
+        what = describe(plan.manifest if isinstance(plan, Create) else plan.final)
+        self.member_writes += 1
+        try:
+            if isinstance(plan, Create):
+                log.debug("creating a member object", object=what)
+                return await client.create(resource, plan.manifest)
+            log.debug("updating a member object", object=what, field=plan.field)
+            return await client.replace(resource, plan.final)
+        except AlreadyExists:  # our cache is behind the member: look again once it has caught up
+            raise Requeue(f"{what} appeared in the member before its informer saw it") from None
         except MemberUnreachable as error:
             raise Requeue(f"member not reachable: {error}") from None
 
-    def _synced(
-        self, work: dict, manifest: dict, ok: bool, status: int, answer: object
-    ) -> tuple[str, bool, dict | None]:
-        """Record a write to a member as Karmada does (Events on the Work and on the template); the
-        ``_apply`` result for it."""
+    def _tell(self, work: dict, manifest: dict, kind: str, reason: str, problem: str = "") -> None:
+        """Record a write to a member as Karmada does: the same Event on the Work and on the template."""
         meta = manifest.get("metadata") or {}
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
         cluster = work["metadata"]["namespace"].removeprefix(EXECUTION_SPACE_PREFIX)
@@ -358,40 +293,19 @@ class ExecutionController:
             "metadata": {**{k: v for k, v in meta.items() if k in ("name", "namespace")},
                          "uid": (meta.get("annotations") or {}).get(TEMPLATE_UID, "")},
         }  # fmt: skip
-        if ok:
+        if problem:
+            work_meta = work["metadata"]
+            message = f"Failed to sync Work({work_meta['namespace']}/{work_meta['name']}) to cluster({cluster}): {problem}"
+        else:
             message = f"Successfully applied resource({namespace}/{name}) to cluster {cluster}"
-            self.recorder.event(work, "Normal", "SyncSucceed", message)
-            self.recorder.event(template, "Normal", "SyncSucceed", message)
-            if isinstance(answer, dict) and isinstance(answer.get("metadata"), dict):
-                return "", False, strip_managed_fields(answer)
-            return "", False, None
-        problem = (
-            f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}: {_reason(status, answer)}"
-        )
-        message = f"Failed to sync Work({work['metadata']['namespace']}/{work['metadata']['name']}) to cluster({cluster}): {problem}"
-        self.recorder.event(work, "Warning", "SyncFailed", message)
-        self.recorder.event(template, "Warning", "SyncFailed", message)
-        return problem, True, None
-
-    def _manifest_status(self, ordinal: int, resource: ResourceType, manifest: dict, observed: dict) -> dict:
-        meta = manifest.get("metadata") or {}
-        identifier = {
-            "ordinal": ordinal,
-            "group": resource.group,
-            "version": resource.version,
-            "kind": resource.kind,
-            "resource": resource.plural,
-            "namespace": meta.get("namespace", ""),
-            "name": meta.get("name", ""),
-        }
-        entry: dict = {"identifier": identifier, "health": interpret_health(observed)}
-        reflected = reflect_status(observed)
-        if reflected is not None:
-            entry["status"] = reflected
-        return entry
+        self.recorder.event(work, kind, reason, message)
+        self.recorder.event(template, kind, reason, message)
 
     async def _write_status(
-        self, work: dict, conditions: list[dict], statuses: list[dict] | None = None
+        self,
+        work: dict,
+        conditions: list[shapes.Condition],
+        statuses: list[shapes.ManifestStatus] | None = None,
     ) -> None:
         """Write these conditions (and manifest statuses) into the Work's status. A new ``Dispatching``
         condition among them is told in a WorkDispatching Event once written, as Karmada tells it."""
@@ -413,12 +327,14 @@ class ExecutionController:
             if new["type"] == CONDITION_DISPATCHING:
                 self.recorder.event(written, "Normal", "WorkDispatching", new["message"])
 
+    # -- deletion ---------------------------------------------------------------------------------
+
     async def _finalize(self, work: dict, cluster: dict | None) -> None:
         meta = work["metadata"]
         if EXECUTION_FINALIZER not in (meta.get("finalizers") or ()):
             return
         unjoining = cluster is None or bool(cluster["metadata"].get("deletionTimestamp"))
-        if not unjoining:
+        if cluster is not None and not unjoining:
             await self._remove_from_member(work, cluster)
         remaining = [f for f in meta["finalizers"] if f != EXECUTION_FINALIZER]
         try:
@@ -427,45 +343,36 @@ class ExecutionController:
             pass
 
     async def _remove_from_member(self, work: dict, cluster: dict) -> None:
+        """Delete the Work's objects from the member, or let go of them (:func:`plan_removal`). Only what
+        the member holds now counts, so this reads it (not the informer, which may lag)."""
         cluster_name = cluster["metadata"]["name"]
-        connection = self.members.get(cluster_name)
-        if connection is None or not _ready(cluster):
+        client = self.members.client(cluster_name)
+        if client is None or not _ready(cluster):
             raise Requeue(f"cluster {cluster_name} is not ready; the Work's objects are removed once it is")
-        preserve = bool((work.get("spec") or {}).get("preserveResourcesOnDeletion"))
-        for manifest in ((work.get("spec") or {}).get("workload") or {}).get("manifests") or ():
+        spec = work.get("spec") or {}
+        for manifest in (spec.get("workload") or {}).get("manifests") or ():
             resource = self.registry.by_kind(manifest.get("apiVersion", ""), manifest.get("kind", ""))
             if resource is None:
                 continue
             meta = manifest.get("metadata") or {}
-            path = object_path(resource, meta.get("namespace", ""), meta.get("name", ""))
+            namespace, name = meta.get("namespace", ""), meta.get("name", "")
             try:
-                status, observed = await connection.request("GET", path)
-                if status == 404:
+                try:
+                    observed: dict | None = await client.read(resource, namespace, name)
+                except NotFound:
+                    observed = None
+                plan = plan_removal(observed, preserve=bool(spec.get("preserveResourcesOnDeletion")))
+                if isinstance(plan, Leave):
                     continue
-                labels = (
-                    ((observed.get("metadata") or {}).get("labels") or {})
-                    if isinstance(observed, dict)
-                    else {}
-                )
-                if labels.get(MANAGED_LABEL) != "true":
-                    continue  # not ours to remove
-                if preserve:
-                    status, answer = await connection.request("PUT", path, without_karmadad_marks(observed))
-                else:
-                    status, answer = await connection.request(
-                        "DELETE",
-                        path,
-                        {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"},
-                    )
                 self.member_writes += 1
+                if isinstance(plan, Release):
+                    await client.replace(resource, plan.kept)
+                elif isinstance(plan, Delete):
+                    await client.delete(resource, namespace, name)
+            except NotFound:
+                continue  # gone meanwhile
             except MemberUnreachable as error:
                 raise Requeue(f"member not reachable: {error}") from None
-            if status not in (200, 202, 404):
-                raise RuntimeError(f"removing {path} from {cluster_name}: {_reason(status, answer)}")
-
-
-def _applied(conditions: list[dict]) -> bool:
-    return any(c.get("type") == CONDITION_APPLIED and c.get("status") == "True" for c in conditions)
 
 
 def _ready(cluster: dict | None) -> bool:
@@ -473,9 +380,3 @@ def _ready(cluster: dict | None) -> bool:
         c.get("type") == "Ready" and c.get("status") == "True"
         for c in ((cluster or {}).get("status") or {}).get("conditions") or ()
     )
-
-
-def _reason(status: int, answer: object) -> str:
-    if isinstance(answer, dict) and answer.get("message"):
-        return f"{answer.get('reason', status)}: {answer['message']}"
-    return f"the member answered {status}"

@@ -27,6 +27,7 @@ from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
+from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.events import EventRecorder
 from karmadad.logs import get_logger
 from karmadad.propagation.binding import DEFAULT_SCHEDULER
@@ -34,7 +35,6 @@ from karmadad.propagation.matching import claim_of
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.core import ScheduleResult, schedule
 from karmadad.scheduler.reschedule import needs_rescheduling
-from karmadad.scheduler.snapshot import ClusterSnapshot, snapshot
 from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
 
@@ -106,21 +106,21 @@ class SchedulerController:
         *,
         workers: int = 32,
         by_priority: bool = False,
+        snapshots: ClusterSnapshots | None = None,
     ):
         """``by_priority`` (Karmada's PriorityBasedScheduling gate): bindings waiting to be scheduled
-        go highest ``spec.schedulePriority.priority`` first."""
+        go highest ``spec.schedulePriority.priority`` first. ``snapshots``: the clusters as shared with
+        the binding controller (else a cache of its own)."""
         self.store = store
         self.registry = registry
         self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller(
             "scheduler", self.reconcile, workers=workers, priority=self._priority if by_priority else None
         )
-        self._snapshots: dict[str, ClusterSnapshot] = {}  # kept current by the Clusters' changes
+        self.snapshots = snapshots or ClusterSnapshots(store)
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        for cluster in self.store.list_all(CLUSTERS):
-            self._snapshots[cluster["metadata"]["name"]] = snapshot(cluster)
         for resource in BINDINGS:
             for binding in self.store.list_all(resource):
                 self._enqueue(resource, binding)
@@ -142,10 +142,6 @@ class SchedulerController:
             elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
                 self._enqueue(change.resource, change.object)
         elif change.resource == CLUSTERS:
-            if change.type == "DELETED":
-                self._snapshots.pop(change.name, None)
-            else:
-                self._snapshots[change.name] = snapshot(change.object)
             if self._cluster_spec_changed(change):
                 for resource in BINDINGS:
                     for binding in self.store.list_all(resource):
@@ -187,7 +183,7 @@ class SchedulerController:
             return None
         if spec.get("placement") is None:
             return None
-        snapshots = list(self._snapshots.values())
+        snapshots = self.snapshots.all()
         deleting = {c.name for c in snapshots if c.deleting}
         applied = (binding["metadata"].get("annotations") or {}).get(APPLIED_PLACEMENT)
         if not cluster_changed and not needs_rescheduling(spec, status, applied, deleting):

@@ -19,12 +19,14 @@ kind (a field of the wrong type).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
+from karmadad.api.karmada.shapes import Health
 from karmadad.interpreter.fields import Malformed, int_at, list_at, map_at, str_at, type_key
 
-HEALTHY = "Healthy"
-UNHEALTHY = "Unhealthy"
-UNKNOWN = "Unknown"
+HEALTHY: Final = "Healthy"
+UNHEALTHY: Final = "Unhealthy"
+UNKNOWN: Final = "Unknown"
 
 
 def _generation_seen(obj: dict) -> bool:
@@ -107,7 +109,7 @@ def has_health_rule(obj: dict) -> bool:
     return (obj.get("apiVersion"), obj.get("kind")) in _RULES
 
 
-def interpret_health(obj: dict) -> str:
+def interpret_health(obj: dict) -> Health:
     """``Healthy``, ``Unhealthy`` or ``Unknown`` for a member's object."""
     rule = _RULES.get(type_key(obj))
     if rule is None:

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from karmadad.api.karmada.names import TEMPLATE_GENERATION
 from karmadad.interpreter.fields import (
@@ -561,7 +562,7 @@ def has_aggregate_rule(obj: dict) -> bool:
     return (obj.get("apiVersion"), obj.get("kind")) in _AGGREGATORS
 
 
-def aggregate_status(template: dict, items: list[dict], now: str | None = None) -> dict:
+def aggregate_status(template: dict, items: Sequence[Mapping[str, Any]], now: str | None = None) -> dict:
     """``template`` with its ``.status`` aggregated from the binding's ``aggregatedStatus`` items
     (``{clusterName, status, applied, health}``); the template's other fields are shared, not copied
     (read-only, as every cached object), and it is returned as it was when nothing changes or the kind
@@ -571,4 +572,4 @@ def aggregate_status(template: dict, items: list[dict], now: str | None = None) 
     if aggregator is None:
         return dict(template)
     moment = now or format_time(datetime.datetime.now(datetime.UTC))
-    return aggregator(template, list(items), moment)
+    return aggregator(template, [dict(item) for item in items], moment)

@@ -15,6 +15,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from karmadad.config import ClusterConfig
 from karmadad.logs import get_logger
+from karmadad.members.client import MemberClient
 from karmadad.members.connection import MemberConnection
 from karmadad.members.source import MemberSource
 from karmadad.runtime.informer import Informer, Transform
@@ -67,6 +68,11 @@ class Members:
     def get(self, name: str) -> MemberConnection | None:
         """The member's open connection (the cluster controller opens it), if any."""
         return self._connections.get(name)
+
+    def client(self, name: str) -> MemberClient | None:
+        """Typed reads and writes of the member's objects over its open connection, if any."""
+        connection = self._connections.get(name)
+        return None if connection is None else MemberClient(connection)
 
     def load_error(self, name: str) -> str:
         return self._load_errors.get(name, "")

@@ -8,7 +8,9 @@ scheduler and are kept untouched when an existing binding is brought up to date.
 from __future__ import annotations
 
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS
+from karmadad.api.registry import Registry
 from karmadad.propagation.matching import claim_metadata
+from karmadad.store import Store
 
 BINDING_API_VERSION = "work.karmada.io/v1alpha2"
 DEFAULT_SCHEDULER = "default-scheduler"
@@ -130,10 +132,14 @@ def controller_uid(binding: dict) -> str | None:
     return None
 
 
-def referenced(store, registry, binding: dict) -> dict | None:
-    """The object a binding's ``spec.resource`` names, as stored now (None when gone or of an unknown kind)."""
+def referenced(store: Store, registry: Registry, binding: dict) -> dict | None:
+    """The binding's template as stored now: the one lookup every controller makes. None when it is gone,
+    of a kind not served, or a newer object of the same name (not the uid the binding refers to)."""
     ref = (binding.get("spec") or {}).get("resource") or {}
     resource = registry.by_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
     if resource is None:
         return None
-    return store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
+    template = store.find(resource.group_resource, ref.get("namespace", ""), ref.get("name", ""))
+    if template is None or ("uid" in ref and template["metadata"].get("uid") != ref["uid"]):
+        return None
+    return template

@@ -4,8 +4,9 @@
 returns. Raising retries the key with backoff (an error, logged and counted); raising :class:`Requeue`
 retries it with the same backoff quietly (an expected wait, e.g. for capacity), or after the seconds it
 says; a :class:`~karmadad.errors.Conflict` (the object changed under the write: optimistic concurrency at
-work) is retried quietly too; returning a number of seconds looks again later; returning None forgets the
-key's failures.
+work) is retried quietly too; raising :class:`Terminal` stops retrying (the reconcile has said why in a
+condition or Event; trying again cannot mend it, a change to the object will queue it again); returning a
+number of seconds looks again later; returning None forgets the key's failures.
 
 Keys say *which* object to look at; some controllers also need to know *why* it was queued (a cluster
 changed, the template changed itself, the Work's member objects need comparing). They queue with
@@ -39,6 +40,12 @@ class Requeue(Exception):
         self.after = after
 
 
+class Terminal(Exception):
+    """Done, and not well: what failed will fail again until something changes (an invalid manifest, an
+    object that is not ours to take). The reconcile has written why where users look (a condition, an
+    Event); the key is not retried until it is queued again."""
+
+
 Reconcile = Callable[[K], Awaitable[float | None]]
 
 
@@ -58,6 +65,7 @@ class Controller(Generic[K]):
         self._workers = workers
         self._log = get_logger(name)
         self._errors = metrics.RECONCILE_ERRORS.labels(name)
+        self._terminal = metrics.RECONCILE_TERMINAL.labels(name)
         self._waiting_reasons: dict[K, set[str]] = {}  # why each queued key was queued
         self._reconciling_reasons: dict[K, frozenset[str]] = {}  # those of the keys being reconciled
 
@@ -100,6 +108,13 @@ class Controller(Generic[K]):
                     self.queue.add_rate_limited(key)
                 else:
                     self.queue.add_after(key, wait.after)
+            except Terminal as stop:
+                self._terminal.inc()
+                self._log.warning(
+                    "reconcile failed; not retried until the object changes", key=str(key), error=str(stop)
+                )
+                del self._reconciling_reasons[key]
+                self.queue.forget(key)
             except Conflict as conflict:  # someone wrote the object meanwhile: read it again, quietly
                 self._log.debug("conflict; requeued", key=str(key), error=str(conflict))
                 self.queue.add_rate_limited(key)

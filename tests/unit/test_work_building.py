@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from karmadad.controllers.execution import holds, needs_update, without_karmadad_marks
+from karmadad.propagation.apply_plan import holds, needs_update, without_karmadad_marks
 from karmadad.propagation.work import conflict_resolution, desired_work, suspended_on, target_clusters
 from karmadad.scheduler.snapshot import snapshot
 
