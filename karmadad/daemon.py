@@ -42,7 +42,7 @@ from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
-from karmadad.propagation.matching import SkippedNamespaces
+from karmadad.propagation.claims import SkippedNamespaces
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.store import HistoryLimits, Store
 

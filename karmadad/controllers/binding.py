@@ -43,8 +43,13 @@ from karmadad.interpreter.status import aggregate_status, has_aggregate_rule
 from karmadad.logs import get_logger
 from karmadad.overrides import OverrideError
 from karmadad.overrides.applied import applied_message, applied_references
-from karmadad.propagation.binding import binding_name, referenced
-from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace, is_template_resource
+from karmadad.propagation.claims import (
+    SkippedNamespaces,
+    binding_name,
+    is_skipped_namespace,
+    is_template_resource,
+    referenced,
+)
 from karmadad.propagation.work import desired_work, target_clusters
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.store import Change, Store

@@ -31,7 +31,7 @@ from karmadad.errors import Conflict, NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.interpreter.dependencies import get_dependencies, has_dependency_rule
 from karmadad.interpreter.work import safe_encode
-from karmadad.propagation.binding import binding_name, referenced
+from karmadad.propagation.claims import binding_name, referenced
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.webster import fnv32a
 from karmadad.store import Change, Store

@@ -51,22 +51,20 @@ from karmadad.errors import Conflict, NotFound
 from karmadad.events import EventRecorder
 from karmadad.interpreter.replicas import get_replicas, has_replica_rule
 from karmadad.logs import get_logger
-from karmadad.propagation.binding import (
-    binding_kind,
-    binding_name,
-    controller_uid,
-    desired_binding,
-    merged_binding,
-)
-from karmadad.propagation.matching import (
+from karmadad.propagation.claims import (
     Claim,
     SkippedNamespaces,
     best_policy,
+    binding_kind,
+    binding_name,
     changed_by_karmada_only,
     claim_of,
+    controller_uid,
+    desired_binding,
     is_lazy,
     is_skipped_namespace,
     is_template_resource,
+    merged_binding,
     preempts,
     with_claim,
     without_claim,

@@ -4,8 +4,8 @@ It reads, decides and writes, and decides nothing itself: for each manifest of a
 ``karmada-es-<cluster>`` it reads the member's object from the informer cache of its kind (shared per
 cluster and resource, :mod:`karmadad.members.registry`), asks :func:`~karmadad.propagation.apply_plan.plan_apply`
 whether to create, update, skip or abort (an object karmadad does not manage, without ``Overwrite``), carries
-that out through the member's typed client (:mod:`karmadad.members.client`, which raises what the store
-raises), and writes the Work's status as :mod:`karmadad.propagation.work_status` words it. A member's
+that out through the member's typed client (:mod:`karmadad.members.connection`, which raises what the
+store raises), and writes the Work's status as :mod:`karmadad.propagation.work_status` words it. A member's
 refusal of the manifest itself (Invalid, BadRequest) and an aborted takeover are told (condition, Event) and
 not retried until the Work changes (:class:`~karmadad.runtime.controller.Terminal`); anything else that may
 mend (a missing namespace, an unreachable member) is retried with backoff.
@@ -43,9 +43,13 @@ from karmadad.controllers.execution_space import EXECUTION_SPACE_PREFIX
 from karmadad.errors import AlreadyExists, BadRequest, Invalid, NotFound, StatusError
 from karmadad.events import EventRecorder
 from karmadad.logs import get_logger
-from karmadad.members.client import MemberAccess, MemberObjects, collection_path
-from karmadad.members.connection import MemberUnreachable
-from karmadad.members.source import strip_managed_fields
+from karmadad.members.connection import (
+    MemberObjects,
+    MemberUnreachable,
+    collection_path,
+    strip_managed_fields,
+)
+from karmadad.members.registry import MemberAccess
 from karmadad.propagation.apply_plan import (
     Abort,
     Create,

@@ -19,7 +19,7 @@ from karmadad.errors import NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.overrides import OverrideError, apply_overrides
 from karmadad.overrides.applied import applied_message, applied_references
-from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace
+from karmadad.propagation.claims import SkippedNamespaces, is_skipped_namespace
 from karmadad.propagation.work import execution_space, wrap_in_work
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.snapshot import snapshot

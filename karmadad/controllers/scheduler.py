@@ -30,8 +30,7 @@ from karmadad.api.registry import Registry
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.events import EventRecorder
 from karmadad.logs import get_logger
-from karmadad.propagation.binding import DEFAULT_SCHEDULER
-from karmadad.propagation.matching import claim_of
+from karmadad.propagation.claims import DEFAULT_SCHEDULER, claim_of
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.core import ScheduleResult, schedule
 from karmadad.scheduler.reschedule import needs_rescheduling

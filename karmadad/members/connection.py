@@ -1,4 +1,5 @@
-"""One connection per member cluster, built from its kubeconfig (and context) with kubernetes_asyncio.
+"""One connection per member cluster, built from its kubeconfig (and context) with kubernetes_asyncio, and
+the member's objects read and written through it as the local store reads and writes them.
 
 kubernetes_asyncio reads the kubeconfig (contexts, certificates, tokens, exec plugins, proxy-url) and
 keeps the bearer token fresh; requests go straight through one aiohttp session per member, with the
@@ -9,6 +10,12 @@ itself, which holds numbers as 64-bit integers or floats.
 
 Requests carry a timeout so a dead member fails fast instead of stalling whoever asked; each member has
 its own session, so a slow one never holds up the others.
+
+Objects (:class:`MemberObjects`): create, replace, read and delete by resource, namespace and name, answering
+the object or raising the :mod:`karmadad.errors` class of the member's ``Status`` — so a controller handles a
+member's refusal (NotFound for a missing namespace, Conflict, Invalid) as it handles the store's, and an
+in-process test can put a store behind the same shape (``tests/controllers/fake_member.py``). A member that
+does not answer at all raises :class:`MemberUnreachable`: there is no Status to read.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import random
 import ssl
 import time
 import urllib.request
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -26,7 +33,9 @@ import orjson
 from kubernetes_asyncio import client, config
 
 from karmadad import __version__, metrics
+from karmadad.api.registry import ResourceType
 from karmadad.config import ClusterConfig
+from karmadad.errors import from_status
 from karmadad.jsonvalue import encode
 from karmadad.runtime.workqueue import TokenBucket
 
@@ -49,6 +58,50 @@ def retry_delay(attempt: int, throttled: Any = None) -> float:
         if isinstance(after, int | float) and after > 0:
             delay = max(delay, min(float(after), RETRY_MAX_SECONDS))
     return delay
+
+
+def strip_managed_fields(obj: dict) -> dict:
+    """Cached member objects stay lean: managedFields are never needed from a member."""
+    meta = obj.get("metadata") or {}
+    if "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
+
+
+def collection_path(resource: ResourceType) -> str:
+    """Where a member lists every object of the resource (all namespaces)."""
+    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
+    return f"{base}/{resource.plural}"
+
+
+def object_path(resource: ResourceType, namespace: str, name: str = "") -> str:
+    """The path of one object (or, without a name, of the resource in one namespace)."""
+    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
+    scope = f"/namespaces/{namespace}" if resource.namespaced else ""
+    return f"{base}{scope}/{resource.plural}" + (f"/{name}" if name else "")
+
+
+def _where(obj: dict) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace", ""), meta.get("name", "")
+
+
+# what karmadad sends a member with a DELETE: its dependents go in the background, as kubectl's default
+BACKGROUND_DELETION = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+
+
+class MemberObjects(Protocol):
+    """Create, replace, read and delete one object of a member cluster."""
+
+    async def create(self, resource: ResourceType, obj: dict) -> dict: ...
+
+    async def replace(self, resource: ResourceType, obj: dict) -> dict:
+        """Write ``obj`` whole; its resourceVersion makes the write conditional (Conflict if it moved)."""
+        ...
+
+    async def read(self, resource: ResourceType, namespace: str, name: str) -> dict: ...
+
+    async def delete(self, resource: ResourceType, namespace: str, name: str) -> None: ...
 
 
 class MemberUnreachable(Exception):
@@ -209,3 +262,26 @@ class MemberConnection:
 
     async def close(self) -> None:
         await self._session.close()
+
+    # -- objects (MemberObjects): retried as request() retries; answered without managedFields, which
+    # nothing in karmadad reads from a member --------------------------------------------------------
+
+    async def _object_call(self, method: str, path: str, body: dict | None, ok: tuple[int, ...]) -> dict:
+        status, answer = await self.request(method, path, body)
+        if status not in ok:
+            raise from_status(status, answer)
+        return strip_managed_fields(answer) if isinstance(answer, dict) else {}
+
+    async def create(self, resource: ResourceType, obj: dict) -> dict:
+        namespace, _ = _where(obj)
+        return await self._object_call("POST", object_path(resource, namespace), obj, (200, 201, 202))
+
+    async def replace(self, resource: ResourceType, obj: dict) -> dict:
+        return await self._object_call("PUT", object_path(resource, *_where(obj)), obj, (200, 201))
+
+    async def read(self, resource: ResourceType, namespace: str, name: str) -> dict:
+        return await self._object_call("GET", object_path(resource, namespace, name), None, (200,))
+
+    async def delete(self, resource: ResourceType, namespace: str, name: str) -> None:
+        path = object_path(resource, namespace, name)
+        await self._object_call("DELETE", path, BACKGROUND_DELETION, (200, 202))

@@ -9,18 +9,30 @@ unjoined, or its credentials changed).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 from karmadad.config import ClusterConfig
 from karmadad.logs import get_logger
-from karmadad.members.client import MemberClient
-from karmadad.members.connection import MemberConnection
+from karmadad.members.connection import MemberConnection, MemberObjects
 from karmadad.members.source import MemberSource
 from karmadad.runtime.informer import Informer, Transform
 
 log = get_logger("members")
+
+
+class MemberAccess(Protocol):
+    """What a controller working in members needs of them (:class:`Members`; a fake in tests)."""
+
+    def client(self, name: str) -> MemberObjects | None:
+        """The member's objects, while it is connected."""
+        ...
+
+    def informer(self, name: str, path: str, transform: Transform | None = None) -> Informer:
+        """The shared informer of ``path`` in the member, kept through ``transform``."""
+        ...
 
 
 class Members:
@@ -69,10 +81,9 @@ class Members:
         """The member's open connection (the cluster controller opens it), if any."""
         return self._connections.get(name)
 
-    def client(self, name: str) -> MemberClient | None:
-        """Typed reads and writes of the member's objects over its open connection, if any."""
-        connection = self._connections.get(name)
-        return None if connection is None else MemberClient(connection)
+    def client(self, name: str) -> MemberConnection | None:
+        """The member's open connection, for typed reads and writes of its objects, if any."""
+        return self._connections.get(name)
 
     def load_error(self, name: str) -> str:
         return self._load_errors.get(name, "")

@@ -24,14 +24,6 @@ class MemberWatchFailed(Exception):
     pass
 
 
-def strip_managed_fields(obj: dict) -> dict:
-    """Cached member objects stay lean: managedFields are never needed from a member."""
-    meta = obj.get("metadata") or {}
-    if "managedFields" in meta:
-        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
-    return obj
-
-
 class MemberSource:
     def __init__(self, connection: MemberConnection, path: str, *, inactivity: float = INACTIVITY_SECONDS):
         self.connection = connection

@@ -20,7 +20,7 @@ import tracemalloc
 
 import anyio
 
-from karmadad.members.source import strip_managed_fields
+from karmadad.members.connection import strip_managed_fields
 from karmadad.members.transforms import lean_pod
 from karmadad.runtime.informer import Handler, Informer, SourceEvent
 from karmadad.runtime.workqueue import WorkQueue

@@ -63,7 +63,7 @@ class FakeMember:
 
 
 class FakeMembers:
-    """The :class:`~karmadad.members.client.MemberAccess` of the execution controller, over fake members."""
+    """The :class:`~karmadad.members.registry.MemberAccess` of the execution controller, over fake members."""
 
     def __init__(self, registry: Registry, tasks: TaskGroup):
         self.registry = registry

@@ -8,7 +8,7 @@ import pytest
 
 from karmadad import metrics
 from karmadad.api.karmada.resources import OVERRIDE_POLICIES, PROPAGATION_POLICIES, RESOURCE_BINDINGS
-from karmadad.propagation.binding import binding_name
+from karmadad.propagation.claims import binding_name
 from tests.controllers.objects import NAMESPACE, deployment, events_about, prepared
 from tests.store.test_store_gc import eventually
 

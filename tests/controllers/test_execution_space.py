@@ -10,6 +10,7 @@ from karmadad.api.builtin import default_registry
 from karmadad.api.karmada.names import CLUSTER_FINALIZER
 from karmadad.api.karmada.resources import CLUSTERS, RESOURCE_BINDINGS, WORKS
 from karmadad.controllers.execution_space import ExecutionSpaces
+from tests.controllers.fake_member import drained
 from tests.store.conftest import collected_store  # noqa: F401 - the fixture
 from tests.store.test_store_gc import eventually
 
@@ -24,7 +25,8 @@ def prepared(group: str, plural: str, obj: dict) -> dict:
 async def test_a_cluster_gets_its_space_and_its_deletion_waits_for_works_and_bindings(collected_store):  # noqa: F811
     store = collected_store
     async with anyio.create_task_group() as tasks:
-        await tasks.start(ExecutionSpaces(store).run)
+        spaces = ExecutionSpaces(store)
+        await tasks.start(spaces.run)
         cluster = {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "m1"}}
         await store.create(CLUSTERS, prepared("cluster.karmada.io", "clusters", cluster))
         await eventually(lambda: store.find("namespaces", "", "karmada-es-m1") is not None)
@@ -53,12 +55,12 @@ async def test_a_cluster_gets_its_space_and_its_deletion_waits_for_works_and_bin
         await eventually(
             lambda: store.find("namespaces", "", "karmada-es-m1")["metadata"].get("deletionTimestamp")
         )
-        await anyio.sleep(0.3)
+        await drained([store], [spaces.controller])
         assert store.find(CLUSTERS, "", "m1") is not None, "a Work is still there"
         work = store.find(WORKS, "karmada-es-m1", "w1")
         await store.update(WORKS, {**work, "metadata": {**work["metadata"], "finalizers": []}})
         await eventually(lambda: store.find("namespaces", "", "karmada-es-m1") is None)
-        await anyio.sleep(0.3)
+        await drained([store], [spaces.controller])
         assert store.find(CLUSTERS, "", "m1") is not None, "a binding still lists the cluster"
         await store.update(RESOURCE_BINDINGS, {**binding, "spec": {**binding["spec"], "clusters": []}})
         await eventually(lambda: store.find(CLUSTERS, "", "m1") is None, within=10)

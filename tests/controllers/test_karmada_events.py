@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from karmadad.api.karmada.resources import CLUSTERS, PROPAGATION_POLICIES, RESOURCE_BINDINGS, WORKS
-from karmadad.propagation.binding import binding_name
+from karmadad.propagation.claims import binding_name
 from karmadad.quantity import QUANTITY_FORMAT
 from tests.controllers.objects import NAMESPACE, deployment, events_about, policy, prepared
 from tests.store.test_store_gc import eventually

@@ -12,7 +12,7 @@ from karmadad.api.karmada.resources import PROPAGATION_POLICIES, RESOURCE_BINDIN
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.events import EventRecorder
-from karmadad.propagation.binding import binding_name
+from karmadad.propagation.claims import binding_name
 from karmadad.store import Change
 from tests.controllers.objects import NAMESPACE, REGISTRY, deployment, events_about, prepared, ready_cluster
 from tests.store.test_store_gc import eventually

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from karmadad.config import ClusterConfig
-from karmadad.members.connection import MemberConnection
-from karmadad.members.source import MemberSource, strip_managed_fields
+from karmadad.members.connection import MemberConnection, strip_managed_fields
+from karmadad.members.source import MemberSource
 from karmadad.runtime.informer import Handler, Informer
 from tests.kube.cluster import KubeHarness
 

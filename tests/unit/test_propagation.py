@@ -9,13 +9,15 @@ from karmadad.api.karmada.resource_selectors import (
     MISMATCH,
     selector_priority,
 )
-from karmadad.propagation.binding import binding_name, desired_binding, merged_binding
-from karmadad.propagation.matching import (
+from karmadad.propagation.claims import (
     Claim,
     best_policy,
+    binding_name,
     changed_by_karmada_only,
     claim_of,
+    desired_binding,
     is_lazy,
+    merged_binding,
     preempts,
     with_claim,
     without_claim,

@@ -7,7 +7,7 @@ import pytest
 
 from karmadad.config import ConfigError, parse_config
 from karmadad.controllers.namespace import propagated
-from karmadad.propagation.matching import SkippedNamespaces, is_skipped_namespace
+from karmadad.propagation.claims import SkippedNamespaces, is_skipped_namespace
 
 
 @pytest.mark.parametrize(
