@@ -992,9 +992,7 @@ class ServiceSource(Protocol):
     """What the allocator needs from the store: the committed Services, and their committed changes."""
 
     def list_all(self, resource: str) -> list[dict]: ...
-    def subscribe(
-        self, listener: Callable[[object], None], *, resources: Iterable[str] | None = None
-    ) -> None: ...
+    def subscribe_index(self, listener: Callable[[object], None], *, resources: Iterable[str]) -> None: ...
 
 
 @dataclass
@@ -1040,7 +1038,7 @@ class ServiceAllocator:
         for svc in store.list_all(SERVICES):
             meta = svc.get("metadata") or {}
             self._hold((meta.get("namespace") or "", meta.get("name") or ""), held_by(svc))
-        store.subscribe(self._on_change, resources=(SERVICES,))
+        store.subscribe_index(self._on_change, resources=(SERVICES,))
 
     def _on_change(self, change) -> None:  # a store Change of a Service
         key = change.key

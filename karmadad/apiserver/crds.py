@@ -78,7 +78,7 @@ class CRDServing:
         self.registry = registry
         self._served: dict[str, list[ResourceType]] = {}
         self.controller: Controller[str] = Controller("crd", self.reconcile)
-        store.subscribe(self._on_change, resources=(CRDS,))
+        store.subscribe_index(self._on_change, resources=(CRDS,))
 
     async def run(self, **kwargs) -> None:
         for crd in self.store.list_all(CRDS):

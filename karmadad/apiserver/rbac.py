@@ -202,7 +202,7 @@ class RBAC:
     def __init__(self, store: Store):
         self._store = store
         self._index: _Index | None = None
-        store.subscribe(self._changed, resources=RBAC_RESOURCES)
+        store.subscribe_index(self._changed, resources=RBAC_RESOURCES)
 
     def _changed(self, change: Any) -> None:
         self._index = None

@@ -13,7 +13,7 @@ from karmadad.store import Change, Store
 class ClusterSnapshots:
     def __init__(self, store: Store):
         self._by_name = {c["metadata"]["name"]: snapshot(c) for c in store.list_all(CLUSTERS)}
-        store.subscribe(self._on_change, resources=[CLUSTERS])
+        store.subscribe_index(self._on_change, resources=[CLUSTERS])
 
     def _on_change(self, change: Change) -> None:
         if change.type == "DELETED":

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,8 +225,12 @@ class Store:
         self._serving = False
         self._failed: BaseException | None = None
         self._disk_full_since: float | None = None  # set while the disk is full: the store is read-only
+        # change handlers: indexes, told before a write is acknowledged; controllers, told off the writer
+        self._indexers_of: dict[str, list[Callable[[Change], None]]] = {}
         self._listeners: list[Callable[[Change], None]] = []  # of every change
         self._listeners_of: dict[str, list[Callable[[Change], None]]] = {}  # of one resource's changes
+        self._undispatched: deque[Change] = deque()  # committed, not yet told to the listeners
+        self._dispatch_wakeup = asyncio.Event()
         # committed uid -> (resource, key), and owner uid -> dependents, for garbage collection
         self._by_uid: dict[str, tuple[str, Key]] = {}
         self._dependents: dict[str, set[tuple[str, Key]]] = {}
@@ -258,6 +263,7 @@ class Store:
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._write_loop)
+                tasks.start_soon(self._dispatch_loop)
                 tasks.start_soon(self._checkpoint_loop)
                 tasks.start_soon(self._recover_from_full_disk)
                 missing = [
@@ -286,7 +292,7 @@ class Store:
     @property
     def settled(self) -> bool:
         """Whether every write handed a revision is committed and told to listeners and watchers."""
-        return self._committed_revision == self._revision
+        return self._committed_revision == self._revision and not self._undispatched
 
     @property
     def writable(self) -> bool:
@@ -297,14 +303,23 @@ class Store:
         self, listener: Callable[[Change], None], *, resources: Iterable[str] | None = None
     ) -> None:
         """Call ``listener`` with every committed change (of ``resources`` only, when given), in commit
-        order and before the write is acknowledged — so an index it keeps is current when the writer
-        hears back. A listener that raises is logged and counted
-        (``karmadad_change_handler_errors_total``); the store and the other listeners go on."""
+        order, from a task of its own: however slow a controller's handler, the writer goes on committing.
+        A listener that raises is logged and counted (``karmadad_change_handler_errors_total``); the
+        store and the other listeners go on. Handlers only enqueue keys (and keep the controller's own
+        indexes, before enqueuing, so the reconcile a change asks for sees it)."""
         if resources is None:
             self._listeners.append(listener)
         else:
             for resource in resources:
                 self._listeners_of.setdefault(resource, []).append(listener)
+
+    def subscribe_index(self, listener: Callable[[Change], None], *, resources: Iterable[str]) -> None:
+        """Call ``listener`` with each committed change of ``resources`` before the write is acknowledged,
+        so the index it keeps is current when the writer hears back — what the API needs of its
+        authorizer's roles, its served kinds and its Service allocations (a request after a write must
+        see it). Keep it quick: it runs on the writer's task. Guarded as :meth:`subscribe`'s."""
+        for resource in resources:
+            self._indexers_of.setdefault(resource, []).append(listener)
 
     # -- reads (committed state) --------------------------------------------------------------
 
@@ -786,11 +801,29 @@ class Store:
             self._committed_revision = change.revision
             self._history.append(change, trim=False)
             self._hub.publish(change)
-            for listener in self._listeners:
-                _notify(listener, change)
-            for listener in self._listeners_of.get(change.resource, ()):
-                _notify(listener, change)
+            for indexer in self._indexers_of.get(change.resource, ()):
+                _notify(indexer, change)
+            self._undispatched.append(change)
         self._history.trim()
+        self._dispatch_wakeup.set()
+
+    async def _dispatch_loop(self) -> None:
+        """Tell committed changes to the listeners, in commit order, off the writer's task; a long run of
+        changes yields now and then so writers and workers are not kept waiting behind it."""
+        while True:
+            await self._dispatch_wakeup.wait()
+            self._dispatch_wakeup.clear()
+            told = 0
+            while self._undispatched:
+                change = self._undispatched[0]
+                for listener in self._listeners:
+                    _notify(listener, change)
+                for listener in self._listeners_of.get(change.resource, ()):
+                    _notify(listener, change)
+                self._undispatched.popleft()
+                told += 1
+                if told % 256 == 0:
+                    await anyio.lowlevel.checkpoint()
 
     def _index(self, resource: str, key: Key, old: dict | None, new: dict | None) -> None:
         ref = (resource, key)

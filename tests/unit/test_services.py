@@ -29,7 +29,7 @@ class FakeStore:
         assert resource == "services"
         return list(self.objects.values())
 
-    def subscribe(self, listener, *, resources=None) -> None:
+    def subscribe_index(self, listener, *, resources) -> None:
         assert resources == ("services",)
         self.listeners.append(listener)
 
