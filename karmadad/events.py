@@ -33,7 +33,8 @@ from anyio.abc import TaskStatus
 
 from karmadad import metrics
 from karmadad.api.builtin import default_registry
-from karmadad.api.strategy import is_dns_subdomain, prepare_create
+from karmadad.api.name_rules import is_dns_subdomain
+from karmadad.api.strategy import prepare_create
 from karmadad.errors import AlreadyExists, Conflict, NotFound
 from karmadad.logs import get_logger
 from karmadad.store import Store

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from karmadad.api.name_rules import DNS1123_LABEL, LABEL_FORMAT, MAX_NAMESPACE_NAME_LENGTH, subdomain_problems
 from karmadad.errors import Cause, InternalError, Invalid
 
 SERVICES = "services"  # the store's resource name
@@ -777,8 +778,6 @@ def cluster_ip_causes(svc: dict, old: dict | None) -> list[Cause]:
 
 
 def _port_causes(port: dict, index: int, require_name: bool, names: set[str]) -> list[Cause]:
-    from karmadad.api.strategy import _DNS1123_LABEL, _LABEL_FORMAT, MAX_NAMESPACE_NAME_LENGTH
-
     path = f"spec.ports[{index}]"
     causes: list[Cause] = []
     name = port.get("name") or ""
@@ -789,8 +788,8 @@ def _port_causes(port: dict, index: int, require_name: bool, names: set[str]) ->
             causes.append(
                 _invalid(f"{path}.name", name, f"must be no more than {MAX_NAMESPACE_NAME_LENGTH} characters")
             )
-        if not _DNS1123_LABEL.fullmatch(name):
-            causes.append(_invalid(f"{path}.name", name, _LABEL_FORMAT))
+        if not DNS1123_LABEL.fullmatch(name):
+            causes.append(_invalid(f"{path}.name", name, LABEL_FORMAT))
         if name in names:
             causes.append(_duplicate(f"{path}.name", name))
         names.add(name)
@@ -849,8 +848,6 @@ def service_causes(svc: dict, old: dict | None) -> list[Cause]:
         if not name:
             causes.append(_required("spec.externalName"))
         else:
-            from karmadad.api.strategy import subdomain_problems
-
             causes.extend(_invalid("spec.externalName", name, p) for p in subdomain_problems(name))
     names: set[str] = set()
     for index, port in enumerate(ports):

@@ -18,8 +18,8 @@ from karmadad.api.core_v1 import (
     decoded_config_map,
     decoded_secret,
 )
+from karmadad.api.name_rules import is_dns_subdomain
 from karmadad.api.registry import ResourceType
-from karmadad.api.strategy import is_dns_subdomain
 from karmadad.errors import BadRequest, Invalid
 from karmadad.events import event_name
 
