@@ -1,11 +1,12 @@
 """The binding controller: a binding's Works follow it, and its members' status comes back to the template.
 
-For every target cluster (``spec.clusters`` and the clusters of the bindings that need this one,
-``requiredBy``) the binding gets a Work built by :func:`karmadad.propagation.work.desired_work` (replicas
-revised, overrides applied); Works for clusters no longer targeted are deleted. It runs again when the
-binding, its template, an override policy or a Cluster's labels change, and when one of its Works reports
-status (reports coming together are aggregated once) — then ``status.aggregatedStatus`` and the
-``FullyApplied`` condition are written, and the template's own status is aggregated from its members'
+It reads, decides and writes. For every target cluster (``spec.clusters`` and the clusters of the bindings
+that need this one, ``requiredBy``) :func:`karmadad.propagation.work.plan_works` decides the Work (replicas
+revised, overrides applied) and which Works are obsolete; the controller writes that plan and tells it in
+Karmada's Events. It runs again when the binding, its template, an override policy or a Cluster's labels
+change, and when one of its Works reports status (reports coming together are aggregated once) — then
+:func:`karmadad.propagation.work_status.aggregated_status` words ``status.aggregatedStatus`` and the
+``FullyApplied`` condition, and the template's own status is aggregated from its members'
 (:func:`karmadad.interpreter.status.aggregate_status`) so ``kubectl get`` and ``kubectl rollout status``
 against karmadad tell what the members run.
 
@@ -22,7 +23,6 @@ is dropped once none is left, so nothing it put into a member is forgotten.
 from __future__ import annotations
 
 from karmadad.api import strategy
-from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada import shapes
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
 from karmadad.api.karmada.names import CRB_NAME, RB_NAME, RB_NAMESPACE
@@ -38,11 +38,8 @@ from karmadad.api.registry import Registry, ResourceType
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.errors import Invalid, NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
-from karmadad.interpreter.revise import divide_completions, divides_completions
 from karmadad.interpreter.status import aggregate_status, has_aggregate_rule
 from karmadad.logs import get_logger
-from karmadad.overrides import OverrideError
-from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.claims import (
     SkippedNamespaces,
     binding_name,
@@ -50,7 +47,8 @@ from karmadad.propagation.claims import (
     is_template_resource,
     referenced,
 )
-from karmadad.propagation.work import desired_work, target_clusters
+from karmadad.propagation.work import plan_works, target_clusters
+from karmadad.propagation.work_status import aggregated_status
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
@@ -59,7 +57,6 @@ log = get_logger("binding")
 
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 _KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
-CONDITION_FULLY_APPLIED = "FullyApplied"
 SYNC_WORKS = "sync works"  # the reason a binding is queued when its Works must be written again
 # A Work's status change aggregates its binding after this long, so the reports of a binding's Works that
 # come together (each member answering the same apply, a rollout's steps) make one aggregation and one
@@ -81,23 +78,6 @@ def _merged_work(existing: dict, desired: dict) -> dict:
         "finalizers": list(dict.fromkeys([*(old.get("finalizers") or ()), *new["finalizers"]])),
     }
     return {**existing, "metadata": meta, "spec": desired["spec"]}
-
-
-def aggregated_item(cluster: str, work: dict | None) -> shapes.AggregatedStatusItem:
-    """One ``aggregatedStatus`` entry from a Work's status, as Karmada writes it."""
-    status = (work or {}).get("status") or {}
-    applied = next((c for c in status.get("conditions") or () if c.get("type") == "Applied"), None)
-    manifests = status.get("manifestStatuses") or []
-    item: shapes.AggregatedStatusItem = {
-        "clusterName": cluster,
-        "applied": applied is not None and applied.get("status") == "True",
-        "health": manifests[0].get("health", "Unknown") if manifests else "Unknown",
-    }
-    if manifests and manifests[0].get("status") is not None:
-        item["status"] = manifests[0]["status"]
-    if applied is not None and applied.get("status") != "True" and applied.get("message"):
-        item["appliedMessage"] = applied["message"]
-    return item
 
 
 class BindingController:
@@ -254,58 +234,37 @@ class BindingController:
         )
 
     async def _sync_works(self, resource: str, binding: dict, template: dict) -> None:
-        targets = target_clusters(binding.get("spec") or {})
-        wanted = {f"karmada-es-{t['name']}" for t in targets}
-        errors = []
+        """Read what the Works are built from, plan them (:func:`plan_works`), write the plan and tell it."""
         namespace = template["metadata"].get("namespace", "")
-        cluster_overrides = self.store.list_all(CLUSTER_OVERRIDE_POLICIES)
-        overrides = [
-            p for p in self.store.list_all(OVERRIDE_POLICIES) if p["metadata"].get("namespace") == namespace
-        ]
-        for work in self.works_of(resource, binding):
-            if work["metadata"]["namespace"] not in wanted and not work["metadata"].get("deletionTimestamp"):
-                try:
-                    await self.store.delete(WORKS, work["metadata"]["namespace"], work["metadata"]["name"])
-                except NotFound:
-                    pass
-        work_type = self.registry.require("work.karmada.io", "v1alpha1", "works")
-        spec = binding.get("spec") or {}
-        completions = (
-            divide_completions(template, targets, str((spec.get("resource") or {}).get("uid", "")))
-            if divides_completions(spec)
-            else None
+        targets = [t["name"] for t in target_clusters(binding.get("spec") or {})]
+        plan = plan_works(
+            binding,
+            template,
+            {name: snapshot for name in targets if (snapshot := self.snapshots.get(name)) is not None},
+            {space for name in targets if self.store.find("namespaces", "", space := f"karmada-es-{name}")},
+            self.works_of(resource, binding),
+            self.store.list_all(CLUSTER_OVERRIDE_POLICIES),
+            [
+                p
+                for p in self.store.list_all(OVERRIDE_POLICIES)
+                if p["metadata"].get("namespace") == namespace
+            ],
         )
-        changed = refused = False
-        for target in targets:
-            cluster = self.snapshots.get(target["name"])
-            if cluster is None:
-                continue
-            if self.store.find("namespaces", "", f"karmada-es-{target['name']}") is None:
-                errors.append(f"cluster {target['name']}: its execution space does not exist yet")
-                continue
+        for work in plan.obsolete:
             try:
-                desired = desired_work(
-                    binding,
-                    template,
-                    target,
-                    cluster,
-                    cluster_overrides,
-                    overrides,
-                    completions,
-                )
-            except Exception as error:  # an override that cannot apply: this cluster's Work waits
-                if isinstance(error, OverrideError) and error.policy:
-                    failed = applied_message(error.policy, target["name"], ok=False)
-                    self.recorder.event(template, WARNING, "ApplyOverridePolicyFailed", failed)
-                errors.append(f"cluster {target['name']}: {error}")
-                continue
-            for reference in applied_references(desired["metadata"].get("annotations") or {}, namespace):
-                applied = applied_message(reference, target["name"], ok=True)
-                self.recorder.event(template, NORMAL, "ApplyOverridePolicySucceed", applied)
+                await self.store.delete(WORKS, work["metadata"]["namespace"], work["metadata"]["name"])
+            except NotFound:
+                pass
+        for kind, reason, message in plan.told:
+            self.recorder.event(template, kind, reason, message)
+        work_type = self.registry.require("work.karmada.io", "v1alpha1", "works")
+        errors, changed, refused = list(plan.failures), False, False
+        for desired in plan.desired:
             try:
                 changed = await self._write_work(work_type, desired) or changed
             except Invalid as error:  # refused as kube-apiserver would: a name over 253 characters, say
-                errors.append(f"cluster {target['name']}: {error}")
+                cluster = desired["metadata"]["namespace"].removeprefix("karmada-es-")
+                errors.append(f"cluster {cluster}: {error}")
                 refused = True
         if errors:
             message = f"Failed to sync works: {'; '.join(errors)}"
@@ -333,28 +292,11 @@ class BindingController:
         return written["metadata"]["resourceVersion"] != existing["metadata"]["resourceVersion"]
 
     async def _aggregate(self, resource: str, binding: dict, template: dict) -> None:
-        targets = target_clusters(binding.get("spec") or {})
+        """Bring the members' status (the Works') into the binding and its template."""
+        targets = [t["name"] for t in target_clusters(binding.get("spec") or {})]
         works = {w["metadata"]["namespace"]: w for w in self.works_of(resource, binding)}
-        items = sorted(
-            (aggregated_item(t["name"], works.get(f"karmada-es-{t['name']}")) for t in targets),
-            key=lambda i: i["clusterName"],
-        )
-        status = dict(binding.get("status") or {})
-        fully = bool(items) and all(i["applied"] for i in items)
-        fully_applied = condition(
-            status.get("conditions") or (),
-            CONDITION_FULLY_APPLIED,
-            fully,
-            "FullyAppliedSuccess" if fully else "FullyAppliedFailed",
-            "All works have been successfully applied"
-            if fully
-            else "Failed to apply all works, see status.aggregatedStatus for details",
-        )
-        if items:
-            status["aggregatedStatus"] = items
-        else:
-            status.pop("aggregatedStatus", None)
-        status["conditions"] = with_condition(status.get("conditions"), fully_applied)
+        status = aggregated_status(binding.get("status") or {}, targets, works)
+        items = status.get("aggregatedStatus") or []
         if status != (binding.get("status") or {}):
             try:
                 await self.store.update(resource, {**binding, "status": status})

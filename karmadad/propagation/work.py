@@ -8,6 +8,9 @@ records the managed label and annotation keys (:mod:`karmadad.api.karmada.admiss
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
 from karmadad.api.karmada.names import (
     CONFLICT_RESOLUTION,
     CRB_NAME,
@@ -22,9 +25,10 @@ from karmadad.api.karmada.names import (
     WORK_NAME,
     WORK_NAMESPACE,
 )
-from karmadad.interpreter.revise import revise_replicas
+from karmadad.interpreter.revise import divide_completions, divides_completions, revise_replicas
 from karmadad.interpreter.work import work_name
-from karmadad.overrides import apply_overrides
+from karmadad.overrides import OverrideError, apply_overrides
+from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.scheduler.snapshot import ClusterSnapshot
 
 WORK_API_VERSION = "work.karmada.io/v1alpha1"
@@ -152,3 +156,64 @@ def wrap_in_work(
     if owner_references:
         work_meta["ownerReferences"] = owner_references
     return {"apiVersion": WORK_API_VERSION, "kind": "Work", "metadata": work_meta, "spec": work_spec}
+
+
+@dataclass(frozen=True)
+class WorksPlan:
+    """What a binding's Works should be: ``desired`` to create or bring up to date, ``obsolete`` to delete
+    (their cluster is no longer a target), and per cluster that cannot get its Work now, why
+    (``failures``); ``told``: the ApplyOverridePolicy Events for the template, as Karmada words them."""
+
+    desired: list[dict] = field(default_factory=list)
+    obsolete: list[dict] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    told: list[tuple[str, str, str]] = field(default_factory=list)  # (type, reason, message)
+
+
+def plan_works(
+    binding: dict,
+    template: dict,
+    clusters: Mapping[str, ClusterSnapshot],
+    spaces: Collection[str],
+    existing: Iterable[dict],
+    cluster_overrides: list[dict],
+    overrides: list[dict],
+) -> WorksPlan:
+    """The binding's Works given what is known: the target ``clusters`` (snapshots, by name), the execution
+    ``spaces`` that exist, its ``existing`` Works and the override policies (the template's namespace's
+    only). A target without a Cluster is skipped (its Cluster is going); one without its space yet, or
+    whose overrides cannot apply, fails for now."""
+    spec = binding.get("spec") or {}
+    targets = target_clusters(spec)
+    wanted = {execution_space(t["name"]) for t in targets}
+    plan = WorksPlan(
+        obsolete=[
+            w
+            for w in existing
+            if w["metadata"]["namespace"] not in wanted and not w["metadata"].get("deletionTimestamp")
+        ]
+    )
+    namespace = template["metadata"].get("namespace", "")
+    uid = str((spec.get("resource") or {}).get("uid", ""))
+    completions = divide_completions(template, targets, uid) if divides_completions(spec) else None
+    for target in targets:
+        name = target["name"]
+        cluster = clusters.get(name)
+        if cluster is None:
+            continue
+        if execution_space(name) not in spaces:
+            plan.failures.append(f"cluster {name}: its execution space does not exist yet")
+            continue
+        try:
+            work = desired_work(binding, template, target, cluster, cluster_overrides, overrides, completions)
+        except Exception as error:  # an override that cannot apply: this cluster's Work waits
+            if isinstance(error, OverrideError) and error.policy:
+                plan.told.append(("Warning", "ApplyOverridePolicyFailed", applied_message(error.policy, name, ok=False)))  # fmt: skip
+            plan.failures.append(f"cluster {name}: {error}")
+            continue
+        for reference in applied_references(work["metadata"].get("annotations") or {}, namespace):
+            plan.told.append(
+                ("Normal", "ApplyOverridePolicySucceed", applied_message(reference, name, ok=True))
+            )
+        plan.desired.append(work)
+    return plan

@@ -1,14 +1,16 @@
 """What a Work's status says, decided from what applying it found: the Applied and Dispatching conditions
-(Karmada's types, reasons and messages) and one ``manifestStatuses`` entry per manifest held by the member.
+(Karmada's types, reasons and messages) and one ``manifestStatuses`` entry per manifest held by the member;
+and what its binding's status says of its Works (``aggregatedStatus``, ``FullyApplied``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
-from karmadad.api.conditions import condition
+from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada import shapes
-from karmadad.api.karmada.work import CONDITION_APPLIED, CONDITION_DISPATCHING
+from karmadad.api.karmada.work import CONDITION_APPLIED, CONDITION_DISPATCHING, CONDITION_FULLY_APPLIED
 from karmadad.api.registry import ResourceType
 from karmadad.interpreter.health import interpret_health
 from karmadad.interpreter.status import reflect_status
@@ -68,3 +70,44 @@ def manifest_status(
     if reflected is not None:
         entry["status"] = reflected
     return entry
+
+
+def aggregated_item(cluster: str, work: dict | None) -> shapes.AggregatedStatusItem:
+    """One ``aggregatedStatus`` entry from a Work's status, as Karmada writes it."""
+    status = (work or {}).get("status") or {}
+    applied = next((c for c in status.get("conditions") or () if c.get("type") == "Applied"), None)
+    manifests = status.get("manifestStatuses") or []
+    item: shapes.AggregatedStatusItem = {
+        "clusterName": cluster,
+        "applied": applied is not None and applied.get("status") == "True",
+        "health": manifests[0].get("health", "Unknown") if manifests else "Unknown",
+    }
+    if manifests and manifests[0].get("status") is not None:
+        item["status"] = manifests[0]["status"]
+    if applied is not None and applied.get("status") != "True" and applied.get("message"):
+        item["appliedMessage"] = applied["message"]
+    return item
+
+
+def aggregated_status(status: dict, targets: list[str], works: Mapping[str, dict]) -> dict:
+    """The binding's ``status`` with ``aggregatedStatus`` (one item per target cluster, by name) and the
+    ``FullyApplied`` condition as Karmada writes them, from its Works (by execution space)."""
+    items = sorted(
+        (aggregated_item(name, works.get(f"karmada-es-{name}")) for name in targets),
+        key=lambda i: i["clusterName"],
+    )
+    fully = bool(items) and all(i["applied"] for i in items)
+    fully_applied = condition(
+        status.get("conditions") or (),
+        CONDITION_FULLY_APPLIED,
+        fully,
+        "FullyAppliedSuccess" if fully else "FullyAppliedFailed",
+        "All works have been successfully applied"
+        if fully
+        else "Failed to apply all works, see status.aggregatedStatus for details",
+    )
+    new = {k: v for k, v in status.items() if k != "aggregatedStatus"}
+    if items:
+        new["aggregatedStatus"] = items
+    new["conditions"] = with_condition(status.get("conditions"), fully_applied)
+    return new

@@ -14,8 +14,7 @@ from karmadad.api.conditions import condition
 from karmadad.api.karmada import shapes
 from karmadad.api.karmada.meta import Condition
 from karmadad.api.karmada.work import AggregatedStatusItem, ManifestStatus, ResourceIdentifier, TargetCluster
-from karmadad.controllers.binding import aggregated_item
-from karmadad.propagation.work_status import manifest_status
+from karmadad.propagation.work_status import aggregated_item, manifest_status
 
 PAIRS = [
     (shapes.Condition, Condition),
