@@ -135,22 +135,12 @@ def first_difference(observed: object, desired: object, path: str = "") -> str |
     return None if observed == desired else path
 
 
-def holds(observed: object, desired: object) -> bool:
-    """Whether ``observed`` already has every field of ``desired`` with the same value."""
-    return first_difference(observed, desired) is None
-
-
 def _content(final: dict) -> dict:
     """What of ``final`` a member object must hold: all but status, the resourceVersion, and apiVersion and
     kind (the object's path says those; a LIST's items do not carry them, a watch's events do)."""
     meta = {k: v for k, v in final.get("metadata", {}).items() if k != "resourceVersion"}
     kept = {k: v for k, v in final.items() if k not in ("status", "apiVersion", "kind")}
     return {**kept, "metadata": meta}
-
-
-def needs_update(final: dict, observed: dict) -> bool:
-    """Whether writing ``final`` (the manifest with the member's fields retained) would change the member."""
-    return not holds(observed, _content(final))
 
 
 def without_karmadad_marks(obj: dict) -> dict:

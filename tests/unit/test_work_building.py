@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from karmadad.propagation.apply_plan import holds, needs_update, without_karmadad_marks
+from karmadad.propagation.apply_plan import Skip, Update, first_difference, plan_apply, without_karmadad_marks
 from karmadad.propagation.work import conflict_resolution, desired_work, suspended_on, target_clusters
 from karmadad.scheduler.snapshot import snapshot
 
@@ -99,6 +99,10 @@ def test_targets_suspension_and_conflict_resolution():
     assert conflict_resolution({"metadata": {}}, {}) == "abort"
 
 
+def holds(observed: dict, desired: dict) -> bool:
+    return first_difference(observed, desired) is None
+
+
 def test_holds_ignores_member_defaults_but_not_changed_values():
     desired = {"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "image": "x"}]}}}}
     defaulted = {
@@ -124,11 +128,11 @@ def test_holds_ignores_member_defaults_but_not_changed_values():
     assert not holds(two, desired), "an extra list element is a change"
 
 
-def test_needs_update_compares_metadata_without_resource_version():
-    final = {
+def test_the_plan_compares_metadata_without_resource_version_apiversion_or_kind():
+    manifest = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "a", "labels": {"x": "1"}, "resourceVersion": "5"},
+        "metadata": {"name": "a", "labels": {"x": "1"}},
         "data": {"k": "v"},
     }
     observed = {
@@ -137,13 +141,17 @@ def test_needs_update_compares_metadata_without_resource_version():
         "metadata": {"name": "a", "labels": {"x": "1"}, "resourceVersion": "7", "uid": "m"},
         "data": {"k": "v"},
     }
-    assert not needs_update(final, observed)
+    assert plan_apply(manifest, observed, overwrite=True) == Skip()
     listed = {
         k: v for k, v in observed.items() if k not in ("apiVersion", "kind")
     }  # LIST items carry neither
-    assert not needs_update(final, listed)
-    assert needs_update({**final, "data": {"k": "w"}}, observed)
-    assert needs_update({**final, "metadata": {**final["metadata"], "labels": {"x": "2"}}}, observed)
+    assert plan_apply(manifest, listed, overwrite=True) == Skip()
+    changed = plan_apply({**manifest, "data": {"k": "w"}}, observed, overwrite=True)
+    assert isinstance(changed, Update) and changed.field == ".data.k"
+    relabelled = plan_apply(
+        {**manifest, "metadata": {"name": "a", "labels": {"x": "2"}}}, observed, overwrite=True
+    )
+    assert isinstance(relabelled, Update) and relabelled.field == ".metadata.labels.x"
 
 
 def test_preserved_objects_lose_karmadad_marks_only():
