@@ -5,7 +5,9 @@ snapshots of the Clusters (each parsed once per resourceVersion). A binding is s
 would (placement differs from the ``policy.karmada.io/applied-placement`` annotation, replicas changed,
 ``rescheduleTriggeredAt`` is newer than ``lastScheduledTime``, Duplicated or non-workload, a target
 cluster is being deleted) — and, beyond Karmada, when a Cluster's labels or spec (taints, region, zones…)
-change, so placement follows the clusters. Cluster status alone never reschedules. Bindings nobody
+change, so placement follows the clusters. Cluster status alone never moves a placed binding; one that
+no cluster fitted is tried again whenever what the scheduler reads of a cluster changes (API enablements,
+capacity), so a member joining after its templates were applied takes them. Bindings nobody
 claims (their policy was deleted) and bindings for another ``schedulerName`` are left alone.
 
 Writes: ``spec.clusters`` and the applied-placement annotation, then status — the ``Scheduled``
@@ -34,6 +36,7 @@ from karmadad.propagation.claims import DEFAULT_SCHEDULER, claim_of
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.core import ScheduleResult, schedule
 from karmadad.scheduler.reschedule import needs_rescheduling
+from karmadad.scheduler.snapshot import snapshot
 from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
 
@@ -141,12 +144,14 @@ class SchedulerController:
             elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
                 self._enqueue(change.resource, change.object)
         elif change.resource == CLUSTERS:
-            if self._cluster_spec_changed(change):
+            every = self._cluster_spec_changed(change)
+            if every or self._cluster_view_changed(change):
                 for resource in BINDINGS:
                     for binding in self.store.list_all(resource):
-                        meta = binding["metadata"]
-                        key = (resource, meta.get("namespace", ""), meta["name"])
-                        self.controller.enqueue(key, CLUSTERS_CHANGED)
+                        if every or not _scheduled(binding.get("status") or {}):
+                            meta = binding["metadata"]
+                            key = (resource, meta.get("namespace", ""), meta["name"])
+                            self.controller.enqueue(key, CLUSTERS_CHANGED)
 
     @staticmethod
     def _binding_changed(old: dict, new: dict) -> bool:
@@ -156,6 +161,13 @@ class SchedulerController:
         if old["metadata"].get("generation") != generation:
             return (new.get("status") or {}).get("schedulerObservedGeneration") != generation
         return claim_of(old) != claim_of(new)
+
+    @staticmethod
+    def _cluster_view_changed(change: Change) -> bool:
+        """Whether the cluster, as the scheduler reads it, changed with its status (Ready, API enablements,
+        capacity): a binding that found no cluster may fit now, so it is tried again — one that is placed
+        stays where it is (status alone never moves a workload)."""
+        return change.type == "MODIFIED" and snapshot(change.before) != snapshot(change.object)
 
     @staticmethod
     def _cluster_spec_changed(change: Change) -> bool:

@@ -1,0 +1,64 @@
+"""A binding no cluster fitted is tried again when a cluster's status changes what the scheduler reads of it
+(its API enablements here: a member that joined after the template was applied); a placed binding stays."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from karmadad.api.karmada.resources import CLUSTERS, PROPAGATION_POLICIES, RESOURCE_BINDINGS
+from karmadad.controllers.scheduler import SchedulerController
+from karmadad.events import EventRecorder
+from tests.controllers.fake_member import drained
+from tests.controllers.objects import NAMESPACE, REGISTRY, deployment, policy, prepared, ready_cluster
+
+pytestmark = pytest.mark.anyio
+
+
+def scheduled(binding: dict) -> tuple[str, str, list]:
+    (condition,) = [c for c in binding["status"]["conditions"] if c["type"] == "Scheduled"]
+    return condition["status"], condition["reason"], binding["spec"].get("clusters") or []
+
+
+async def test_a_binding_that_found_no_cluster_is_placed_once_a_cluster_serves_its_kind(plane):
+    db = plane.store
+    await ready_cluster(db, "m1")
+    m1 = db.get(CLUSTERS, "", "m1")
+    without = {**m1["status"], "apiEnablements": []}  # joined, its APIs not collected yet
+    await db.update(CLUSTERS, {**m1, "status": without}, subresource="status")
+    claiming = policy("PropagationPolicy", {"apiVersion": "apps/v1", "kind": "Deployment"})
+    await db.create(
+        PROPAGATION_POLICIES, prepared("policy.karmada.io", "v1alpha1", "propagationpolicies", claiming)
+    )
+    await db.create("deployments.apps", prepared("apps", "v1", "deployments", deployment("web")))
+    scheduler = SchedulerController(db, REGISTRY, EventRecorder(db, "karmada-scheduler"), workers=1)
+    queues = [
+        plane.detector.templates,
+        plane.detector.policies,
+        plane.bindings.controller,
+        scheduler.controller,
+    ]
+    async with anyio.create_task_group() as tasks:
+        await tasks.start(scheduler.run)
+        await drained([db], queues)
+        status, reason, clusters = scheduled(db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment"))
+        assert (status, reason, clusters) == ("False", "NoClusterFit", [])
+        m1 = db.get(CLUSTERS, "", "m1")
+        await db.update(CLUSTERS, {**m1, "status": {**m1["status"], "apiEnablements": m1_apis()}}, subresource="status")  # fmt: skip
+        await drained([db], queues)
+        placed = db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment")
+        assert scheduled(placed) == ("True", "Success", [{"name": "m1", "replicas": 2}])
+        m1 = db.get(CLUSTERS, "", "m1")
+        await db.update(
+            CLUSTERS, {**m1, "status": {**m1["status"], "apiEnablements": []}}, subresource="status"
+        )
+        await drained([db], queues)
+        kept = db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment")
+        assert kept["metadata"]["resourceVersion"] == placed["metadata"]["resourceVersion"], (
+            "status alone moves nothing placed"
+        )
+        tasks.cancel_scope.cancel()
+
+
+def m1_apis() -> list[dict]:
+    return [{"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]}]
