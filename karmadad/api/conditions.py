@@ -43,5 +43,13 @@ def condition(conditions: Sequence[dict], kind: str, ok: bool, reason: str, mess
 
 
 def with_condition(conditions: Sequence[dict] | None, new: shapes.Condition | dict) -> list[dict]:
-    """``conditions`` with ``new`` in place of the one of its type (the others first, as written)."""
-    return [*(c for c in conditions or () if c.get("type") != new["type"]), dict(new)]
+    """``conditions`` with ``new`` in the place of the one of its type, or after them all when it is new —
+    as ``meta.SetStatusCondition`` keeps them: two controllers writing a condition each to one object (the
+    scheduler's Scheduled, the binding controller's FullyApplied) never reorder the list, so a write that
+    changes nothing else is no change at all."""
+    kept = list(conditions or ())
+    for index, old in enumerate(kept):
+        if old.get("type") == new["type"]:
+            kept[index] = dict(new)
+            return kept
+    return [*kept, dict(new)]

@@ -41,8 +41,16 @@ async def test_a_binding_that_found_no_cluster_is_placed_once_a_cluster_serves_i
     async with anyio.create_task_group() as tasks:
         await tasks.start(scheduler.run)
         await drained([db], queues)
-        status, reason, clusters = scheduled(db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment"))
-        assert (status, reason, clusters) == ("False", "NoClusterFit", [])
+        unplaced = db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment")
+        assert scheduled(unplaced) == ("False", "NoClusterFit", [])
+        m1 = db.get(CLUSTERS, "", "m1")
+        summary = {"allocatable": {"cpu": "4", "pods": "110"}, "allocated": {"cpu": "1", "pods": "3"}}
+        await db.update(CLUSTERS, {**m1, "status": {**m1["status"], "resourceSummary": summary}}, subresource="status")  # fmt: skip
+        await drained([db], queues)
+        again = db.get(RESOURCE_BINDINGS, NAMESPACE, "web-deployment")
+        assert again["metadata"]["resourceVersion"] == unplaced["metadata"]["resourceVersion"], (
+            "tried, same answer: nothing written"
+        )
         m1 = db.get(CLUSTERS, "", "m1")
         await db.update(CLUSTERS, {**m1, "status": {**m1["status"], "apiEnablements": m1_apis()}}, subresource="status")  # fmt: skip
         await drained([db], queues)

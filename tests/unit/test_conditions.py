@@ -26,8 +26,9 @@ def test_a_new_reason_keeps_the_transition_time_and_a_flip_moves_it():
     assert fresh["lastTransitionTime"] and fresh["type"] == "Scheduled"
 
 
-def test_with_condition_replaces_its_type_and_keeps_the_others():
+def test_with_condition_replaces_its_type_in_place_and_keeps_the_others():
     other = {"type": "Applied", "status": "True"}
     new = condition([OLD], "Ready", False, "Down", "gone")
-    assert with_condition([OLD, other], new) == [other, new]
+    assert with_condition([OLD, other], new) == [new, other], "in its place: the order never changes"
+    assert with_condition([other], new) == [other, new], "a new type comes last"
     assert with_condition(None, new) == [new]
