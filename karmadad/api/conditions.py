@@ -42,6 +42,12 @@ def condition(conditions: Sequence[dict], kind: str, ok: bool, reason: str, mess
     }
 
 
+def is_true(obj: dict | None, kind: str) -> bool:
+    """Whether ``obj``'s condition of type ``kind`` has status True (False when it has none)."""
+    conditions = ((obj or {}).get("status") or {}).get("conditions") or ()
+    return any(c.get("type") == kind and c.get("status") == "True" for c in conditions)
+
+
 def with_condition(conditions: Sequence[dict] | None, new: shapes.Condition | dict) -> list[dict]:
     """``conditions`` with ``new`` in the place of the one of its type, or after them all when it is new —
     as ``meta.SetStatusCondition`` keeps them: two controllers writing a condition each to one object (the

@@ -25,7 +25,13 @@ from __future__ import annotations
 from karmadad.api import strategy
 from karmadad.api.karmada import shapes
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
-from karmadad.api.karmada.names import CRB_NAME, RB_NAME, RB_NAMESPACE
+from karmadad.api.karmada.names import (
+    CRB_NAME,
+    EXECUTION_SPACE_PREFIX,
+    RB_NAME,
+    RB_NAMESPACE,
+    execution_space,
+)
 from karmadad.api.karmada.resources import (
     CLUSTER_OVERRIDE_POLICIES,
     CLUSTER_RESOURCE_BINDINGS,
@@ -241,7 +247,7 @@ class BindingController:
             binding,
             template,
             {name: snapshot for name in targets if (snapshot := self.snapshots.get(name)) is not None},
-            {space for name in targets if self.store.find("namespaces", "", space := f"karmada-es-{name}")},
+            {space for name in targets if self.store.find("namespaces", "", space := execution_space(name))},
             self.works_of(resource, binding),
             self.store.list_all(CLUSTER_OVERRIDE_POLICIES),
             [
@@ -263,7 +269,7 @@ class BindingController:
             try:
                 changed = await self._write_work(work_type, desired) or changed
             except Invalid as error:  # refused as kube-apiserver would: a name over 253 characters, say
-                cluster = desired["metadata"]["namespace"].removeprefix("karmada-es-")
+                cluster = desired["metadata"]["namespace"].removeprefix(EXECUTION_SPACE_PREFIX)
                 errors.append(f"cluster {cluster}: {error}")
                 refused = True
         if errors:

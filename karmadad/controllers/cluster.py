@@ -25,7 +25,7 @@ import anyio
 from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
-from karmadad.api.conditions import condition, with_condition
+from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.cluster import CONDITION_COMPLETE_API_ENABLEMENTS, CONDITION_READY
 from karmadad.api.karmada.names import TAINT_NOT_READY, TAINT_UNREACHABLE
 from karmadad.api.karmada.resources import CLUSTERS
@@ -84,14 +84,7 @@ def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) ->
 
 def node_figures(nodes: list[dict]) -> tuple[dict, dict]:
     """``nodeSummary`` and summed ``allocatable`` of a member's Nodes."""
-    ready = sum(
-        1
-        for n in nodes
-        if any(
-            c.get("type") == "Ready" and c.get("status") == "True"
-            for c in (n.get("status") or {}).get("conditions") or ()
-        )
-    )
+    ready = sum(1 for n in nodes if is_true(n, "Ready"))
     totals: dict[str, float] = {}
     for node in nodes:
         for name, value in ((node.get("status") or {}).get("allocatable") or {}).items():

@@ -27,19 +27,21 @@ from dataclasses import dataclass
 
 import anyio
 
-from karmadad.api.conditions import with_condition
+from karmadad.api.conditions import is_true, with_condition
 from karmadad.api.karmada import shapes
+from karmadad.api.karmada.cluster import CONDITION_READY
 from karmadad.api.karmada.names import (
     CONFLICT_RESOLUTION,
     EXECUTION_FINALIZER,
+    EXECUTION_SPACE_PREFIX,
     TEMPLATE_UID,
     WORK_NAME,
     WORK_NAMESPACE,
+    execution_space,
 )
 from karmadad.api.karmada.resources import CLUSTERS, WORKS
-from karmadad.api.karmada.work import CONDITION_DISPATCHING
+from karmadad.api.karmada.work import CONDITION_APPLIED, CONDITION_DISPATCHING
 from karmadad.api.registry import Registry, ResourceType
-from karmadad.controllers.execution_space import EXECUTION_SPACE_PREFIX
 from karmadad.errors import AlreadyExists, BadRequest, Invalid, NotFound, StatusError
 from karmadad.events import EventRecorder
 from karmadad.logs import get_logger
@@ -65,7 +67,6 @@ from karmadad.propagation.apply_plan import (
 from karmadad.propagation.work_status import (
     applied_condition,
     dispatching_change,
-    is_applied,
     manifest_status,
 )
 from karmadad.runtime.controller import Controller, Requeue, Terminal
@@ -142,8 +143,9 @@ class ExecutionController:
             ):
                 self._enqueue(change.object)
         elif change.resource == CLUSTERS and change.type == "MODIFIED":
-            if _ready(change.previous) != _ready(change.object):  # a member came back: dispatch what waited
-                space = EXECUTION_SPACE_PREFIX + change.name
+            was, now = is_true(change.previous, CONDITION_READY), is_true(change.object, CONDITION_READY)
+            if was != now:  # a member came back: dispatch what waited
+                space = execution_space(change.name)
                 for work in self.store.list_all(WORKS):
                     if work["metadata"]["namespace"] == space:
                         self._enqueue(work)
@@ -198,15 +200,15 @@ class ExecutionController:
             await self._write_status(work, dispatching)
             return None
         client = self.members.client(cluster_name)
-        if cluster is None or client is None or not _ready(cluster):
+        if cluster is None or client is None or not is_true(cluster, CONDITION_READY):
             await self._write_status(work, dispatching)
             raise Requeue(f"cluster {cluster_name} is not ready")
         manifests = (spec.get("workload") or {}).get("manifests") or []
-        outcomes = []
-        for manifest in manifests:
-            outcomes.append(
-                await self._sync(cluster_name, client, work, manifest, tried, is_applied(conditions))
-            )
+        applied_before = is_true(work, CONDITION_APPLIED)
+        outcomes = [
+            await self._sync(cluster_name, client, work, manifest, tried, applied_before)
+            for manifest in manifests
+        ]
         failures = [outcome.problem for outcome in outcomes if outcome.problem]
         statuses = [
             manifest_status(ordinal, outcome.resource, manifest, outcome.observed)
@@ -337,8 +339,7 @@ class ExecutionController:
         meta = work["metadata"]
         if EXECUTION_FINALIZER not in (meta.get("finalizers") or ()):
             return
-        unjoining = cluster is None or bool(cluster["metadata"].get("deletionTimestamp"))
-        if cluster is not None and not unjoining:
+        if cluster is not None and not cluster["metadata"].get("deletionTimestamp"):  # else unjoining
             await self._remove_from_member(work, cluster)
         remaining = [f for f in meta["finalizers"] if f != EXECUTION_FINALIZER]
         try:
@@ -351,7 +352,7 @@ class ExecutionController:
         the member holds now counts, so this reads it (not the informer, which may lag)."""
         cluster_name = cluster["metadata"]["name"]
         client = self.members.client(cluster_name)
-        if client is None or not _ready(cluster):
+        if client is None or not is_true(cluster, CONDITION_READY):
             raise Requeue(f"cluster {cluster_name} is not ready; the Work's objects are removed once it is")
         spec = work.get("spec") or {}
         for manifest in (spec.get("workload") or {}).get("manifests") or ():
@@ -377,10 +378,3 @@ class ExecutionController:
                 continue  # gone meanwhile
             except MemberUnreachable as error:
                 raise Requeue(f"member not reachable: {error}") from None
-
-
-def _ready(cluster: dict | None) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("status") == "True"
-        for c in ((cluster or {}).get("status") or {}).get("conditions") or ()
-    )

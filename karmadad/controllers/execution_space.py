@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
-from karmadad.api.karmada.names import CLUSTER_FINALIZER
+from karmadad.api.karmada.names import CLUSTER_FINALIZER, EXECUTION_SPACE_PREFIX, execution_space
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.errors import AlreadyExists, NotFound
 from karmadad.logs import get_logger
@@ -22,13 +22,8 @@ log = get_logger("execution-space")
 
 NAMESPACES = "namespaces"
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
-EXECUTION_SPACE_PREFIX = "karmada-es-"
 WAIT_SECONDS = 2.0  # how often a deleting Cluster looks again while bindings still list it
 _NAMESPACE_TYPE = default_registry().require("", "v1", "namespaces")
-
-
-def execution_space(cluster: str) -> str:
-    return EXECUTION_SPACE_PREFIX + cluster
 
 
 class ExecutionSpaces:

@@ -12,7 +12,7 @@ again when a namespace, a Cluster or a ClusterOverridePolicy changes.
 from __future__ import annotations
 
 from karmadad.api import strategy
-from karmadad.api.karmada.names import SKIP_AUTO_PROPAGATION
+from karmadad.api.karmada.names import EXECUTION_SPACE_PREFIX, SKIP_AUTO_PROPAGATION, execution_space
 from karmadad.api.karmada.resources import CLUSTER_OVERRIDE_POLICIES, CLUSTERS, WORKS
 from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
@@ -20,7 +20,7 @@ from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.overrides import OverrideError, apply_overrides
 from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.claims import SkippedNamespaces, is_skipped_namespace
-from karmadad.propagation.work import execution_space, wrap_in_work
+from karmadad.propagation.work import wrap_in_work
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.snapshot import snapshot
 from karmadad.store import Change, Store
@@ -64,7 +64,7 @@ class NamespaceSync:
 
     def _on_change(self, change: Change) -> None:
         if change.resource == NAMESPACES and change.type != "DELETED" and spec_changed(change):
-            if change.type == "ADDED" and change.name.startswith("karmada-es-"):
+            if change.type == "ADDED" and change.name.startswith(EXECUTION_SPACE_PREFIX):
                 self._enqueue_all()  # a new execution space: every namespace now has somewhere to go
             else:
                 self.controller.queue.add(change.name)

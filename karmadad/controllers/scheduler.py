@@ -25,7 +25,7 @@ import json
 
 import anyio
 
-from karmadad.api.conditions import condition, with_condition
+from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.api.registry import Registry
@@ -148,7 +148,7 @@ class SchedulerController:
             if every or self._cluster_view_changed(change):
                 for resource in BINDINGS:
                     for binding in self.store.list_all(resource):
-                        if every or not _scheduled(binding.get("status") or {}):
+                        if every or not is_true(binding, CONDITION_SCHEDULED):
                             meta = binding["metadata"]
                             key = (resource, meta.get("namespace", ""), meta["name"])
                             self.controller.enqueue(key, CLUSTERS_CHANGED)
@@ -199,7 +199,9 @@ class SchedulerController:
         applied = (binding["metadata"].get("annotations") or {}).get(APPLIED_PLACEMENT)
         if not cluster_changed and not needs_rescheduling(spec, status, applied, deleting):
             generation = int(binding["metadata"].get("generation") or 1)
-            if status.get("schedulerObservedGeneration") != generation and _scheduled(status):
+            if status.get("schedulerObservedGeneration") != generation and is_true(
+                binding, CONDITION_SCHEDULED
+            ):
                 await self.store.update(
                     resource, {**binding, "status": {**status, "schedulerObservedGeneration": generation}}
                 )
@@ -234,10 +236,3 @@ class SchedulerController:
         if ref.get("namespace"):
             meta["namespace"] = ref["namespace"]
         return {"apiVersion": ref.get("apiVersion", ""), "kind": ref["kind"], "metadata": meta}
-
-
-def _scheduled(status: dict) -> bool:
-    return any(
-        c.get("type") == CONDITION_SCHEDULED and c.get("status") == "True"
-        for c in status.get("conditions") or ()
-    )

@@ -68,17 +68,19 @@ def strip_managed_fields(obj: dict) -> dict:
     return obj
 
 
+def _group_version_path(resource: ResourceType) -> str:
+    return f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
+
+
 def collection_path(resource: ResourceType) -> str:
     """Where a member lists every object of the resource (all namespaces)."""
-    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
-    return f"{base}/{resource.plural}"
+    return f"{_group_version_path(resource)}/{resource.plural}"
 
 
 def object_path(resource: ResourceType, namespace: str, name: str = "") -> str:
     """The path of one object (or, without a name, of the resource in one namespace)."""
-    base = f"/apis/{resource.group}/{resource.version}" if resource.group else f"/api/{resource.version}"
     scope = f"/namespaces/{namespace}" if resource.namespaced else ""
-    return f"{base}{scope}/{resource.plural}" + (f"/{name}" if name else "")
+    return f"{_group_version_path(resource)}{scope}/{resource.plural}" + (f"/{name}" if name else "")
 
 
 def _where(obj: dict) -> tuple[str, str]:

@@ -77,12 +77,9 @@ class Members:
             self._load_errors.pop(entry.name, None)
         return self._connections[entry.name]
 
-    def get(self, name: str) -> MemberConnection | None:
-        """The member's open connection (the cluster controller opens it), if any."""
-        return self._connections.get(name)
-
     def client(self, name: str) -> MemberConnection | None:
-        """The member's open connection, for typed reads and writes of its objects, if any."""
+        """The member's open connection (the cluster controller opens it), for typed reads and writes of its
+        objects, if any."""
         return self._connections.get(name)
 
     def load_error(self, name: str) -> str:

@@ -17,6 +17,7 @@ from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS
 from karmadad.api.karmada.names import (
     CPP_NAME,
     CPP_PERMANENT_ID,
+    EXECUTION_SPACE_PREFIX,
     PP_NAME,
     PP_NAMESPACE,
     PP_PERMANENT_ID,
@@ -50,7 +51,7 @@ def is_template_resource(resource: str) -> bool:
 
 def is_reserved_namespace(namespace: str) -> bool:
     """Karmada's own namespaces: never templates' or auto-propagated."""
-    return namespace in _RESERVED_NAMESPACES or namespace.startswith("karmada-es-")
+    return namespace in _RESERVED_NAMESPACES or namespace.startswith(EXECUTION_SPACE_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from karmadad.api.karmada.names import (
     TEMPLATE_UID,
     WORK_NAME,
     WORK_NAMESPACE,
+    execution_space,
 )
 from karmadad.interpreter.revise import divide_completions, divides_completions, revise_replicas
 from karmadad.interpreter.work import work_name
@@ -32,10 +33,6 @@ from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.scheduler.snapshot import ClusterSnapshot
 
 WORK_API_VERSION = "work.karmada.io/v1alpha1"
-
-
-def execution_space(cluster: str) -> str:
-    return f"karmada-es-{cluster}"
 
 
 def target_clusters(spec: dict) -> list[dict]:

@@ -10,6 +10,7 @@ from typing import cast
 
 from karmadad.api.conditions import condition, with_condition
 from karmadad.api.karmada import shapes
+from karmadad.api.karmada.names import execution_space
 from karmadad.api.karmada.work import CONDITION_APPLIED, CONDITION_DISPATCHING, CONDITION_FULLY_APPLIED
 from karmadad.api.registry import ResourceType
 from karmadad.interpreter.health import interpret_health
@@ -18,10 +19,6 @@ from karmadad.interpreter.status import reflect_status
 # (reason, message) of the Dispatching condition, also the WorkDispatching Event's message: Karmada's words
 DISPATCHING = ("Dispatching", "Work is being dispatched to member clusters.")
 DISPATCHING_SUSPENDED = ("SuspendDispatching", "Work dispatching is in a suspended state.")
-
-
-def is_applied(conditions: list[dict]) -> bool:
-    return any(c.get("type") == CONDITION_APPLIED and c.get("status") == "True" for c in conditions)
 
 
 def dispatching_change(conditions: list[dict], *, suspended: bool) -> list[shapes.Condition]:
@@ -93,7 +90,7 @@ def aggregated_status(status: dict, targets: list[str], works: Mapping[str, dict
     """The binding's ``status`` with ``aggregatedStatus`` (one item per target cluster, by name) and the
     ``FullyApplied`` condition as Karmada writes them, from its Works (by execution space)."""
     items = sorted(
-        (aggregated_item(name, works.get(f"karmada-es-{name}")) for name in targets),
+        (aggregated_item(name, works.get(execution_space(name))) for name in targets),
         key=lambda i: i["clusterName"],
     )
     fully = bool(items) and all(i["applied"] for i in items)

@@ -168,8 +168,8 @@ class DelayingQueue(WorkQueue[K]):
         self._timer_wakeup.set()
 
     def busy(self, *, within: float = 0.0) -> bool:
-        """Whether a key is queued, being worked on, or due back within ``within`` seconds: what a test (or a
-        shutdown) waits out before it looks at what the queue's controller did."""
+        """Whether a key is queued, being worked on, or due back within ``within`` seconds: what the in-process
+        tests wait out before they look at what the queue's controller did."""
         due = self._clock() + within
         return bool(self._queue or self._processing or any(ready <= due for ready in self._ready_at.values()))
 

@@ -51,6 +51,15 @@ CLUSTER_BINDING_FINALIZER = "karmada.io/cluster-resource-binding-controller"
 EXECUTION_FINALIZER = "karmada.io/execution-controller"
 CLUSTER_FINALIZER = "karmada.io/cluster-controller"
 
+# -- execution spaces: the namespace each member's Works live in --------------------------------------------
+EXECUTION_SPACE_PREFIX = "karmada-es-"
+
+
+def execution_space(cluster: str) -> str:
+    """The namespace of ``cluster``'s Works: ``karmada-es-<cluster>``."""
+    return EXECUTION_SPACE_PREFIX + cluster
+
+
 # -- taints on Clusters ------------------------------------------------------------------------------------
 TAINT_NOT_READY = "cluster.karmada.io/not-ready"
 TAINT_UNREACHABLE = "cluster.karmada.io/unreachable"
