@@ -7,16 +7,20 @@ would (placement differs from the ``policy.karmada.io/applied-placement`` annota
 cluster is being deleted) — and, beyond Karmada, when a Cluster's labels or spec (taints, region, zones…)
 change, so placement follows the clusters. Cluster status alone never moves a placed binding; one that
 no cluster fitted is tried again whenever what the scheduler reads of a cluster changes (API enablements,
-capacity), so a member joining after its templates were applied takes them. Bindings nobody
+capacity), so a member joining after its templates were applied takes them; and when a cluster's API
+enablements grow (a member joining or coming back), every binding is looked at again, so Duplicated and
+non-workload bindings spread to it. Bindings nobody
 claims (their policy was deleted) and bindings for another ``schedulerName`` are left alone.
 
 Writes: ``spec.clusters`` and the applied-placement annotation, then status — the ``Scheduled``
 condition (Success / NoClusterFit / Unschedulable, with karmadad's explanation of what did not fit),
 ``schedulerObservedGeneration``, ``lastScheduledTime``, ``schedulerObservingAffinityName`` — in one
 write, and only when something changed, so a restart writes nothing for bindings already scheduled.
-Unschedulable bindings and scheduler errors (e.g. too few regions for a spread constraint) are retried
-with backoff, as Karmada does (capacity is read from cluster status, which does not trigger a reschedule
-by itself); NoClusterFit is final until something changes.
+As in Karmada's scheduling queue, a binding that does not fit (NoClusterFit, Unschedulable) waits in the
+unschedulable set: it comes back on every cluster change that could make it fit, and at the latest after
+:data:`UNSCHEDULABLE_FLUSH` seconds; one that failed otherwise (e.g. too few regions for a spread
+constraint) backs off from :data:`BACKOFF_INITIAL` to :data:`BACKOFF_MAX` seconds. A retry with the same
+answer writes nothing and tells nothing.
 """
 
 from __future__ import annotations
@@ -46,10 +50,24 @@ BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 CLUSTERS_CHANGED = "clusters changed"  # the reason a binding is queued to be rescheduled for a Cluster change
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 CONDITION_SCHEDULED = "Scheduled"
+# Karmada's scheduling queue: a binding that does not fit is flushed back after 5 minutes at the latest;
+# one that failed otherwise backs off from 1 s, doubling, to 10 s.
+UNSCHEDULABLE_FLUSH = 300.0
+BACKOFF_INITIAL = 1.0
+BACKOFF_MAX = 10.0
+UNFIT = ("NoClusterFit", "Unschedulable")
 
 
-class Unschedulable(Requeue):
-    pass
+class SchedulingFailed(Requeue):
+    """Not placed: waiting for a change or the flush (does not fit), or backing off (another failure)."""
+
+
+def retry_after(reason: str, failures: int) -> float:
+    """When a binding whose scheduling ended with ``reason`` (its ``failures``-th failure in a row) is
+    tried again unprompted."""
+    if reason in UNFIT:
+        return UNSCHEDULABLE_FLUSH
+    return min(BACKOFF_INITIAL * 2 ** max(failures - 1, 0), BACKOFF_MAX)
 
 
 def placement_json(placement: dict) -> str:
@@ -120,6 +138,7 @@ class SchedulerController:
             "scheduler", self.reconcile, workers=workers, priority=self._priority if by_priority else None
         )
         self.snapshots = snapshots or ClusterSnapshots(store)
+        self._failures: dict[BindingKey, int] = {}  # failed schedulings in a row, for the backoff
         store.subscribe(self._on_change)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -144,7 +163,7 @@ class SchedulerController:
             elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
                 self._enqueue(change.resource, change.object)
         elif change.resource == CLUSTERS:
-            every = self._cluster_spec_changed(change)
+            every = self._cluster_spec_changed(change) or self._cluster_apis_grew(change)
             if every or self._cluster_view_changed(change):
                 for resource in BINDINGS:
                     for binding in self.store.list_all(resource):
@@ -170,6 +189,14 @@ class SchedulerController:
         return change.type == "MODIFIED" and snapshot(change.before) != snapshot(change.object)
 
     @staticmethod
+    def _cluster_apis_grew(change: Change) -> bool:
+        """Whether the cluster now serves kinds it did not (its APIs collected after it joined or came back):
+        every binding may spread to it, placed ones included (Duplicated and non-workload ones do)."""
+        if change.type != "MODIFIED":
+            return False
+        return bool(snapshot(change.object).apis - snapshot(change.before).apis)
+
+    @staticmethod
     def _cluster_spec_changed(change: Change) -> bool:
         if change.type != "MODIFIED":
             return True  # a cluster came or went
@@ -188,6 +215,7 @@ class SchedulerController:
         cluster_changed = CLUSTERS_CHANGED in self.controller.reasons(key)
         binding = self.store.find(resource, namespace, name)
         if binding is None or binding["metadata"].get("deletionTimestamp"):
+            self._failures.pop(key, None)
             return None
         spec, status = binding.get("spec") or {}, binding.get("status") or {}
         if (spec.get("schedulerName") or DEFAULT_SCHEDULER) != DEFAULT_SCHEDULER or claim_of(binding) is None:
@@ -212,9 +240,11 @@ class SchedulerController:
         if updated != binding:
             await self.store.update(resource, updated)
             self._record(binding, result)
-        if result.reason not in ("Success", "NoClusterFit"):  # Karmada retries all but these two
-            raise Unschedulable(result.message)
-        return None
+        if result.reason == "Success":
+            self._failures.pop(key, None)
+            return None
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        raise SchedulingFailed(result.message, after=retry_after(result.reason, failures))
 
     def _record(self, binding: dict, result: ScheduleResult) -> None:
         template = self._template_ref(binding)
