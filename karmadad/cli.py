@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 
 from karmadad import __version__
-from karmadad.config import ConfigError, DaemonConfig, load_config, missing_member_files
+from karmadad.config import ConfigError, DaemonConfig, failover_summary, load_config, missing_member_files
 from karmadad.logs import configure_logging
 
 EXIT_BAD_CONFIG = 2
@@ -97,5 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"karmadad: config: {problem}", file=sys.stderr)
             return EXIT_BAD_CONFIG
         print(f"{args.config}: ok")
+        for line in failover_summary(config):
+            print(line)
         return 0
     return _run(args.config)

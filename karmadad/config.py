@@ -271,6 +271,35 @@ class FeatureGates(_Section):
     """Karmada's ``--feature-gates`` that change what karmadad does, with Karmada's defaults."""
 
     PriorityBasedScheduling: bool = False  # Alpha in Karmada v1.18: bindings scheduled by schedulePriority
+    # Beta, off: ClusterTaintPolicies act and the taint manager may evict (with failover.* below).
+    Failover: bool = False
+    # Beta, on: an evicted cluster's copy stays until the new placement is healthy (else removed at once).
+    GracefulEviction: bool = True
+    # Alpha, off: statePreservation values are carried to the cluster a workload fails over to.
+    StatefulFailoverInjection: bool = False
+
+
+class FailoverConfig(_Section):
+    """Moving workloads off failed clusters: Karmada's switches, with Karmada's defaults (nothing moves).
+
+    Eviction needs ``featureGates.Failover`` too. Beyond Karmada, ``maxNotReadyShare`` stops every
+    eviction while more than that share of the clusters is NotReady at once: then it is more likely that
+    this daemon lost its network than that the clusters failed.
+    """
+
+    # karmada-controller-manager --enable-no-execute-taint-eviction: the taint manager evicts workloads
+    # from clusters with NoExecute taints they do not tolerate.
+    enableNoExecuteTaintEviction: bool = False
+    # --no-execute-taint-eviction-purge-mode: how an evicted copy goes when the policy does not say.
+    noExecuteTaintEvictionPurgeMode: Literal["Gracefully", "Directly"] = "Gracefully"
+    # --resource-eviction-rate: evictions per second, across all bindings of one cluster.
+    resourceEvictionRate: float = Field(default=0.5, gt=0)
+    # --graceful-eviction-timeout: how long an evicted copy may wait for the new one to be healthy.
+    gracefulEvictionTimeoutSeconds: float = Field(default=600.0, gt=0)
+    # karmada-webhook --allow-no-execute-taint-policy: ClusterTaintPolicies may add NoExecute taints.
+    allowNoExecuteTaintPolicy: bool = False
+    # karmadad: evictions stop while more than this share of the clusters is NotReady.
+    maxNotReadyShare: float = Field(default=0.5, ge=0, le=1)
 
 
 class DaemonConfig(_Section):
@@ -285,6 +314,7 @@ class DaemonConfig(_Section):
     # objects are not templates and which are not propagated themselves.
     skippedPropagatingNamespaces: list[str] = ["kube-.*"]
     featureGates: FeatureGates = FeatureGates()
+    failover: FailoverConfig = FailoverConfig()
 
     @field_validator("skippedPropagatingNamespaces")
     @classmethod
@@ -313,6 +343,32 @@ class DaemonConfig(_Section):
                 )
             seen[cluster.name] = index
         return clusters
+
+
+def failover_summary(config: DaemonConfig) -> list[str]:
+    """What the failover switches make karmadad do, in words (``check-config`` prints it)."""
+    gates, failover = config.featureGates, config.failover
+    if not (gates.Failover and failover.enableNoExecuteTaintEviction):
+        lines = [
+            "failover: off — a NotReady member keeps its workloads "
+            "(featureGates.Failover and failover.enableNoExecuteTaintEviction turn it on)"
+        ]
+        if gates.Failover:
+            lines.append("failover: ClusterTaintPolicies act on Clusters' taints")
+        return lines
+    graceful = (
+        f"old copies stay until the new ones are healthy, {failover.gracefulEvictionTimeoutSeconds:g} s at most"
+        if gates.GracefulEviction
+        else "old copies stay until someone ends their eviction tasks (featureGates.GracefulEviction is off)"
+    )
+    policies = "may" if failover.allowNoExecuteTaintPolicy else "may not (failover.allowNoExecuteTaintPolicy)"
+    return [
+        "failover: on — workloads leave clusters with NoExecute taints they do not tolerate, "
+        f"{failover.resourceEvictionRate:g} evictions per second",
+        f"failover: purge mode {failover.noExecuteTaintEvictionPurgeMode} unless a policy says otherwise; {graceful}",
+        f"failover: no eviction while more than {failover.maxNotReadyShare:.0%} of the clusters are NotReady",
+        f"failover: ClusterTaintPolicies {policies} add NoExecute taints",
+    ]
 
 
 def missing_member_files(config: DaemonConfig) -> list[str]:

@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
+from anyio.abc import TaskGroup
 
 from karmadad import __version__
 from karmadad.api.builtin import default_registry, schemas_for
+from karmadad.api.karmada.admission import WebhookOptions
 from karmadad.api.services import ServiceRanges
 from karmadad.apiserver.auth import TokenAuthenticator, configured_tokens
 from karmadad.apiserver.bootstrap import seed_rbac
@@ -30,14 +32,17 @@ from karmadad.config import ConfigError, DaemonConfig, load_config
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
+from karmadad.controllers.cluster_taints import ClusterTaintPolicies
 from karmadad.controllers.dependencies import DependenciesDistributor
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution import ExecutionController
 from karmadad.controllers.execution_space import ExecutionSpaces
 from karmadad.controllers.garbage_collector import GarbageCollector
+from karmadad.controllers.graceful_eviction import GracefulEviction
 from karmadad.controllers.namespace import NamespaceSync
 from karmadad.controllers.namespace_lifecycle import NamespaceLifecycle
 from karmadad.controllers.scheduler import SchedulerController
+from karmadad.controllers.taint_manager import TaintManager
 from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
@@ -51,7 +56,15 @@ log = get_logger("daemon")
 ReloadListener = Callable[[DaemonConfig, DaemonConfig], Awaitable[None]]
 
 # Keys whose new value only takes effect after a restart.
-_RESTART_KEYS = ("dataDir", "store", "api", "metrics", "skippedPropagatingNamespaces", "featureGates")
+_RESTART_KEYS = (
+    "dataDir",
+    "store",
+    "api",
+    "metrics",
+    "skippedPropagatingNamespaces",
+    "featureGates",
+    "failover",
+)
 STATE_FILE = "karmadad.db"
 
 
@@ -107,6 +120,9 @@ class Daemon:
         authenticator = TokenAuthenticator(configured_tokens(api, self.config.dataDir))
         registry = default_registry()
         ranges = ServiceRanges.parse(api.serviceClusterIPRange, api.serviceNodePortRange)
+        webhooks = WebhookOptions(
+            allow_no_execute_taint_policy=self.config.failover.allowNoExecuteTaintPolicy
+        )
         server = APIServer(
             store,
             registry,
@@ -114,6 +130,7 @@ class Daemon:
             address=api.listen,
             readiness=self.readiness,
             service_ranges=ranges,
+            webhooks=webhooks,
         )
         server.openapi = OpenAPI(registry, schemas_for)
         return server, server_context(cert, key)
@@ -158,6 +175,7 @@ class Daemon:
                 await parts.start(DependenciesDistributor(store, api_server.registry, events).run)
                 await parts.start(members.run)
                 await parts.start(ExecutionController(store, api_server.registry, members, events).run)
+                await self._start_failover(parts, store, events, snapshots)
                 probing = self.config.clusterStatus
                 clusters = ClusterController(
                     store,
@@ -195,6 +213,21 @@ class Daemon:
                     self.readiness.set("shutdown", False)
                     parts.cancel_scope.cancel()
                     break
+
+    async def _start_failover(
+        self, parts: TaskGroup, store: Store, events: EventRecorder, snapshots: ClusterSnapshots
+    ) -> None:
+        """The failover controllers the config turns on (all off by default but graceful eviction, which
+        only acts on bindings someone evicted)."""
+        gates, failover = self.config.featureGates, self.config.failover
+        if gates.Failover:
+            await parts.start(ClusterTaintPolicies(store, events, snapshots).run)
+            if failover.enableNoExecuteTaintEviction:
+                await parts.start(TaintManager(store, events, failover).run)
+        if gates.GracefulEviction:
+            await parts.start(
+                GracefulEviction(store, events, timeout=failover.gracefulEvictionTimeoutSeconds).run
+            )
 
     async def reload(self) -> bool:
         """Re-read the config file; keep the running config when the new one is invalid."""

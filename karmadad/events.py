@@ -66,6 +66,17 @@ def involved_object(obj: dict) -> dict:
     return {key: value for key, value in ref.items() if value}
 
 
+def template_of(binding: dict) -> dict | None:
+    """The resource template a binding is for, as an object Events can be about (None: it names none)."""
+    ref = (binding.get("spec") or {}).get("resource") or {}
+    if not ref.get("kind"):
+        return None
+    meta = {"name": ref.get("name", ""), "uid": ref.get("uid", "")}
+    if ref.get("namespace"):
+        meta["namespace"] = ref["namespace"]
+    return {"apiVersion": ref.get("apiVersion", ""), "kind": ref["kind"], "metadata": meta}
+
+
 def event_name(object_name: str, suffix: str) -> str:
     """``<object name>.<suffix>``, or a random UUID when that is not a valid Event name."""
     name = f"{object_name}.{suffix}"
@@ -208,6 +219,13 @@ class EventRecorder:
         now = self._clock()
         self._queue.append((_key(ref, type, reason, message), _Pending(ref, type, reason, message, now, now)))
         self._wakeup.set()
+
+    def binding_event(self, binding: dict, type: str, reason: str, message: str) -> None:
+        """The same Event about a binding and about its template, as Karmada records scheduling and
+        eviction outcomes (``kubectl describe`` of either shows it)."""
+        self.event(binding, type, reason, message)
+        if (template := template_of(binding)) is not None:
+            self.event(template, type, reason, message)
 
     def pending(self) -> int:
         return len(self._queue)

@@ -117,3 +117,24 @@ EVENTS_DROPPED = Counter(
     "Events not recorded because the recorder's queue was full.",
     ["component"],
 )
+
+# Evictions (Karmada's names and labels).
+EVICTION_QUEUE_DEPTH = Gauge("eviction_queue_depth", "Current depth of the eviction queue", ["name"])
+EVICTION_KIND_TOTAL = Gauge(
+    "eviction_kind_total",
+    "Number of resources in the eviction queue by resource kind",
+    ["member_cluster", "resource_kind"],
+)
+EVICTION_PROCESSING_LATENCY = Histogram(
+    "eviction_processing_latency_seconds",
+    "Latency of processing an eviction task in seconds",
+    ["name"],
+    buckets=tuple(0.001 * 2**i for i in range(15)),
+)
+EVICTION_PROCESSING_TOTAL = Counter(
+    "eviction_processing_total", "Total number of evictions processed", ["name", "result"]
+)
+EVICTIONS_HALTED = Gauge(
+    "karmadad_evictions_halted",
+    "1 while evictions are stopped because too many clusters are NotReady at once, else 0.",
+)

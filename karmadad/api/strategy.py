@@ -25,11 +25,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from karmadad.api import core_v1, services
 from karmadad.api.name_rules import label_problems, path_segment_problems, subdomain_problems
 from karmadad.api.registry import ResourceType
 from karmadad.errors import Cause, Invalid
+
+if TYPE_CHECKING:
+    from karmadad.api.karmada.admission import WebhookOptions
 
 KARMADA_GROUPS = frozenset({"cluster.karmada.io", "policy.karmada.io", "work.karmada.io"})
 # Kinds whose names kube-apiserver checks otherwise than as DNS-1123 subdomains: DNS-1123 labels (they
@@ -257,12 +261,19 @@ def _invalid(resource: ResourceType, obj: dict, causes: list[Cause]) -> Invalid:
     return Invalid.of(resource.kind, resource.group, (obj.get("metadata") or {}).get("name", ""), causes)
 
 
-def _admit_karmada(resource: ResourceType, obj: dict, old: dict | None, *, trusted: bool = False) -> dict:
+def _admit_karmada(
+    resource: ResourceType,
+    obj: dict,
+    old: dict | None,
+    *,
+    trusted: bool = False,
+    webhooks: WebhookOptions | None = None,
+) -> dict:
     if resource.group not in KARMADA_GROUPS:
         return obj
-    from karmadad.api.karmada.admission import admit
+    from karmadad.api.karmada.admission import WebhookOptions, admit
 
-    return admit(resource.kind, obj, old=old, trusted=trusted)
+    return admit(resource.kind, obj, old=old, trusted=trusted, webhooks=webhooks or WebhookOptions())
 
 
 def _is_service(resource: ResourceType) -> bool:
@@ -275,10 +286,12 @@ def prepare_create(
     *,
     trusted: bool = False,
     allocations: services.AllocationTransaction | None = None,
+    webhooks: WebhookOptions | None = None,
 ) -> dict:
     """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
     by a controller from admitted objects, so Karmada kinds skip their schema pass. ``allocations``:
-    where a Service's clusterIP and node ports come from (none: a Service is stored without them)."""
+    where a Service's clusterIP and node ports come from (none: a Service is stored without them).
+    ``webhooks``: the switches of Karmada's webhook (none: its defaults)."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -293,7 +306,7 @@ def prepare_create(
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}
     if "status" in resource.subresources and resource.plural != "namespaces":
         new.pop("status", None)
-    return _admit_karmada(resource, new, None, trusted=trusted)
+    return _admit_karmada(resource, new, None, trusted=trusted, webhooks=webhooks)
 
 
 def prepare_update(
@@ -303,9 +316,10 @@ def prepare_update(
     *,
     trusted: bool = False,
     allocations: services.AllocationTransaction | None = None,
+    webhooks: WebhookOptions | None = None,
 ) -> dict:
-    """The object to store for an update of the main resource (``trusted`` and ``allocations`` as for
-    :func:`prepare_create`)."""
+    """The object to store for an update of the main resource (``trusted``, ``allocations`` and
+    ``webhooks`` as for :func:`prepare_create`)."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -328,4 +342,4 @@ def prepare_update(
         new["spec"] = {**(new.get("spec") or {}), "finalizers": (old.get("spec") or {}).get("finalizers", [])}
         if not new["spec"]["finalizers"]:
             new["spec"].pop("finalizers")
-    return _admit_karmada(resource, new, old, trusted=trusted)
+    return _admit_karmada(resource, new, old, trusted=trusted, webhooks=webhooks)

@@ -18,7 +18,7 @@ import anyio.to_thread
 from aiohttp import web
 
 from karmadad.api import conversion, fields, strategy
-from karmadad.api.karmada.admission import deletion_denied
+from karmadad.api.karmada.admission import WebhookOptions, deletion_denied
 from karmadad.api.registry import Registry, ResourceType, dig
 from karmadad.api.services import SERVICES, AllocationTransaction, ServiceAllocator
 from karmadad.apiserver import tables
@@ -168,10 +168,18 @@ def with_warnings(response: _Response, warnings: list[str]) -> _Response:
 
 
 class ResourceAPI:
-    def __init__(self, store: Store, registry: Registry, *, services: ServiceAllocator | None = None):
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        *,
+        services: ServiceAllocator | None = None,
+        webhooks: WebhookOptions | None = None,
+    ):
         self.store = store
         self.registry = registry
         self.services = services  # clusterIPs and node ports of Services (none: stored without them)
+        self.webhooks = webhooks  # the switches of Karmada's webhook (none: its defaults)
 
     def _allocations(
         self, resource: ResourceType, dry_run: bool
@@ -189,7 +197,7 @@ class ResourceAPI:
         self, request: web.Request, resource: ResourceType, path: ResourcePath
     ) -> web.StreamResponse:
         if (view := conversion.store_for(self.store, resource.api_version, resource.kind)) is not self.store:
-            converted = ResourceAPI(view, self.registry, services=self.services)
+            converted = ResourceAPI(view, self.registry, services=self.services, webhooks=self.webhooks)
             return await converted.handle(request, resource, path)  # served converted
         method = request.method
         if path.subresource and path.subresource not in resource.subresources:
@@ -407,7 +415,9 @@ class ResourceAPI:
         dry_run = _dry_run(request.query)
         with self._allocations(resource, dry_run) as allocations:
             identified = self._check_identity(resource, path, body)
-            obj = strategy.prepare_create(resource, identified, allocations=allocations)
+            obj = strategy.prepare_create(
+                resource, identified, allocations=allocations, webhooks=self.webhooks
+            )
             created = await self.store.create(resource.group_resource, obj, dry_run=dry_run)
         return with_warnings(self._render(request, resource, created, 201), warnings)
 
@@ -436,7 +446,9 @@ class ResourceAPI:
                 resource.group_resource, obj, subresource="status", dry_run=dry_run
             )
         with self._allocations(resource, dry_run) as allocations:
-            prepared = strategy.prepare_update(resource, current, obj, allocations=allocations)
+            prepared = strategy.prepare_update(
+                resource, current, obj, allocations=allocations, webhooks=self.webhooks
+            )
             return await self.store.update(resource.group_resource, prepared, dry_run=dry_run)
 
     async def patch(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
@@ -534,7 +546,9 @@ class ResourceAPI:
         )
         if current is None:
             with self._allocations(resource, dry_run) as allocations:
-                obj = strategy.prepare_create(resource, applied, allocations=allocations)
+                obj = strategy.prepare_create(
+                    resource, applied, allocations=allocations, webhooks=self.webhooks
+                )
                 return await self.store.create(resource.group_resource, obj, dry_run=dry_run), 201
         applied["metadata"] = {
             **applied["metadata"],

@@ -13,6 +13,7 @@ import anyio
 from aiohttp import web
 from anyio.abc import TaskStatus
 
+from karmadad.api.karmada.admission import WebhookOptions
 from karmadad.api.registry import Registry
 from karmadad.api.services import ServiceAllocator, ServiceRanges
 from karmadad.apiserver import discovery, reviews
@@ -98,6 +99,7 @@ class APIServer:
         address: str,
         readiness: Readiness | None = None,
         service_ranges: ServiceRanges | None = None,
+        webhooks: WebhookOptions | None = None,
     ):
         self.store = store
         self.readiness = readiness
@@ -110,7 +112,7 @@ class APIServer:
         # Services get their clusterIP and node ports here, from the configured ranges (kube's defaults
         # when none are given), as karmada-apiserver allocates them.
         self.services = ServiceAllocator(store, service_ranges or ServiceRanges.parse())
-        self.resources = ResourceAPI(store, registry, services=self.services)
+        self.resources = ResourceAPI(store, registry, services=self.services, webhooks=webhooks)
         self.openapi: OpenAPI | None = None  # set by the daemon when the OpenAPI documents are available
         self.listener: GuardedListener | None = None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from karmadad.store.store import now_timestamp
 log = get_logger("cluster")
 
 REGISTERED_BY = "karmadad.io/registered-by"  # annotation on Clusters this daemon's config owns
+CONFIG_TAINTS = "karmadad.io/config-taints"  # the [key, effect] pairs of the taints the config set
 _CLUSTER_TYPE = default_registry().require("cluster.karmada.io", "v1alpha1", "clusters")
 _READINESS_TAINTS = (TAINT_NOT_READY, TAINT_UNREACHABLE)
 API_DISCOVERY_PERIOD = 60.0  # seconds between rediscoveries of a member's APIs
@@ -50,18 +52,28 @@ INITIAL_SYNC_SECONDS = 3.0  # how long a first status waits for a member's cache
 
 
 def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) -> dict:
-    """The Cluster object a config entry asks for (readiness taints already on it are kept)."""
+    """The Cluster object a config entry asks for. Taints others put on it (the readiness taints,
+    ClusterTaintPolicies, a person) are kept; those the config set before and no longer lists go (the
+    ``karmadad.io/config-taints`` annotation remembers which the config set)."""
+    annotations = ((existing or {}).get("metadata") or {}).get("annotations") or {}
+    configured = [t.model_dump(exclude_defaults=False) for t in entry.taints]
+    set_before = _taint_pairs(annotations.get(CONFIG_TAINTS))
+    set_now = {(t["key"], t["effect"]) for t in configured}
     kept = [
         t
         for t in ((existing or {}).get("spec") or {}).get("taints") or ()
-        if t.get("key") in _READINESS_TAINTS
+        if (t.get("key"), t.get("effect")) not in set_before | set_now
     ]
-    taints = [t.model_dump(exclude_defaults=False) for t in entry.taints] + kept
+    taints = configured + kept
     meta = {**((existing or {}).get("metadata") or {})}
     meta.update(
         name=entry.name,
         labels={**(meta.get("labels") or {}), **entry.labels},
-        annotations={**(meta.get("annotations") or {}), REGISTERED_BY: "config"},
+        annotations={
+            **(meta.get("annotations") or {}),
+            REGISTERED_BY: "config",
+            CONFIG_TAINTS: json.dumps(sorted(set_now)),
+        },
     )
     spec = {**(((existing or {}).get("spec")) or {})}
     spec.update(
@@ -80,6 +92,14 @@ def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) ->
     if not spec["taints"]:
         spec.pop("taints")
     return {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": meta, "spec": spec}
+
+
+def _taint_pairs(recorded: str | None) -> set[tuple[str, str]]:
+    try:
+        pairs = json.loads(recorded or "[]")
+        return {(str(key), str(effect)) for key, effect in pairs}
+    except (ValueError, TypeError):
+        return set()
 
 
 def node_figures(nodes: list[dict]) -> tuple[dict, dict]:

@@ -4,12 +4,12 @@ The decision itself is :func:`karmadad.scheduler.core.schedule`, a pure function
 snapshots of the Clusters (each parsed once per resourceVersion). A binding is scheduled when Karmada
 would (placement differs from the ``policy.karmada.io/applied-placement`` annotation, replicas changed,
 ``rescheduleTriggeredAt`` is newer than ``lastScheduledTime``, Duplicated or non-workload, a target
-cluster is being deleted) — and, beyond Karmada, when a Cluster's labels or spec (taints, region, zones…)
-change, so placement follows the clusters. Cluster status alone never moves a placed binding; one that
-no cluster fitted is tried again whenever what the scheduler reads of a cluster changes (API enablements,
-capacity), so a member joining after its templates were applied takes them; and when a cluster's API
-enablements grow (a member joining or coming back), every binding is looked at again, so Duplicated and
-non-workload bindings spread to it. Bindings nobody
+cluster is being deleted) — and, beyond Karmada, when a Cluster's labels or placement facts (region,
+zones, provider…) change, so placement follows the clusters (:func:`cluster_change_scope`). Taints and
+status never move a placed Divided binding (evicting is the taint manager's decision); a binding no
+cluster fitted is tried again whenever what the scheduler reads of a cluster changes (readiness, API
+enablements, capacity), so a member joining after its templates were applied takes them, and Duplicated
+and non-workload bindings are placed again when a cluster may take more (taints changed, APIs grew). Bindings nobody
 claims (their policy was deleted) and bindings for another ``schedulerName`` are left alone.
 
 Writes: ``spec.clusters`` and the applied-placement annotation, then status — the ``Scheduled``
@@ -26,6 +26,7 @@ answer writes nothing and tells nothing.
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import anyio
 
@@ -39,7 +40,7 @@ from karmadad.logs import get_logger
 from karmadad.propagation.claims import DEFAULT_SCHEDULER, claim_of
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.scheduler.core import ScheduleResult, schedule
-from karmadad.scheduler.reschedule import needs_rescheduling
+from karmadad.scheduler.reschedule import always_rescheduled, needs_rescheduling
 from karmadad.scheduler.snapshot import snapshot
 from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
@@ -107,6 +108,32 @@ def scheduled_binding(binding: dict, result: ScheduleResult, *, triggered: bool)
     return {**binding, "metadata": {**meta, "annotations": annotations}, "spec": new_spec, "status": status}
 
 
+def cluster_change_scope(change: Change) -> Literal["all", "open", "unplaced"] | None:
+    """Which bindings a Cluster change sends back to the scheduler.
+
+    ``all``: a cluster came, went or started going, or its labels or placement facts (region, zones,
+    provider…) changed — placement follows the clusters. ``open``: it may take more than before (its taints
+    changed, its API enablements grew): bindings placed afresh each time (Duplicated, non-workload) and those
+    not placed. ``unplaced``: what the scheduler reads of it changed with its status (readiness, capacity):
+    only bindings not placed — status alone never moves a replica. None: nothing the scheduler reads.
+    """
+    if change.type != "MODIFIED":
+        return "all"
+    old, new = change.before, change.object
+    if (
+        old["metadata"].get("labels") != new["metadata"].get("labels")
+        or bool(old["metadata"].get("deletionTimestamp")) != bool(new["metadata"].get("deletionTimestamp"))
+        or {**(old.get("spec") or {}), "taints": None} != {**(new.get("spec") or {}), "taints": None}
+    ):
+        return "all"
+    before, after = snapshot(old), snapshot(new)
+    if (old.get("spec") or {}).get("taints") != (new.get("spec") or {}).get(
+        "taints"
+    ) or after.apis - before.apis:
+        return "open"
+    return "unplaced" if before != after else None
+
+
 def schedule_priority(binding: dict) -> int:
     """A binding's scheduling priority: ``spec.schedulePriority.priority``, 0 when unset."""
     priority = ((binding.get("spec") or {}).get("schedulePriority") or {}).get("priority")
@@ -163,14 +190,19 @@ class SchedulerController:
             elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
                 self._enqueue(change.resource, change.object)
         elif change.resource == CLUSTERS:
-            every = self._cluster_spec_changed(change) or self._cluster_apis_grew(change)
-            if every or self._cluster_view_changed(change):
-                for resource in BINDINGS:
-                    for binding in self.store.list_all(resource):
-                        if every or not is_true(binding, CONDITION_SCHEDULED):
-                            meta = binding["metadata"]
-                            key = (resource, meta.get("namespace", ""), meta["name"])
-                            self.controller.enqueue(key, CLUSTERS_CHANGED)
+            scope = cluster_change_scope(change)
+            if scope is None:
+                return
+            for resource in BINDINGS:
+                for binding in self.store.list_all(resource):
+                    if (
+                        scope == "all"
+                        or not is_true(binding, CONDITION_SCHEDULED)
+                        or (scope == "open" and always_rescheduled(binding.get("spec") or {}))
+                    ):
+                        meta = binding["metadata"]
+                        key = (resource, meta.get("namespace", ""), meta["name"])
+                        self.controller.enqueue(key, CLUSTERS_CHANGED)
 
     @staticmethod
     def _binding_changed(old: dict, new: dict) -> bool:
@@ -180,33 +212,6 @@ class SchedulerController:
         if old["metadata"].get("generation") != generation:
             return (new.get("status") or {}).get("schedulerObservedGeneration") != generation
         return claim_of(old) != claim_of(new)
-
-    @staticmethod
-    def _cluster_view_changed(change: Change) -> bool:
-        """Whether the cluster, as the scheduler reads it, changed with its status (Ready, API enablements,
-        capacity): a binding that found no cluster may fit now, so it is tried again — one that is placed
-        stays where it is (status alone never moves a workload)."""
-        return change.type == "MODIFIED" and snapshot(change.before) != snapshot(change.object)
-
-    @staticmethod
-    def _cluster_apis_grew(change: Change) -> bool:
-        """Whether the cluster now serves kinds it did not (its APIs collected after it joined or came back):
-        every binding may spread to it, placed ones included (Duplicated and non-workload ones do)."""
-        if change.type != "MODIFIED":
-            return False
-        return bool(snapshot(change.object).apis - snapshot(change.before).apis)
-
-    @staticmethod
-    def _cluster_spec_changed(change: Change) -> bool:
-        if change.type != "MODIFIED":
-            return True  # a cluster came or went
-        old, new = change.before, change.object
-        return (
-            old["metadata"].get("labels") != new["metadata"].get("labels")
-            or old["metadata"].get("generation") != new["metadata"].get("generation")
-            or bool(old["metadata"].get("deletionTimestamp"))
-            != bool(new["metadata"].get("deletionTimestamp"))
-        )
 
     # -- reconcile --------------------------------------------------------------------------------
 
@@ -247,22 +252,8 @@ class SchedulerController:
         raise SchedulingFailed(result.message, after=retry_after(result.reason, failures))
 
     def _record(self, binding: dict, result: ScheduleResult) -> None:
-        template = self._template_ref(binding)
         if result.reason == "Success":
             message = f"Binding has been scheduled successfully. Result: {{{_targets(result.clusters)}}}"
-            kind, reason = "Normal", "ScheduleBindingSucceed"
+            self.recorder.binding_event(binding, "Normal", "ScheduleBindingSucceed", message)
         else:
-            message, kind, reason = result.message, "Warning", "ScheduleBindingFailed"
-        self.recorder.event(binding, kind, reason, message)
-        if template is not None:
-            self.recorder.event(template, kind, reason, message)
-
-    @staticmethod
-    def _template_ref(binding: dict) -> dict | None:
-        ref = (binding.get("spec") or {}).get("resource") or {}
-        if not ref.get("kind"):
-            return None
-        meta = {"name": ref.get("name", ""), "uid": ref.get("uid", "")}
-        if ref.get("namespace"):
-            meta["namespace"] = ref["namespace"]
-        return {"apiVersion": ref.get("apiVersion", ""), "kind": ref["kind"], "metadata": meta}
+            self.recorder.binding_event(binding, "Warning", "ScheduleBindingFailed", result.message)

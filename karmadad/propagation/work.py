@@ -47,6 +47,16 @@ def target_clusters(spec: dict) -> list[dict]:
     return targets
 
 
+def evicting_gracefully(spec: dict) -> list[str]:
+    """The clusters being left whose copies stay until the eviction ends (every graceful eviction task but
+    those with purge mode Directly, or its old name Immediately)."""
+    return [
+        str(task.get("fromCluster", ""))
+        for task in spec.get("gracefulEvictionTasks") or ()
+        if task.get("purgeMode") not in ("Directly", "Immediately")
+    ]
+
+
 def is_workload(spec: dict) -> bool:
     return int(spec.get("replicas") or 0) > 0 or bool(spec.get("replicaRequirements"))
 
@@ -158,7 +168,7 @@ def wrap_in_work(
 @dataclass(frozen=True)
 class WorksPlan:
     """What a binding's Works should be: ``desired`` to create or bring up to date, ``obsolete`` to delete
-    (their cluster is no longer a target), and per cluster that cannot get its Work now, why
+    (their cluster is neither a target nor being left gracefully), and per cluster that cannot get its Work now, why
     (``failures``); ``told``: the ApplyOverridePolicy Events for the template, as Karmada words them."""
 
     desired: list[dict] = field(default_factory=list)
@@ -182,7 +192,7 @@ def plan_works(
     whose overrides cannot apply, fails for now."""
     spec = binding.get("spec") or {}
     targets = target_clusters(spec)
-    wanted = {execution_space(t["name"]) for t in targets}
+    wanted = {execution_space(name) for name in [*(t["name"] for t in targets), *evicting_gracefully(spec)]}
     plan = WorksPlan(
         obsolete=[
             w

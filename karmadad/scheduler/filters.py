@@ -27,6 +27,8 @@ class Toleration:
     operator: str
     value: str
     effect: str
+    seconds: int | None = None
+    """``tolerationSeconds``: how long a NoExecute taint is tolerated (None: for good)."""
 
     def tolerates(self, taint: Taint) -> bool:
         """``corev1.Toleration.ToleratesTaint`` with the Lt/Gt operators disabled, as Karmada calls it."""
@@ -46,6 +48,7 @@ def tolerations_of(placement: Mapping[str, Any]) -> tuple[Toleration, ...]:
             str(t.get("operator") or ""),
             str(t.get("value") or ""),
             str(t.get("effect") or ""),
+            t["tolerationSeconds"] if isinstance(t.get("tolerationSeconds"), int) else None,
         )
         for t in placement.get("clusterTolerations") or ()
         if isinstance(t, Mapping)

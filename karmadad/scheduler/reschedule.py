@@ -85,6 +85,15 @@ def replicas_changed(spec: Mapping[str, Any]) -> bool:
     return False
 
 
+def always_rescheduled(spec: Mapping[str, Any]) -> bool:
+    """Non-workload and Duplicated bindings: Karmada evaluates them afresh each time they are looked at
+    (placing them again never moves a replica, only adds or removes whole copies)."""
+    workload = (spec.get("replicas") or 0) > 0 or spec.get("replicaRequirements") is not None
+    strategy = (spec.get("placement") or {}).get("replicaScheduling")
+    duplicated = strategy is None or (strategy.get("replicaSchedulingType") or "Divided") == "Duplicated"
+    return not workload or duplicated
+
+
 def needs_rescheduling(
     spec: Mapping[str, Any],
     status: Mapping[str, Any] | None,
@@ -108,10 +117,7 @@ def needs_rescheduling(
         return True
     if reschedule_required(spec.get("rescheduleTriggeredAt"), status.get("lastScheduledTime")):
         return True
-    workload = (spec.get("replicas") or 0) > 0 or spec.get("replicaRequirements") is not None
-    strategy = placement.get("replicaScheduling")
-    duplicated = strategy is None or (strategy.get("replicaSchedulingType") or "Divided") == "Duplicated"
-    if not workload or duplicated:
+    if always_rescheduled(spec):
         return True
     if deleting_clusters:
         return any(t.get("name") in deleting_clusters for t in spec.get("clusters") or ())

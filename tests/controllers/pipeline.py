@@ -12,14 +12,18 @@ from pathlib import Path
 import anyio
 
 from karmadad.api.karmada.resources import PROPAGATION_POLICIES, RESOURCE_BINDINGS, WORKS
+from karmadad.config import FailoverConfig
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
+from karmadad.controllers.cluster_taints import ClusterTaintPolicies
 from karmadad.controllers.detector import Detector
 from karmadad.controllers.execution import ExecutionController
 from karmadad.controllers.execution_space import ExecutionSpaces
 from karmadad.controllers.garbage_collector import GarbageCollector
+from karmadad.controllers.graceful_eviction import GracefulEviction
 from karmadad.controllers.namespace import NamespaceSync
 from karmadad.controllers.scheduler import SchedulerController
+from karmadad.controllers.taint_manager import TaintManager
 from karmadad.events import EventRecorder
 from karmadad.runtime.controller import Controller
 from karmadad.store import Store, open_store
@@ -66,9 +70,12 @@ class Pipeline:
 
 
 @asynccontextmanager
-async def pipeline(directory: Path, clusters: tuple[str, ...] = ("m1",)) -> AsyncIterator[Pipeline]:
+async def pipeline(
+    directory: Path, clusters: tuple[str, ...] = ("m1",), failover: FailoverConfig | None = None
+) -> AsyncIterator[Pipeline]:
     """The control plane with Ready clusters ``clusters``, each a fake member holding the namespace
-    ``shop`` as a member cluster would once karmadad propagated it."""
+    ``shop`` as a member cluster would once karmadad propagated it. ``failover``: with the failover
+    controllers too (ClusterTaintPolicies, the taint manager, graceful eviction), configured so."""
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(directory / "plane.db"))
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
@@ -96,5 +103,12 @@ async def pipeline(directory: Path, clusters: tuple[str, ...] = ("m1",)) -> Asyn
         for part in [detector, *parts]:
             await tasks.start(part.run)
         queues = [detector.templates, detector.policies, *(part.controller for part in parts)]
+        if failover is not None:
+            policies = ClusterTaintPolicies(store, recorder, snapshots)
+            manager = TaintManager(store, recorder, failover)
+            eviction = GracefulEviction(store, recorder, timeout=failover.gracefulEvictionTimeoutSeconds)
+            for part in (policies, manager, eviction):
+                await tasks.start(part.run)
+            queues += [policies.controller, manager.clusters, manager.evictions, eviction.controller]
         yield Pipeline(store, members.connected, queues, execution, recorder)
         tasks.cancel_scope.cancel()

@@ -191,7 +191,8 @@ def test_bad_config_exits_2_naming_each_path_before_starting(tmp_path):
 def test_check_config(tmp_path):
     example = Path(__file__).parents[2] / "config" / "karmadad.yaml"
     ok = run_cli("check-config", "--config", str(example), cwd=tmp_path)
-    assert ok.returncode == 0 and ok.stdout.strip().endswith(": ok")
+    assert ok.returncode == 0 and ok.stdout.splitlines()[0].endswith(": ok")
+    assert ok.stdout.splitlines()[1].startswith("failover: off — a NotReady member keeps its workloads")
     bad = tmp_path / "bad.yaml"
     bad.write_text("dataDir: ./x\nextra: 1\n")
     result = run_cli("check-config", "--config", str(bad), cwd=tmp_path)

@@ -36,7 +36,7 @@ def test_node_figures_sum_allocatable_and_count_ready():
     assert allocatable == {"cpu": "32500m", "memory": "262656Mi", "pods": "120"}
 
 
-def test_desired_cluster_keeps_readiness_taints(tmp_path):
+def test_desired_cluster_keeps_the_taints_others_set_and_drops_those_the_config_no_longer_lists(tmp_path):
     kubeconfig = tmp_path / "k"
     kubeconfig.write_text("{}")
     entry = ClusterConfig(
@@ -47,16 +47,24 @@ def test_desired_cluster_keeps_readiness_taints(tmp_path):
         taints=[{"key": "dedicated", "effect": "NoSchedule"}],
     )
     existing = {
-        "metadata": {"name": "m1"},
+        "metadata": {"name": "m1", "annotations": {"karmadad.io/config-taints": '[["old", "NoSchedule"]]'}},
         "spec": {
             "taints": [
                 {"key": "cluster.karmada.io/unreachable", "effect": "NoSchedule"},
                 {"key": "old", "effect": "NoSchedule"},
+                {"key": "by-policy", "effect": "NoExecute", "timeAdded": "2026-01-01T00:00:00Z"},
             ]
         },
     }
     cluster = desired_cluster(entry, "https://x", existing)
-    assert [t["key"] for t in cluster["spec"]["taints"]] == ["dedicated", "cluster.karmada.io/unreachable"]
+    assert [t["key"] for t in cluster["spec"]["taints"]] == [
+        "dedicated",
+        "cluster.karmada.io/unreachable",
+        "by-policy",
+    ]
+    assert cluster["metadata"]["annotations"]["karmadad.io/config-taints"] == '[["dedicated", "NoSchedule"]]'
+    again = desired_cluster(entry, "https://x", cluster)
+    assert again["spec"]["taints"] == cluster["spec"]["taints"], "registering again changes nothing"
     assert cluster["spec"]["syncMode"] == "Push" and cluster["spec"]["apiEndpoint"] == "https://x"
     assert cluster["metadata"]["annotations"]["karmadad.io/registered-by"] == "config"
 

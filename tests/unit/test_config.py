@@ -151,3 +151,21 @@ def test_file_errors(tmp_path):
     with pytest.raises(ConfigError) as not_mapping:
         load_config(scalar)
     assert "top level must be a mapping" in not_mapping.value.problems[0]
+
+
+def test_failover_is_off_by_default_and_check_config_says_what_turning_it_on_does():
+    from karmadad.config import failover_summary, parse_config
+
+    assert failover_summary(parse_config(None)) == [
+        "failover: off — a NotReady member keeps its workloads "
+        "(featureGates.Failover and failover.enableNoExecuteTaintEviction turn it on)"
+    ]
+    on = parse_config(
+        {"featureGates": {"Failover": True}, "failover": {"enableNoExecuteTaintEviction": True}}
+    )
+    assert failover_summary(on) == [
+        "failover: on — workloads leave clusters with NoExecute taints they do not tolerate, 0.5 evictions per second",
+        "failover: purge mode Gracefully unless a policy says otherwise; old copies stay until the new ones are healthy, 600 s at most",
+        "failover: no eviction while more than 50% of the clusters are NotReady",
+        "failover: ClusterTaintPolicies may not (failover.allowNoExecuteTaintPolicy) add NoExecute taints",
+    ]

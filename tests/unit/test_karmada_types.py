@@ -347,6 +347,7 @@ def test_resource_names_are_karmadas():
             karmada_io,
             (),
         ),
+        "clustertaintpolicies": ("policy.karmada.io/v1alpha1", "ClusterTaintPolicy", False, (), (), ()),
         "resourcebindings": (
             "work.karmada.io/v1alpha2",
             "ResourceBinding",

@@ -21,6 +21,7 @@ import datetime
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from karmadad.api.karmada.names import (
@@ -46,6 +47,7 @@ from karmadad.api.karmada.validation import (
     MAX_INT64,
     dns1123_label_problems,
     duplicate,
+    forbidden,
     invalid,
     json_pointer_problem,
     label_value_problems,
@@ -62,6 +64,7 @@ __all__ = [
     "CLUSTER_PROPAGATION_POLICY_FINALIZER",
     "PERMANENT_ID_LABELS",
     "PROPAGATION_POLICY_FINALIZER",
+    "WebhookOptions",
     "admit",
 ]
 
@@ -111,8 +114,29 @@ def deletion_denied(obj: dict) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class WebhookOptions:
+    """The switches of Karmada's webhook that change what is admitted, with its defaults."""
+
+    allow_no_execute_taint_policy: bool = False
+    """``--allow-no-execute-taint-policy``: whether a ClusterTaintPolicy may add NoExecute taints (which
+    evict workloads once the taint manager is on)."""
+
+
+NO_EXECUTE_POLICY_FORBIDDEN = (
+    "Configuring taint with NoExecute effect is not allowed, this capability must be explicitly "
+    "enabled by administrators through command-line flags"
+)
+
+
 def admit(
-    kind: str, obj: dict, *, old: dict | None = None, subresource: str = "", trusted: bool = False
+    kind: str,
+    obj: dict,
+    *,
+    old: dict | None = None,
+    subresource: str = "",
+    trusted: bool = False,
+    webhooks: WebhookOptions = WebhookOptions(),
 ) -> dict:
     """The object to store for a create (``old`` None) or update of a Karmada kind, defaulted and checked.
 
@@ -155,6 +179,8 @@ def admit(
         return new
 
     causes = _ADMITTERS[kind](kind, new, old)
+    if kind == "ClusterTaintPolicy" and not webhooks.allow_no_execute_taint_policy:
+        causes += _no_execute_causes(new)
     if causes:
         raise reject(causes)
     return new
@@ -908,11 +934,32 @@ def _admit_cluster(kind: str, new: dict, old: dict | None) -> list[Cause]:
     return []
 
 
+def _admit_cluster_taint_policy(kind: str, new: dict, old: dict | None) -> list[Cause]:
+    """Karmada's ClusterTaintPolicy webhook: one taint per key and effect."""
+    causes: list[Cause] = []
+    taints = _list(new["spec"], "taints")
+    for index, taint in enumerate(taints):
+        pair = (taint.get("key"), taint.get("effect"))
+        if any((later.get("key"), later.get("effect")) == pair for later in taints[index + 1 :]):
+            detail = f"Duplicate taint with the same key({pair[0]}) and effect({pair[1]}) is not allowed"
+            causes.append(duplicate(f"spec.taints[{index}]", taint, detail))
+    return causes
+
+
+def _no_execute_causes(policy: dict) -> list[Cause]:
+    return [
+        forbidden(f"spec.taints[{index}]", NO_EXECUTE_POLICY_FORBIDDEN)
+        for index, taint in enumerate(_list(policy["spec"], "taints"))
+        if taint.get("effect") == "NoExecute"
+    ]
+
+
 _ADMITTERS: dict[str, Callable[[str, dict, dict | None], list[Cause]]] = {
     "PropagationPolicy": _admit_propagation_policy,
     "ClusterPropagationPolicy": _admit_propagation_policy,
     "OverridePolicy": _admit_override_policy,
     "ClusterOverridePolicy": _admit_override_policy,
+    "ClusterTaintPolicy": _admit_cluster_taint_policy,
     "ResourceBinding": _admit_binding,
     "ClusterResourceBinding": _admit_binding,
     "Work": _admit_work,

@@ -1,7 +1,7 @@
-"""policy.karmada.io/v1alpha1: (Cluster)PropagationPolicy and (Cluster)OverridePolicy.
+"""policy.karmada.io/v1alpha1: (Cluster)PropagationPolicy, (Cluster)OverridePolicy and ClusterTaintPolicy.
 
 Field names, nesting, enums and CRD defaults follow Karmada's Go types
-(``pkg/apis/policy/v1alpha1/propagation_types.go``, ``override_types.go``); descriptions are our own.
+(``pkg/apis/policy/v1alpha1/propagation_types.go``, ``override_types.go``, ``clustertaint_types.go``); descriptions are our own.
 """
 
 from __future__ import annotations
@@ -469,3 +469,54 @@ class ClusterOverridePolicy(_Policy):
     """Standard object metadata."""
     spec: OverrideSpec
     """Which resources to change and how."""
+
+
+# --------------------------------------------------------------------------- cluster taints
+
+
+class MatchCondition(_Policy):
+    """A test on one of a Cluster's status conditions."""
+
+    conditionType: str
+    """The condition's type (e.g. Ready)."""
+    operator: str
+    """In or NotIn."""
+    statusValues: list[str]
+    """Condition statuses (True, False, Unknown) the operator compares with."""
+
+
+class PolicyTaint(_Policy):
+    """A taint a ClusterTaintPolicy puts on or takes off clusters."""
+
+    __go_name__ = "Taint"
+
+    key: str
+    """Taint key."""
+    effect: str
+    """NoSchedule or NoExecute (NoExecute only where the operator allows it)."""
+    value: str = ""
+    """Taint value."""
+
+
+class ClusterTaintPolicySpec(_Policy):
+    targetClusters: ClusterAffinity | None = None
+    """The clusters the policy looks after; unset: all of them."""
+    addOnConditions: list[MatchCondition] = Field(default_factory=list)
+    """When all of these hold, the taints are added (empty: never)."""
+    removeOnConditions: list[MatchCondition] = Field(default_factory=list)
+    """When all of these hold, the taints are removed (empty: never)."""
+    taints: list[PolicyTaint] = Field(min_length=1)
+    """The taints added and removed."""
+
+
+class ClusterTaintPolicy(_Policy):
+    """Adds and removes taints on Clusters as their status conditions change (kept when it is deleted)."""
+
+    apiVersion: str = API_VERSION
+    """policy.karmada.io/v1alpha1"""
+    kind: str = "ClusterTaintPolicy"
+    """ClusterTaintPolicy"""
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    """Standard object metadata."""
+    spec: ClusterTaintPolicySpec
+    """Which clusters, when, and which taints."""

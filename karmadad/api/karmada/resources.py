@@ -20,6 +20,7 @@ __all__ = [
     "CLUSTER_OVERRIDE_POLICIES",
     "CLUSTER_PROPAGATION_POLICIES",
     "CLUSTER_RESOURCE_BINDINGS",
+    "CLUSTER_TAINT_POLICIES",
     "KARMADA_RESOURCES",
     "OVERRIDE_POLICIES",
     "PROPAGATION_POLICIES",
@@ -39,6 +40,7 @@ PROPAGATION_POLICIES = "propagationpolicies.policy.karmada.io"
 CLUSTER_PROPAGATION_POLICIES = "clusterpropagationpolicies.policy.karmada.io"
 OVERRIDE_POLICIES = "overridepolicies.policy.karmada.io"
 CLUSTER_OVERRIDE_POLICIES = "clusteroverridepolicies.policy.karmada.io"
+CLUSTER_TAINT_POLICIES = "clustertaintpolicies.policy.karmada.io"
 RESOURCE_BINDINGS = "resourcebindings.work.karmada.io"
 CLUSTER_RESOURCE_BINDINGS = "clusterresourcebindings.work.karmada.io"
 WORKS = "works.work.karmada.io"
@@ -185,6 +187,16 @@ KARMADA_RESOURCES: tuple[KarmadaResource, ...] = (
         namespaced=False,
         short_names=("cop",),
         categories=_KARMADA_IO,
+        subresources=(),
+        printer_columns=(_AGE,),
+    ),
+    KarmadaResource(
+        "policy.karmada.io",
+        "v1alpha1",
+        "ClusterTaintPolicy",
+        "clustertaintpolicies",
+        "clustertaintpolicy",
+        namespaced=False,
         subresources=(),
         printer_columns=(_AGE,),
     ),

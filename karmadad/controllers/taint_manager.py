@@ -1,0 +1,258 @@
+"""The taint manager: bindings leave clusters whose NoExecute taints they do not tolerate (Karmada's
+``NoExecuteTaintManager``), only when the operator turned it on (``featureGates.Failover`` and
+``failover.enableNoExecuteTaintEviction``).
+
+Each Cluster with NoExecute taints is looked at when its taints or readiness change and every
+:data:`RETRY_SECONDS` while they stay; each binding placed on it is queued for eviction now, or for when its
+``tolerationSeconds`` run out (:func:`karmadad.failover.eviction.eviction_verdict`). The eviction queue is
+paced at ``failover.resourceEvictionRate`` per second; an eviction takes the cluster out of
+``spec.clusters`` and records a graceful eviction task (producer ``TaintManager``, reason
+``TaintUntolerated``), so the scheduler places the replicas elsewhere while the old copy keeps serving.
+
+Beyond Karmada: while more than ``failover.maxNotReadyShare`` of the clusters is NotReady, nothing is evicted
+— most clusters failing at once more likely means this daemon lost its network. The tainted Clusters say so
+in an ``EvictionsHalted`` condition and Event, and each binding that would have been evicted in an Event.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import anyio
+
+from karmadad import metrics
+from karmadad.api.conditions import condition, is_true, with_condition
+from karmadad.api.karmada.names import APPLIED_PLACEMENT
+from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
+from karmadad.config import FailoverConfig
+from karmadad.errors import Conflict
+from karmadad.events import EventRecorder
+from karmadad.failover.eviction import (
+    PRODUCER_TAINT_MANAGER,
+    REASON_TAINT_UNTOLERATED,
+    Verdict,
+    evicted_spec,
+    eviction_verdict,
+    evictions_halted,
+    format_time,
+    no_execute_taints,
+    purge_mode,
+)
+from karmadad.logs import get_logger
+from karmadad.runtime.controller import Controller
+from karmadad.store import Change, Store
+
+log = get_logger("taint-manager")
+
+RETRY_SECONDS = 10.0  # Karmada's ClusterTaintEvictionRetryFrequency
+CONDITION_HALTED = "EvictionsHalted"
+BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
+KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
+EvictionKey = tuple[str, str, str, str]  # (binding resource, namespace, name, cluster)
+
+
+def applied_placement(binding: dict) -> dict:
+    """The placement the binding was last scheduled by (its annotation), else its current one."""
+    recorded = (binding["metadata"].get("annotations") or {}).get(APPLIED_PLACEMENT)
+    try:
+        placement = json.loads(recorded) if recorded else None
+    except ValueError:
+        placement = None
+    if not isinstance(placement, dict):
+        placement = (binding.get("spec") or {}).get("placement") or {}
+    return placement
+
+
+def _targets(binding: dict) -> set[str]:
+    return {t.get("name") for t in (binding.get("spec") or {}).get("clusters") or ()}
+
+
+class Pacer:
+    """At most ``rate`` passes per second, one at a time (burst 1), as Karmada paces its eviction queue."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = self.clock()
+        start = max(now, self._next)
+        self._next = start + self.interval
+        await anyio.sleep(start - now)
+
+
+class TaintManager:
+    def __init__(
+        self,
+        store: Store,
+        recorder: EventRecorder,
+        settings: FailoverConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.store = store
+        self.recorder = recorder
+        self.settings = settings
+        self.clock = clock
+        self.pacer = Pacer(settings.resourceEvictionRate)
+        self.clusters: Controller[str] = Controller("taint-manager", self.sync_cluster)
+        self.evictions: Controller[EvictionKey] = Controller("binding-eviction", self.evict)
+        self._halt_told: set[tuple[str, str, str]] = set()  # bindings told evictions are halted
+        self._queued: set[EvictionKey] = set()  # for eviction_kind_total
+        store.subscribe(self._on_change, resources=[CLUSTERS])
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        for cluster in self.store.list_all(CLUSTERS):
+            self.clusters.queue.add(cluster["metadata"]["name"])
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(self.clusters.run)
+            await tasks.start(self.evictions.run)
+            task_status.started()
+
+    def _on_change(self, change: Change) -> None:
+        if change.type == "DELETED":
+            return
+        before = change.before or {}
+        if change.type == "ADDED" or is_true(before, "Ready") != is_true(change.object, "Ready"):
+            for cluster in self.store.list_all(CLUSTERS):  # the share of NotReady clusters changed
+                if no_execute_taints(cluster):
+                    self.clusters.queue.add(cluster["metadata"]["name"])
+        elif no_execute_taints(before) != no_execute_taints(change.object):
+            self.clusters.queue.add(change.name)
+
+    # -- clusters ---------------------------------------------------------------------------------
+
+    async def sync_cluster(self, name: str) -> float | None:
+        cluster = self.store.find(CLUSTERS, "", name)
+        if cluster is None:
+            return None
+        taints = no_execute_taints(cluster)
+        halted = bool(taints) and evictions_halted(
+            self.store.list_all(CLUSTERS), self.settings.maxNotReadyShare
+        )
+        metrics.EVICTIONS_HALTED.set(1 if halted else 0)
+        await self._say_halted(cluster, halted)
+        if not taints:
+            return None
+        now = self.clock()
+        for resource in BINDINGS:
+            for binding in self.store.list_all(resource):
+                if name not in _targets(binding) or binding["metadata"].get("deletionTimestamp"):
+                    continue
+                meta = binding["metadata"]
+                verdict = eviction_verdict(taints, applied_placement(binding), now)
+                key = (resource, meta.get("namespace", ""), meta["name"], name)
+                if halted:
+                    self._tell_halted(binding, key[:3], verdict)
+                elif verdict.evict:
+                    self._queue(key)
+                elif verdict.after is not None:
+                    self._queue(key, after=verdict.after)
+        if not halted:
+            self._halt_told.clear()
+        return RETRY_SECONDS
+
+    def _queue(self, key: EvictionKey, *, after: float = 0.0) -> None:
+        if key not in self._queued:
+            self._queued.add(key)
+            metrics.EVICTION_KIND_TOTAL.labels(key[3], KINDS[key[0]]).inc()
+        if after:
+            self.evictions.queue.add_after(key, after)
+        else:
+            self.evictions.queue.add(key)
+        metrics.EVICTION_QUEUE_DEPTH.labels("binding-eviction").set(len(self.evictions.queue))
+
+    async def _say_halted(self, cluster: dict, halted: bool) -> None:
+        """Put the brake's condition on the cluster (or take it off), with an Event when it is put on."""
+        status = cluster.get("status") or {}
+        conditions = status.get("conditions") or []
+        present = any(c.get("type") == CONDITION_HALTED for c in conditions)
+        if halted:
+            share = f"{self.settings.maxNotReadyShare:.0%}"
+            message = (
+                f"more than {share} of the clusters are NotReady at once: no workload is evicted until "
+                "enough of them are Ready again"
+            )
+            updated = with_condition(
+                conditions, condition(conditions, CONDITION_HALTED, True, "TooManyClustersNotReady", message)
+            )
+            if updated != conditions:
+                await self.store.update(
+                    CLUSTERS, {**cluster, "status": {**status, "conditions": updated}}, subresource="status"
+                )
+                if not present:
+                    self.recorder.event(cluster, "Warning", CONDITION_HALTED, message)
+        elif present:
+            kept = [c for c in conditions if c.get("type") != CONDITION_HALTED]
+            await self.store.update(
+                CLUSTERS, {**cluster, "status": {**status, "conditions": kept}}, subresource="status"
+            )
+
+    def _tell_halted(self, binding: dict, key: tuple[str, str, str], verdict: Verdict) -> None:
+        if verdict.evict and key not in self._halt_told:
+            self._halt_told.add(key)
+            self.recorder.binding_event(
+                binding,
+                "Warning",
+                CONDITION_HALTED,
+                "not evicted: too many clusters are NotReady at once (see the Clusters' EvictionsHalted condition)",
+            )
+
+    # -- bindings ---------------------------------------------------------------------------------
+
+    async def evict(self, key: EvictionKey) -> float | None:
+        resource, namespace, name, cluster_name = key
+        if key in self._queued:
+            self._queued.discard(key)
+            metrics.EVICTION_KIND_TOTAL.labels(cluster_name, KINDS[resource]).dec()
+        started = time.monotonic()
+        metrics.EVICTION_QUEUE_DEPTH.labels("binding-eviction").set(len(self.evictions.queue))
+        try:
+            return await self._evict(resource, namespace, name, cluster_name)
+        except Exception:
+            metrics.EVICTION_PROCESSING_TOTAL.labels("binding-eviction", "error").inc()
+            raise
+        finally:
+            metrics.EVICTION_PROCESSING_LATENCY.labels("binding-eviction").observe(time.monotonic() - started)
+
+    async def _evict(self, resource: str, namespace: str, name: str, cluster_name: str) -> float | None:
+        cluster = self.store.find(CLUSTERS, "", cluster_name)
+        binding = self.store.find(resource, namespace, name)
+        if cluster is None or binding is None or binding["metadata"].get("deletionTimestamp"):
+            return None
+        if cluster_name not in _targets(binding):
+            return None
+        if evictions_halted(self.store.list_all(CLUSTERS), self.settings.maxNotReadyShare):
+            return None  # the cluster's sync tells why and queues it again once the brake is off
+        verdict = eviction_verdict(no_execute_taints(cluster), applied_placement(binding), self.clock())
+        if not verdict.evict:
+            return verdict.after
+        await self.pacer.wait()
+        binding = self.store.find(resource, namespace, name)  # read again: the pace may have taken a while
+        if binding is None or cluster_name not in _targets(binding):
+            return None
+        spec = binding.get("spec") or {}
+        task = {
+            "purgeMode": purge_mode(spec.get("failover"), self.settings.noExecuteTaintEvictionPurgeMode),
+            "reason": REASON_TAINT_UNTOLERATED,
+            "producer": PRODUCER_TAINT_MANAGER,
+            "creationTimestamp": format_time(self.clock()),
+        }
+        try:
+            await self.store.update(resource, {**binding, "spec": evicted_spec(spec, cluster_name, task)})
+        except Conflict:
+            raise  # read again and retried quietly
+        except Exception:
+            self.recorder.binding_event(
+                binding,
+                "Warning",
+                "EvictWorkloadFromClusterFailed",
+                f"Evict from cluster {cluster_name} failed.",
+            )
+            raise
+        metrics.EVICTION_PROCESSING_TOTAL.labels("binding-eviction", "success").inc()
+        log.info("evicted", binding=f"{namespace}/{name}" if namespace else name, cluster=cluster_name)
+        return None
