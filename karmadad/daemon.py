@@ -29,6 +29,7 @@ from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
 from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.controllers.application_failover import ApplicationFailover
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
@@ -43,6 +44,7 @@ from karmadad.controllers.namespace import NamespaceSync
 from karmadad.controllers.namespace_lifecycle import NamespaceLifecycle
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.controllers.taint_manager import TaintManager
+from karmadad.controllers.workload_rebalancer import WorkloadRebalancers
 from karmadad.events import EventRecorder, expire_events
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
@@ -217,8 +219,9 @@ class Daemon:
     async def _start_failover(
         self, parts: TaskGroup, store: Store, events: EventRecorder, snapshots: ClusterSnapshots
     ) -> None:
-        """The failover controllers the config turns on (all off by default but graceful eviction, which
-        only acts on bindings someone evicted)."""
+        """The failover controllers the config turns on: cluster failover is off by default; graceful
+        eviction acts only on bindings something evicted, and application failover (on, as in Karmada) only
+        on bindings whose policy asks for it."""
         gates, failover = self.config.featureGates, self.config.failover
         if gates.Failover:
             await parts.start(ClusterTaintPolicies(store, events, snapshots).run)
@@ -228,6 +231,9 @@ class Daemon:
             await parts.start(
                 GracefulEviction(store, events, timeout=failover.gracefulEvictionTimeoutSeconds).run
             )
+        stateful, graceful = gates.StatefulFailoverInjection, gates.GracefulEviction
+        await parts.start(ApplicationFailover(store, events, stateful=stateful, graceful=graceful).run)
+        await parts.start(WorkloadRebalancers(store).run)
 
     async def reload(self) -> bool:
         """Re-read the config file; keep the running config when the new one is invalid."""

@@ -35,7 +35,7 @@ from karmadad.errors import Cause, Invalid
 if TYPE_CHECKING:
     from karmadad.api.karmada.admission import WebhookOptions
 
-KARMADA_GROUPS = frozenset({"cluster.karmada.io", "policy.karmada.io", "work.karmada.io"})
+KARMADA_GROUPS = frozenset({"apps.karmada.io", "cluster.karmada.io", "policy.karmada.io", "work.karmada.io"})
 # Kinds whose names kube-apiserver checks otherwise than as DNS-1123 subdomains: DNS-1123 labels (they
 # become host names), path segments (RBAC: "system:controller:..." names), or not at all (core Events).
 _LABEL_NAMES = frozenset({"namespaces", "services", "statefulsets.apps"})

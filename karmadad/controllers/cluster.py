@@ -94,6 +94,23 @@ def desired_cluster(entry: ClusterConfig, server: str, existing: dict | None) ->
     return {"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster", "metadata": meta, "spec": spec}
 
 
+def readiness_taints(current: list[dict], ready: bool, reason: str, now: str) -> list[dict]:
+    """``current`` with this controller's own taint for the cluster's readiness: none when Ready, else
+    ``unreachable`` (no answer) or ``not-ready``, NoSchedule, stamped ``now`` when new. Only NoSchedule taints
+    of those keys are its own: a NoExecute one of the same key belongs to a ClusterTaintPolicy or a person."""
+    wanted = None if ready else (TAINT_UNREACHABLE if reason == "ClusterNotReachable" else TAINT_NOT_READY)
+    taints = []
+    for taint in current:
+        if taint.get("key") not in _READINESS_TAINTS or taint.get("effect") != "NoSchedule":
+            taints.append(taint)
+        elif taint.get("key") == wanted:
+            taints.append(taint)
+            wanted = None
+    if wanted is not None:
+        taints.append({"key": wanted, "effect": "NoSchedule", "timeAdded": now})
+    return taints
+
+
 def _taint_pairs(recorded: str | None) -> set[tuple[str, str]]:
     try:
         pairs = json.loads(recorded or "[]")
@@ -427,18 +444,9 @@ class ClusterController:
                 cluster = await self.store.update(
                     CLUSTERS, {**cluster, "status": status}, subresource="status"
                 )
-        taints = [
-            t
-            for t in (cluster.get("spec") or {}).get("taints") or ()
-            if t.get("key") not in _READINESS_TAINTS
-        ]
-        if not ready:
-            key = TAINT_UNREACHABLE if reason == "ClusterNotReachable" else TAINT_NOT_READY
-            taints.append({"key": key, "effect": "NoSchedule", "timeAdded": now_timestamp()})
-        old_taints = (cluster.get("spec") or {}).get("taints") or []
-        if [(t.get("key"), t.get("effect")) for t in taints] != [
-            (t.get("key"), t.get("effect")) for t in old_taints
-        ]:
+        current = (cluster.get("spec") or {}).get("taints") or []
+        taints = readiness_taints(current, ready, reason, now_timestamp())
+        if taints != current:
             spec = {**(cluster.get("spec") or {}), "taints": taints}
             if not taints:
                 spec.pop("taints")

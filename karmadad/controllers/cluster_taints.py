@@ -50,10 +50,10 @@ class ClusterTaintPolicies:
         if change.type == "DELETED":
             return  # taints stay when a policy goes; a deleted cluster has nothing left to taint
         if change.resource == CLUSTERS:
-            before = ((change.before or {}).get("status") or {}).get("conditions")
+            before = ((change.previous or {}).get("status") or {}).get("conditions")
             if change.type == "ADDED" or before != (change.object.get("status") or {}).get("conditions"):
                 self.controller.queue.add(change.name)
-        elif change.type == "ADDED" or (change.before or {}).get("spec") != change.object.get("spec"):
+        elif change.type == "ADDED" or (change.previous or {}).get("spec") != change.object.get("spec"):
             self._every_cluster()
 
     async def reconcile(self, name: str) -> None:

@@ -115,7 +115,7 @@ class TaintManager:
     def _on_change(self, change: Change) -> None:
         if change.type == "DELETED":
             return
-        before = change.before or {}
+        before = change.previous or {}
         if change.type == "ADDED" or is_true(before, "Ready") != is_true(change.object, "Ready"):
             for cluster in self.store.list_all(CLUSTERS):  # the share of NotReady clusters changed
                 if no_execute_taints(cluster):

@@ -1,7 +1,8 @@
 """The Work a binding gets for one target cluster — built as Karmada's binding controller builds it.
 
-The template is copied, its replicas revised to the cluster's share (workloads only), the override
-policies that target the cluster applied, and the result wrapped into a Work in ``karmada-es-<cluster>``
+The template is copied, its replicas revised to the cluster's share (workloads only), the state a failover
+preserved added as labels (:func:`karmadad.failover.application.injected_labels`), the override policies
+that target the cluster applied, and the result wrapped into a Work in ``karmada-es-<cluster>``
 with Karmada's name, labels, annotations and finalizer. The Work's admission then prunes the manifest and
 records the managed label and annotation keys (:mod:`karmadad.api.karmada.admission`).
 """
@@ -26,6 +27,7 @@ from karmadad.api.karmada.names import (
     WORK_NAMESPACE,
     execution_space,
 )
+from karmadad.failover.application import injected_labels
 from karmadad.interpreter.revise import divide_completions, divides_completions, revise_replicas
 from karmadad.interpreter.work import work_name
 from karmadad.overrides import OverrideError, apply_overrides
@@ -94,6 +96,9 @@ def desired_work(
     if is_workload(spec):
         share = (completions or {}).get(target["name"])
         manifest = revise_replicas(manifest, int(target.get("replicas") or 0), share)
+    if preserved := injected_labels(spec, target["name"]):
+        meta = manifest.get("metadata") or {}
+        manifest = {**manifest, "metadata": {**meta, "labels": {**(meta.get("labels") or {}), **preserved}}}
     manifest, applied = apply_overrides(manifest, cluster, cluster_overrides, overrides)
     if binding.get("kind") == "ClusterResourceBinding":
         binding_id = (binding_meta.get("labels") or {}).get(CRB_PERMANENT_ID, "")

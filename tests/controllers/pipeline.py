@@ -13,6 +13,7 @@ import anyio
 
 from karmadad.api.karmada.resources import PROPAGATION_POLICIES, RESOURCE_BINDINGS, WORKS
 from karmadad.config import FailoverConfig
+from karmadad.controllers.application_failover import ApplicationFailover
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.controllers.cluster_taints import ClusterTaintPolicies
@@ -24,6 +25,7 @@ from karmadad.controllers.graceful_eviction import GracefulEviction
 from karmadad.controllers.namespace import NamespaceSync
 from karmadad.controllers.scheduler import SchedulerController
 from karmadad.controllers.taint_manager import TaintManager
+from karmadad.controllers.workload_rebalancer import WorkloadRebalancers
 from karmadad.events import EventRecorder
 from karmadad.runtime.controller import Controller
 from karmadad.store import Store, open_store
@@ -75,7 +77,8 @@ async def pipeline(
 ) -> AsyncIterator[Pipeline]:
     """The control plane with Ready clusters ``clusters``, each a fake member holding the namespace
     ``shop`` as a member cluster would once karmadad propagated it. ``failover``: with the failover
-    controllers too (ClusterTaintPolicies, the taint manager, graceful eviction), configured so."""
+    controllers too (ClusterTaintPolicies, the taint manager, graceful eviction, application failover with
+    state preservation, WorkloadRebalancers), configured so."""
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(open_store(directory / "plane.db"))
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
@@ -107,8 +110,11 @@ async def pipeline(
             policies = ClusterTaintPolicies(store, recorder, snapshots)
             manager = TaintManager(store, recorder, failover)
             eviction = GracefulEviction(store, recorder, timeout=failover.gracefulEvictionTimeoutSeconds)
-            for part in (policies, manager, eviction):
+            application = ApplicationFailover(store, recorder, stateful=True)
+            rebalancers = WorkloadRebalancers(store)
+            for part in (policies, manager, eviction, application, rebalancers):
                 await tasks.start(part.run)
             queues += [policies.controller, manager.clusters, manager.evictions, eviction.controller]
+            queues += [application.controller, rebalancers.controller]
         yield Pipeline(store, members.connected, queues, execution, recorder)
         tasks.cancel_scope.cancel()

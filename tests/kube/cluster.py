@@ -328,7 +328,17 @@ class KubeHarness:
             ],
         )
         spawn("kube_scheduler", [*common, "--profiling=false"])
-        spawn("kwok", [f"--kubeconfig={kubeconfig}", "--manage-all-nodes=true", "--cidr=10.64.0.1/16"])
+        # node leases renewed by kwok keep the fake nodes Ready however slow its status heartbeats get on a
+        # loaded machine (else the node lifecycle marks them, and their pods, NotReady now and then)
+        spawn(
+            "kwok",
+            [
+                f"--kubeconfig={kubeconfig}",
+                "--manage-all-nodes=true",
+                "--cidr=10.64.0.1/16",
+                "--node-lease-duration-seconds=40",
+            ],
+        )
         for n in range(shape.count):
             status, body = client.request(
                 "POST", "/api/v1/nodes", _fake_node(f"{name}-node-{n}", member, shape)

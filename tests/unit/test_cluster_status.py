@@ -88,3 +88,20 @@ def test_pod_figures_split_bound_from_pending_and_skip_finished():
     )
     assert allocated == {"cpu": "1100m", "memory": "128Mi", "pods": "2"}
     assert allocating == {"cpu": "250m", "memory": "64Mi", "pods": "1"}
+
+
+def test_readiness_taints_are_the_controllers_own_no_schedule_ones_only():
+    from karmadad.controllers.cluster import readiness_taints
+
+    policy = {"key": "cluster.karmada.io/not-ready", "effect": "NoExecute", "timeAdded": "t0"}
+    own = {"key": "cluster.karmada.io/unreachable", "effect": "NoSchedule", "timeAdded": "t0"}
+    assert readiness_taints([policy], False, "ClusterNotReachable", "t1") == [
+        policy,
+        {"key": "cluster.karmada.io/unreachable", "effect": "NoSchedule", "timeAdded": "t1"},
+    ]
+    assert readiness_taints([own, policy], False, "ClusterNotReachable", "t1") == [own, policy], "kept as is"
+    assert readiness_taints([own, policy], False, "ClusterNotReady", "t1") == [
+        policy,
+        {"key": "cluster.karmada.io/not-ready", "effect": "NoSchedule", "timeAdded": "t1"},
+    ]
+    assert readiness_taints([own, policy], True, "ClusterReady", "t1") == [policy], "the policy's stays"

@@ -226,3 +226,68 @@ def test_a_cluster_taint_policy_is_admitted_as_karmadas_webhook_admits_it():
     with pytest.raises(Invalid) as empty:
         admit("ClusterTaintPolicy", {**policy, "spec": {"taints": []}})
     assert [c.field for c in empty.value.causes] == ["spec.taints"]
+
+
+def test_application_health_counts_unhealthy_clusters_not_already_being_left():
+    from karmadad.failover.application import health_by_cluster
+
+    binding = {
+        "spec": {"gracefulEvictionTasks": [{"fromCluster": "m3"}]},
+        "status": {"aggregatedStatus": [
+            {"clusterName": "m1", "health": "Unhealthy"}, {"clusterName": "m2", "health": "Unknown"},
+            {"clusterName": "m3", "health": "Unhealthy"}, {"clusterName": "m4", "health": "Healthy"}]},
+    }  # fmt: skip
+    assert health_by_cluster(binding) == (["m1"], ["m2", "m4"])
+
+
+def test_application_failure_is_decided_once_unhealthy_longer_than_the_toleration():
+    from karmadad.failover.application import detect_failures
+
+    first = detect_failures(["m1"], {}, 30, T0)
+    assert (first.evict, first.since, first.next_look) == ([], {"m1": T0}, 30)
+    later = detect_failures(["m1", "m2"], first.since, 30, T0 + 20)
+    assert (later.evict, later.since, later.next_look) == ([], {"m1": T0, "m2": T0 + 20}, 10)
+    due = detect_failures(["m1"], later.since, 30, T0 + 31)
+    assert (due.evict, due.since) == (["m1"], {"m1": T0}), "m2 healthy again: its count is forgotten"
+
+
+def test_an_application_task_carries_the_policys_purge_mode_grace_and_preserved_state():
+    from karmadad.failover.application import StateNotCollected, application_task
+
+    binding = {
+        "kind": "ResourceBinding",
+        "spec": {"clusters": [{"name": "m1", "replicas": 2}]},
+        "status": {"aggregatedStatus": [{"clusterName": "m1", "status": {"replicas": 2, "phase": {"x": 1}}}]},
+    }
+    behavior = {
+        "purgeMode": "Gracefully",
+        "gracePeriodSeconds": 120,
+        "statePreservation": {"rules": [
+            {"aliasLabelName": "example.com/replicas", "jsonPath": "{.replicas}"},
+            {"aliasLabelName": "example.com/phase", "jsonPath": "{.phase}"}]},
+    }  # fmt: skip
+    assert application_task(behavior, binding, "m1", stateful=True) == {
+        "purgeMode": "Gracefully",
+        "reason": "ApplicationFailure",
+        "producer": "resource-binding-application-failover-controller",
+        "gracePeriodSeconds": 120,
+        "preservedLabelState": {"example.com/replicas": "2", "example.com/phase": '{"x":1}'},
+        "clustersBeforeFailover": ["m1"],
+    }
+    assert "preservedLabelState" not in application_task(behavior, binding, "m1", stateful=False)
+    assert application_task({"purgeMode": "Never"}, binding, "m1", stateful=False)["suppressDeletion"] is True
+    with pytest.raises(StateNotCollected):
+        application_task(behavior, {**binding, "status": {}}, "m1", stateful=True)
+
+
+def test_preserved_labels_go_only_to_a_single_new_cluster_after_a_direct_purge():
+    from karmadad.failover.application import injected_labels
+
+    task = {"fromCluster": "m1", "purgeMode": "Directly", "preservedLabelState": {"k": "v"}, "clustersBeforeFailover": ["m1"]}  # fmt: skip
+    spec = {"clusters": [{"name": "m2"}], "gracefulEvictionTasks": [task]}
+    assert injected_labels(spec, "m2") == {"k": "v"}
+    assert injected_labels(spec, "m1") == {}, "not where it ran before"
+    assert injected_labels({**spec, "clusters": [{"name": "m2"}, {"name": "m3"}]}, "m2") == {}
+    assert (
+        injected_labels({**spec, "gracefulEvictionTasks": [{**task, "purgeMode": "Gracefully"}]}, "m2") == {}
+    )

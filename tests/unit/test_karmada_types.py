@@ -348,6 +348,7 @@ def test_resource_names_are_karmadas():
             (),
         ),
         "clustertaintpolicies": ("policy.karmada.io/v1alpha1", "ClusterTaintPolicy", False, (), (), ()),
+        "workloadrebalancers": ("apps.karmada.io/v1alpha1", "WorkloadRebalancer", False, (), (), ("status",)),
         "resourcebindings": (
             "work.karmada.io/v1alpha2",
             "ResourceBinding",

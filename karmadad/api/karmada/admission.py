@@ -960,6 +960,7 @@ _ADMITTERS: dict[str, Callable[[str, dict, dict | None], list[Cause]]] = {
     "OverridePolicy": _admit_override_policy,
     "ClusterOverridePolicy": _admit_override_policy,
     "ClusterTaintPolicy": _admit_cluster_taint_policy,
+    "WorkloadRebalancer": lambda kind, new, old: [],  # served without a webhook
     "ResourceBinding": _admit_binding,
     "ClusterResourceBinding": _admit_binding,
     "Work": _admit_work,

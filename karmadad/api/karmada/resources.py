@@ -26,6 +26,7 @@ __all__ = [
     "PROPAGATION_POLICIES",
     "RESOURCES_BY_KIND",
     "RESOURCE_BINDINGS",
+    "WORKLOAD_REBALANCERS",
     "WORKS",
     "KarmadaResource",
     "PrinterColumn",
@@ -41,6 +42,7 @@ CLUSTER_PROPAGATION_POLICIES = "clusterpropagationpolicies.policy.karmada.io"
 OVERRIDE_POLICIES = "overridepolicies.policy.karmada.io"
 CLUSTER_OVERRIDE_POLICIES = "clusteroverridepolicies.policy.karmada.io"
 CLUSTER_TAINT_POLICIES = "clustertaintpolicies.policy.karmada.io"
+WORKLOAD_REBALANCERS = "workloadrebalancers.apps.karmada.io"
 RESOURCE_BINDINGS = "resourcebindings.work.karmada.io"
 CLUSTER_RESOURCE_BINDINGS = "clusterresourcebindings.work.karmada.io"
 WORKS = "works.work.karmada.io"
@@ -246,6 +248,15 @@ KARMADA_RESOURCES: tuple[KarmadaResource, ...] = (
             ),
             _AGE,
         ),
+    ),
+    KarmadaResource(
+        "apps.karmada.io",
+        "v1alpha1",
+        "WorkloadRebalancer",
+        "workloadrebalancers",
+        "workloadrebalancer",
+        namespaced=False,
+        printer_columns=(_AGE,),
     ),
 )
 

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
-from karmadad.api.karmada import cluster, policy, work
+from karmadad.api.karmada import apps, cluster, policy, work
 from karmadad.api.karmada.meta import (
     CRD_DEFAULT,
     KarmadaModel,
@@ -53,6 +53,7 @@ KIND_MODELS: dict[str, type[KarmadaModel]] = {
     "ClusterResourceBinding": work.ClusterResourceBinding,
     "Work": work.Work,
     "Cluster": cluster.Cluster,
+    "WorkloadRebalancer": apps.WorkloadRebalancer,
 }
 
 _GVK: dict[str, tuple[str, str]] = {
@@ -65,6 +66,7 @@ _GVK: dict[str, tuple[str, str]] = {
     "ClusterResourceBinding": (work.GROUP, work.BINDING_VERSION),
     "Work": (work.GROUP, work.WORK_VERSION),
     "Cluster": (cluster.GROUP, cluster.VERSION),
+    "WorkloadRebalancer": (apps.GROUP, apps.VERSION),
 }
 
 # Supplied by the API server, so not part of openapi_schemas(); used internally to walk metadata.

@@ -1,0 +1,260 @@
+"""Failover with real members and the real kubectl: off by default, a member's outage moves and deletes
+nothing; switched on with a ClusterTaintPolicy, a dead member's replicas move to the others within
+tolerationSeconds plus a minute, its stale copy goes once it returns (after the new replicas are healthy),
+and with two of three members down nothing is evicted and the Clusters say why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from tests.integration.test_cluster_registration import Daemon, ready
+from tests.integration.test_kube_harness import kubectl
+from tests.integration.test_propagation import eventually, member_deployment
+from tests.kube.cluster import KubeHarness, MemberClient
+
+pytestmark = pytest.mark.real_cluster
+
+NAMESPACE = "shop"
+TOLERATION_SECONDS = 30
+WORKLOAD = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {NAMESPACE}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: nginx, namespace: {NAMESPACE}, labels: {{app: nginx}}}}
+spec:
+  replicas: 6
+  selector: {{matchLabels: {{app: nginx}}}}
+  template:
+    metadata: {{labels: {{app: nginx}}}}
+    spec:
+      containers:
+      - {{name: nginx, image: nginx:1.27, resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: nginx, namespace: {NAMESPACE}}}
+spec:
+  resourceSelectors:
+  - {{apiVersion: apps/v1, kind: Deployment, name: nginx}}
+  placement:
+    clusterAffinity: {{clusterNames: [member1, member2, member3]}}
+    clusterTolerations:
+    - {{key: cluster.karmada.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: {TOLERATION_SECONDS}}}
+    replicaScheduling: {{replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}}
+"""
+TAINT_POLICY = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterTaintPolicy
+metadata: {name: not-ready}
+spec:
+  addOnConditions: [{conditionType: Ready, operator: In, statusValues: ["False", "Unknown"]}]
+  removeOnConditions: [{conditionType: Ready, operator: In, statusValues: ["True"]}]
+  taints: [{key: cluster.karmada.io/not-ready, effect: NoExecute}]
+"""
+FAILOVER_ON = {
+    "featureGates": {"Failover": True},
+    "failover": {"enableNoExecuteTaintEviction": True, "allowNoExecuteTaintPolicy": True},
+}
+
+
+@pytest.fixture(scope="module")
+def members(kube_binaries, tmp_path_factory):
+    """Three members of this module's own: its tests stop their API servers."""
+    harness = KubeHarness(tmp_path_factory.mktemp("failover-members"), kube_binaries)
+    harness.up(3)
+    try:
+        yield harness
+    finally:
+        harness.down()
+
+
+class Plane:
+    """karmadad over the members, the real kubectl against both."""
+
+    def __init__(self, harness: KubeHarness, binaries, workdir, extra: dict):
+        self.harness, self.binaries = harness, binaries
+        clusters = yaml.safe_load((harness.workdir / "clusters.yaml").read_text())["clusters"]
+        self.members = {c["name"]: c["kubeconfig"] for c in clusters}
+        self.daemon = Daemon(workdir, clusters, extra={"clusterStatus": {"intervalSeconds": 2}, **extra})
+        self.daemon.wait_for(lambda cs: len(cs) == 3 and all(ready(c) for c in cs.values()), 60, "3 Ready")
+        self.kubeconfig = self.daemon.kubeconfig()
+
+    def kubectl(self, *args: str, stdin: str | None = None) -> str:
+        return kubectl(self.binaries, self.kubeconfig, *args, stdin=stdin)
+
+    def binding(self) -> dict:
+        return json.loads(self.kubectl("get", "rb", "nginx-deployment", "-n", NAMESPACE, "-o", "json"))
+
+    def placement(self) -> dict[str, int]:
+        return {t["name"]: t["replicas"] for t in self.binding()["spec"].get("clusters") or ()}
+
+    def replicas(self, *names: str) -> dict[str, int | None]:
+        found = {name: member_deployment(self.binaries, self.members[name]) for name in names}
+        return {name: (d["spec"]["replicas"] if d else None) for name, d in found.items()}
+
+    def ready_everywhere(self) -> bool:
+        template = json.loads(self.kubectl("get", "deployment", "nginx", "-n", NAMESPACE, "-o", "json"))
+        return template.get("status", {}).get("readyReplicas") == 6
+
+    def deploy(self) -> None:
+        self.kubectl("apply", "-f", "-", stdin=WORKLOAD)
+        eventually(
+            lambda: (
+                self.replicas("member1", "member2", "member3") == {"member1": 2, "member2": 2, "member3": 2}
+            ),
+            90,
+            "2 replicas in each member",
+        )
+        eventually(self.ready_everywhere, 120, "6 ready replicas")
+
+    def unchanged_for(self, seconds: float, placed: list[dict]) -> None:
+        """The binding keeps ``placed`` and gets no eviction task for ``seconds``, looked at every 2 s."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            spec = self.binding()["spec"]
+            assert spec["clusters"] == placed and not spec.get("gracefulEvictionTasks"), spec
+            time.sleep(2)
+
+    def down(self, *names: str) -> None:
+        for name in names:
+            self.harness.stop_apiserver(name)
+        self.daemon.wait_for(lambda cs: not any(ready(cs[n]) for n in names), 60, f"{names} NotReady")
+
+    def up(self, *names: str) -> None:
+        for name in names:
+            self.harness.start_apiserver(name)
+        self.daemon.wait_for(lambda cs: all(ready(cs[n]) for n in names), 60, f"{names} Ready")
+
+    def close(self) -> None:
+        self.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", stdin=WORKLOAD)
+        eventually(
+            lambda: set(self.replicas("member1", "member2", "member3").values()) == {None},
+            90,
+            "members emptied",
+        )
+        self.daemon.stop()
+
+
+@pytest.mark.timeout(600)
+def test_by_default_an_outage_moves_and_deletes_nothing(members, kube_binaries, tmp_path):
+    plane = Plane(members, kube_binaries, tmp_path, {})
+    try:
+        refused = kubectl_fails(plane, "apply", "-f", "-", stdin=TAINT_POLICY)  # the webhook's default
+        assert "Configuring taint with NoExecute effect is not allowed" in refused, refused
+        plane.deploy()
+        placed = plane.binding()["spec"]["clusters"]
+        plane.down("member2")
+        plane.unchanged_for(180, placed)  # three minutes of outage, watched throughout
+        works = json.loads(plane.kubectl("get", "works", "-A", "-o", "json"))["items"]
+        assert not any(w["metadata"].get("deletionTimestamp") for w in works)
+        plane.up("member2")
+        assert plane.replicas("member1", "member2", "member3") == {"member1": 2, "member2": 2, "member3": 2}
+        assert plane.daemon.proc.poll() is None
+    finally:
+        if not _answers(members, "member2"):
+            members.start_apiserver("member2")
+        plane.close()
+
+
+@pytest.mark.timeout(900)
+def test_with_failover_on_a_dead_members_replicas_move_and_its_copy_goes_when_it_returns(
+    members, kube_binaries, tmp_path
+):
+    plane = Plane(members, kube_binaries, tmp_path, FAILOVER_ON)
+    try:
+        plane.kubectl("apply", "-f", "-", stdin=TAINT_POLICY)
+        plane.deploy()
+        members.stop_apiserver("member2")
+        killed = time.monotonic()
+        eventually(
+            lambda: plane.replicas("member1", "member3") == {"member1": 3, "member3": 3},
+            TOLERATION_SECONDS
+            + 60
+            + 30,  # the cluster's 30 s Ready threshold, then the toleration, then a minute
+            "member2's replicas on member1 and member3",
+        )
+        moved_after = time.monotonic() - killed
+        assert moved_after <= 30 + TOLERATION_SECONDS + 60, moved_after
+        binding = plane.binding()
+        assert plane.placement() == {"member1": 3, "member3": 3}
+        described = plane.kubectl("describe", "rb", "nginx-deployment", "-n", NAMESPACE)
+        assert "TaintUntolerated" in described and "TaintManager" in described, described
+        assert "Result: {member1:3, member3:3}" in described, described
+        (task,) = binding["spec"]["gracefulEvictionTasks"]
+        assert (task["fromCluster"], task["purgeMode"], task["replicas"]) == ("member2", "Gracefully", 2)
+        # the new replicas become healthy: the task ends and member2's Work goes (its object once it answers)
+        eventually(
+            lambda: not plane.binding()["spec"].get("gracefulEvictionTasks"), 120, "the eviction ended"
+        )
+        events = json.loads(plane.kubectl("get", "events", "-n", NAMESPACE, "-o", "json"))["items"]
+        assert any(
+            e["reason"] == "EvictWorkloadFromClusterSucceed"
+            and e["message"] == "Evict from cluster member2 succeed."
+            for e in events
+        )
+        plane.up("member2")
+        eventually(
+            lambda: plane.replicas("member2") == {"member2": None}, 120, "member2's stale copy removed"
+        )
+        assert plane.replicas("member1", "member3") == {"member1": 3, "member3": 3}, "nothing duplicated"
+        clusters = plane.daemon.clusters()
+        assert not clusters["member2"]["spec"].get("taints"), "the policy took its taint off"
+
+        # two of three down at once: no eviction, and the Clusters say why
+        plane.down("member2", "member3")
+        brake_seen = plane.daemon.wait_for(
+            lambda cs: all(_condition(cs[n], "EvictionsHalted") == "True" for n in ("member2", "member3")),
+            60,
+            "EvictionsHalted on the NotReady clusters",
+        )
+        assert "NotReady" in next(
+            c["message"]
+            for c in brake_seen["member3"]["status"]["conditions"]
+            if c["type"] == "EvictionsHalted"
+        )
+        # past member3's toleration, watched throughout: evicting would have started by now
+        plane.unchanged_for(TOLERATION_SECONDS + 10, [{"name": "member1", "replicas": 3}, {"name": "member3", "replicas": 3}])  # fmt: skip
+        events = json.loads(plane.kubectl("get", "events", "-n", NAMESPACE, "-o", "json"))["items"]
+        assert any(
+            e["reason"] == "EvictionsHalted" and e["involvedObject"]["kind"] == "ResourceBinding"
+            for e in events
+        )
+        plane.up("member2", "member3")
+    finally:
+        for name in ("member2", "member3"):
+            if not _answers(members, name):
+                members.start_apiserver(name)
+        plane.close()
+
+
+def _condition(cluster: dict, kind: str) -> str | None:
+    return next(
+        (c["status"] for c in cluster.get("status", {}).get("conditions", []) if c["type"] == kind), None
+    )
+
+
+def _answers(harness: KubeHarness, name: str) -> bool:
+    try:
+        return MemberClient(harness.member(name), harness.pki / "ca.crt").request("GET", "/readyz")[0] == 200
+    except OSError:
+        return False
+
+
+def kubectl_fails(plane: Plane, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [str(plane.binaries.kubectl), f"--kubeconfig={plane.kubeconfig}", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0, result.stdout
+    return result.stderr
