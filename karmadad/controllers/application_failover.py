@@ -20,12 +20,13 @@ from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, RESOURCE_B
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import (
+    REASON_APPLICATION_FAILURE,
     StateNotCollected,
     application_task,
     detect_failures,
     health_by_cluster,
 )
-from karmadad.failover.eviction import evicted_spec, format_time
+from karmadad.failover.eviction import evicted_spec, eviction_message, format_time
 from karmadad.logs import get_logger
 from karmadad.runtime.controller import Controller, Requeue, Terminal
 from karmadad.store import Change, Store
@@ -109,12 +110,13 @@ class ApplicationFailover:
         if behavior.get("purgeMode", "Gracefully") in ("Gracefully", "Graciously") and not self.graceful:
             raise Terminal("purge mode Gracefully needs the GracefulEviction feature gate")
         spec = binding.get("spec") or {}
+        tasks = {}
         for cluster in clusters:
             try:
-                task = application_task(behavior, binding, cluster, stateful=self.stateful)
+                tasks[cluster] = application_task(behavior, binding, cluster, stateful=self.stateful)
             except StateNotCollected as waiting:
                 raise Requeue(f"{cluster}: {waiting}", after=STATE_RETRY_SECONDS) from None
-            spec = evicted_spec(spec, cluster, {**task, "creationTimestamp": format_time(now)})
+            spec = evicted_spec(spec, cluster, {**tasks[cluster], "creationTimestamp": format_time(now)})
         try:
             await self.store.update(key[0], {**binding, "spec": spec})
         except Conflict:
@@ -130,4 +132,6 @@ class ApplicationFailover:
             raise
         for cluster in clusters:
             self._unhealthy_since[key].pop(cluster, None)
+            message = eviction_message(cluster, tasks[cluster])
+            self.recorder.binding_event(binding, "Normal", REASON_APPLICATION_FAILURE, message)
             log.info("application failed over", binding="/".join(filter(None, key[1:])), cluster=cluster)

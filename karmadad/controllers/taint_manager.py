@@ -12,6 +12,8 @@ paced at ``failover.resourceEvictionRate`` per second; an eviction takes the clu
 Beyond Karmada: while more than ``failover.maxNotReadyShare`` of the clusters is NotReady, nothing is evicted
 — most clusters failing at once more likely means this daemon lost its network. The tainted Clusters say so
 in an ``EvictionsHalted`` condition and Event, and each binding that would have been evicted in an Event.
+Beyond Karmada, each eviction is told in a ``TaintUntolerated`` Event on the binding and its template (Karmada
+tells only failures, and the end of the eviction), so ``kubectl describe`` shows why a workload moved.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from karmadad.failover.eviction import (
     REASON_TAINT_UNTOLERATED,
     Verdict,
     evicted_spec,
+    eviction_message,
     eviction_verdict,
     evictions_halted,
     format_time,
@@ -254,5 +257,8 @@ class TaintManager:
             )
             raise
         metrics.EVICTION_PROCESSING_TOTAL.labels("binding-eviction", "success").inc()
+        self.recorder.binding_event(
+            binding, "Normal", REASON_TAINT_UNTOLERATED, eviction_message(cluster_name, task)
+        )
         log.info("evicted", binding=f"{namespace}/{name}" if namespace else name, cluster=cluster_name)
         return None

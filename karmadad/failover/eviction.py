@@ -10,7 +10,9 @@ Karmada's taint manager and graceful eviction controller decide the same way
 - Evicting takes the cluster out of ``spec.clusters`` and appends a graceful eviction task (one per
   cluster) so the scheduler places the replicas elsewhere while the old copy keeps serving.
 - A task ends when its grace period (the task's own, else the configured timeout) has passed, or when the
-  binding is scheduled for its current generation and every cluster it is scheduled to reports Healthy;
+  binding is scheduled for its current generation and every cluster it is scheduled to reports Healthy (with
+  the replicas now assigned to it, where its status counts them: beyond Karmada, which may take the health
+  of the replicas that ran before the eviction);
   ``suppressDeletion`` true keeps it, false ends it at once.
 """
 
@@ -117,6 +119,18 @@ def evicted_spec(spec: Mapping[str, Any], cluster: str, task: Mapping[str, Any])
     return new
 
 
+def eviction_message(cluster: str, task: Mapping[str, Any]) -> str:
+    """What an eviction's Event says: where from, why, and what becomes of the old copy."""
+    mode = task.get("purgeMode") or "Gracefully"
+    if task.get("suppressDeletion"):
+        fate = "its copy there is kept"
+    elif mode in ("Directly", "Immediately"):
+        fate = "its copy there is removed at once"
+    else:
+        fate = "its copy there stays until the replicas placed elsewhere are healthy"
+    return f"Evicting from cluster {cluster} ({task.get('reason')}, purge mode {mode}): {fate}."
+
+
 @dataclass(frozen=True)
 class Assessment:
     kept: list[dict]
@@ -128,8 +142,18 @@ class Assessment:
 
 
 def _healthy_everywhere(clusters: Sequence[Mapping[str, Any]], statuses: Sequence[Mapping[str, Any]]) -> bool:
-    health = {s.get("clusterName"): s.get("health") for s in statuses}
-    return all(health.get(t.get("name")) == "Healthy" for t in clusters)
+    """Every target reports Healthy — and, beyond Karmada, with the replicas it is assigned now where its
+    status counts replicas, so a health reported before the new assignment reached the member (the status
+    of the replicas it ran until the eviction) does not count."""
+    by_cluster = {s.get("clusterName"): s for s in statuses}
+    for target in clusters:
+        item = by_cluster.get(target.get("name")) or {}
+        if item.get("health") != "Healthy":
+            return False
+        reported = (item.get("status") or {}).get("replicas")
+        if target.get("replicas") and isinstance(reported, int) and reported != target["replicas"]:
+            return False
+    return True
 
 
 def assess_tasks(binding: Mapping[str, Any], now: float, timeout: float) -> Assessment:

@@ -20,6 +20,18 @@ WATCH_SECONDS = 300  # server-side timeout of one watch request; the informer re
 INACTIVITY_SECONDS = 90.0  # no event and no bookmark for this long: the stream is dead
 
 
+def typed_items(listed: dict) -> list[dict]:
+    """A LIST answer's items with their ``apiVersion`` and ``kind``, which kube-apiserver leaves out of items
+    in JSON (the list's own say them: ``DeploymentList`` holds Deployments) and watch events carry — so an
+    object reads the same whichever way it reached the cache (the interpreters go by kind)."""
+    api_version, list_kind = listed.get("apiVersion"), str(listed.get("kind") or "")
+    kind = list_kind.removesuffix("List") if list_kind.endswith("List") else ""
+    items = listed.get("items") or []
+    if not (api_version and kind):
+        return items
+    return [item if item.get("kind") else {"apiVersion": api_version, "kind": kind, **item} for item in items]
+
+
 class MemberWatchFailed(Exception):
     pass
 
@@ -36,7 +48,7 @@ class MemberSource:
         status, body = await self.connection.get(self.path)
         if status != 200 or not isinstance(body, dict):
             raise MemberWatchFailed(f"LIST {self.path} answered {status}")
-        return body.get("items") or [], int(body.get("metadata", {}).get("resourceVersion") or 0)
+        return typed_items(body), int(body.get("metadata", {}).get("resourceVersion") or 0)
 
     async def watch(self, since: int) -> AsyncIterator[SourceEvent]:
         query = f"?watch=1&allowWatchBookmarks=true&resourceVersion={since}&timeoutSeconds={WATCH_SECONDS}"

@@ -331,7 +331,15 @@ def merged_binding(existing: dict, desired: dict) -> dict:
         spec["suspension"] = suspension
     else:
         spec.pop("suspension", None)
-    return {**existing, "metadata": meta, "spec": spec}
+    merged = {**existing, "metadata": meta, "spec": spec}
+    # the template's resourceVersion moves with each status write of it: recorded when the binding is written
+    # for another reason, never a reason to write it (a restart would rewrite every binding for nothing)
+    old_resource = (existing.get("spec") or {}).get("resource")
+    if isinstance(old_resource, dict) and merged != existing:
+        unmoved = {**merged, "spec": {**spec, "resource": {**spec["resource"], "resourceVersion": old_resource.get("resourceVersion")}}}  # fmt: skip
+        if unmoved == existing:
+            return existing
+    return merged
 
 
 def controller_uid(binding: dict) -> str | None:

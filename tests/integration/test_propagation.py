@@ -102,16 +102,18 @@ def karmadad_for_members(kube_members: KubeHarness, tmp_path_factory):
         daemon.stop()
 
 
-def member_deployment(binaries, kubeconfig: str) -> dict | None:
+def member_deployment(
+    binaries, kubeconfig: str, name: str = "nginx", namespace: str = NAMESPACE
+) -> dict | None:
     result = subprocess.run(
         [
             str(binaries.kubectl),
             f"--kubeconfig={kubeconfig}",
             "get",
             "deployment",
-            "nginx",
+            name,
             "-n",
-            NAMESPACE,
+            namespace,
             "-o",
             "json",
         ],

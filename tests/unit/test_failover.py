@@ -291,3 +291,11 @@ def test_preserved_labels_go_only_to_a_single_new_cluster_after_a_direct_purge()
     assert (
         injected_labels({**spec, "gracefulEvictionTasks": [{**task, "purgeMode": "Gracefully"}]}, "m2") == {}
     )
+
+
+def test_a_task_does_not_end_on_the_health_of_the_replicas_from_before_the_eviction():
+    before = binding([TASK])
+    before["status"]["aggregatedStatus"][0]["status"] = {"replicas": 2, "readyReplicas": 2}
+    assert assess_tasks(before, T0 + 5, 600).ended == [], "2 healthy replicas reported, 4 assigned"
+    before["status"]["aggregatedStatus"][0]["status"] = {"replicas": 4, "readyReplicas": 4}
+    assert assess_tasks(before, T0 + 5, 600).ended == ["m2"]

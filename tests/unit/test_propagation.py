@@ -164,6 +164,14 @@ def test_binding_from_template_and_policy_then_merged_keeping_the_schedulers_fie
     assert merged["spec"]["suspension"] == {"dispatching": True, "scheduling": True}
     assert merged["metadata"]["labels"]["resourcebinding.karmada.io/permanent-id"] == "b"
     assert merged["status"] == {"schedulerObservedGeneration": 1}
+    converged = {
+        **existing,
+        "spec": {**existing["spec"], "suspension": {"dispatching": True, "scheduling": True}},
+    }
+    moved = desired_binding(DEPLOY | {"metadata": {**DEPLOY["metadata"], "resourceVersion": "9"}}, pp, 2, {"resourceRequest": {"cpu": "1"}})  # fmt: skip
+    assert merged_binding(converged, moved) is converged, (
+        "the template's resourceVersion alone writes nothing"
+    )
 
 
 def test_cluster_scoped_templates_get_cluster_resource_bindings():
