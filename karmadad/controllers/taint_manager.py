@@ -18,7 +18,6 @@ tells only failures, and the end of the eviction), so ``kubectl describe`` shows
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
@@ -26,7 +25,6 @@ import anyio
 
 from karmadad import metrics
 from karmadad.api.conditions import condition, is_true, with_condition
-from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.config import FailoverConfig
 from karmadad.errors import Conflict
@@ -35,6 +33,7 @@ from karmadad.failover.eviction import (
     PRODUCER_TAINT_MANAGER,
     REASON_TAINT_UNTOLERATED,
     Verdict,
+    applied_placement,
     evicted_spec,
     eviction_message,
     eviction_verdict,
@@ -54,18 +53,6 @@ CONDITION_HALTED = "EvictionsHalted"
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 EvictionKey = tuple[str, str, str, str]  # (binding resource, namespace, name, cluster)
-
-
-def applied_placement(binding: dict) -> dict:
-    """The placement the binding was last scheduled by (its annotation), else its current one."""
-    recorded = (binding["metadata"].get("annotations") or {}).get(APPLIED_PLACEMENT)
-    try:
-        placement = json.loads(recorded) if recorded else None
-    except ValueError:
-        placement = None
-    if not isinstance(placement, dict):
-        placement = (binding.get("spec") or {}).get("placement") or {}
-    return placement
 
 
 def _targets(binding: dict) -> set[str]:

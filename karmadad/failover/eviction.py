@@ -19,11 +19,13 @@ Karmada's taint manager and graceful eviction controller decide the same way
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from karmadad.api.conditions import is_true
+from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.scheduler.filters import Toleration, tolerations_of
 from karmadad.scheduler.snapshot import Taint
 
@@ -89,6 +91,18 @@ def eviction_verdict(
         return KEEP
     first = min(due)
     return EVICT if first <= now else Verdict(False, first - now)
+
+
+def applied_placement(binding: Mapping[str, Any]) -> dict:
+    """The placement the binding was last scheduled by (its annotation), else its current one."""
+    recorded = ((binding.get("metadata") or {}).get("annotations") or {}).get(APPLIED_PLACEMENT)
+    try:
+        placement = json.loads(recorded) if recorded else None
+    except ValueError:
+        placement = None
+    if not isinstance(placement, dict):
+        placement = (binding.get("spec") or {}).get("placement") or {}
+    return placement
 
 
 def purge_mode(failover: Mapping[str, Any] | None, default: str) -> str:

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from karmadad.api.strategy import KARMADA_GROUPS  # the groups karmadad serves beyond kube-apiserver's
 from tests.api.rawhttp import TOKEN
 
 NS = "kinds-diff"
 APPLY_NS = "kinds-apply"
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-KARMADA_GROUPS = ("cluster.karmada.io", "policy.karmada.io", "work.karmada.io")
 # Columns that hold times (they differ by the seconds between the two creations)...
 TIMED = {"AGE", "CREATED AT"}
 # ...and cells kube-apiserver's controllers fill in (karmadad runs none of them): a PersistentVolume

@@ -222,3 +222,19 @@ async def test_remote_dr_fails_over_from_the_primary_term_to_the_backup(tmp_path
         assert deleting == {"karmada-es-m1": True, "karmada-es-m2": False}, (
             "Directly: the primary's Work goes at once"
         )
+
+
+async def test_with_failover_on_but_no_taint_policy_a_not_ready_member_keeps_its_replicas(tmp_path):
+    async with pipeline(tmp_path, clusters=("m1", "m2"), failover=ON) as plane:
+        await plane.create("apps", "v1", "deployments", deployment("web"))
+        await plane.propagate(WEB, ["m1", "m2"], placement={"clusterAffinity": {"clusterNames": ["m1", "m2"]},
+            "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}})  # fmt: skip
+        await plane.drained()
+        assert placement(plane) == [("m1", 1), ("m2", 1)]
+        m2 = plane.store.get(CLUSTERS, "", "m2")
+        unready = {"key": "cluster.karmada.io/unreachable", "effect": "NoSchedule", "timeAdded": "2026-12-01T00:00:00Z"}  # fmt: skip
+        await plane.store.update(CLUSTERS, {**m2, "spec": {**m2["spec"], "taints": [unready]}})
+        await set_ready(plane, "m2", False)
+        await plane.drained()
+        assert placement(plane) == [("m1", 1), ("m2", 1)], "a NoSchedule taint never evicts"
+        assert "gracefulEvictionTasks" not in plane.binding("web-deployment")["spec"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 
 import pytest
 import yaml
@@ -58,6 +59,14 @@ spec:
   addOnConditions: [{conditionType: Ready, operator: In, statusValues: ["False", "Unknown"]}]
   removeOnConditions: [{conditionType: Ready, operator: In, statusValues: ["True"]}]
   taints: [{key: cluster.karmada.io/not-ready, effect: NoExecute}]
+"""
+REBALANCER = f"""
+apiVersion: apps.karmada.io/v1alpha1
+kind: WorkloadRebalancer
+metadata: {{name: spread-again}}
+spec:
+  workloads:
+  - {{apiVersion: apps/v1, kind: Deployment, name: nginx, namespace: {NAMESPACE}}}
 """
 FAILOVER_ON = {
     "featureGates": {"Failover": True},
@@ -111,6 +120,10 @@ class Plane:
             versions.append(version)
         return versions
 
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"http://{self.daemon.metrics}/metrics", timeout=10) as response:
+            return response.read().decode()
+
     def describe_binding(self) -> str:
         return self.kubectl("describe", "rb", "nginx-deployment", "-n", NAMESPACE)
 
@@ -154,8 +167,8 @@ class Plane:
             self.harness.start_apiserver(name)
         self.daemon.wait_for(lambda cs: all(ready(cs[n]) for n in names), 60, f"{names} Ready")
 
-    def close(self) -> None:
-        self.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", stdin=WORKLOAD)
+    def close(self, manifests: str = WORKLOAD) -> None:
+        self.kubectl("delete", "-f", "-", "--ignore-not-found", "--wait=false", stdin=manifests)
         eventually(
             lambda: set(self.replicas("member1", "member2", "member3").values()) == {None},
             90,
@@ -236,6 +249,23 @@ def test_with_failover_on_a_dead_members_replicas_move_and_its_copy_goes_when_it
         assert plane.replicas("member1", "member3") == {"member1": 3, "member3": 3}, "nothing duplicated"
         clusters = plane.daemon.clusters()
         assert not clusters["member2"]["spec"].get("taints"), "the policy took its taint off"
+        metrics = plane.metrics()
+        assert 'eviction_processing_total{name="binding-eviction",result="success"} 1.0' in metrics, metrics
+
+        # member2 back: a WorkloadRebalancer spreads the replicas by the policy again and says so
+        plane.kubectl("apply", "-f", "-", stdin=REBALANCER)
+        eventually(
+            lambda: (
+                plane.replicas("member1", "member2", "member3") == {"member1": 2, "member2": 2, "member3": 2}
+            ),
+            60,
+            "2 replicas in each member again",
+        )
+        rebalancer = json.loads(plane.kubectl("get", "workloadrebalancer", "spread-again", "-o", "json"))
+        assert [(w["workload"]["name"], w["result"]) for w in rebalancer["status"]["observedWorkloads"]] == [
+            ("nginx", "Successful")
+        ]
+        assert rebalancer["status"]["finishTime"]
 
         # two of three down at once: no eviction, and the Clusters say why
         plane.down("member2", "member3")
@@ -250,7 +280,8 @@ def test_with_failover_on_a_dead_members_replicas_move_and_its_copy_goes_when_it
             if c["type"] == "EvictionsHalted"
         )
         # past member3's toleration, watched throughout: evicting would have started by now
-        plane.unchanged_for(TOLERATION_SECONDS + 10, [{"name": "member1", "replicas": 3}, {"name": "member3", "replicas": 3}])  # fmt: skip
+        spread = [{"name": name, "replicas": 2} for name in ("member1", "member2", "member3")]
+        plane.unchanged_for(TOLERATION_SECONDS + 10, spread)
         events = json.loads(plane.kubectl("get", "events", "-n", NAMESPACE, "-o", "json"))["items"]
         assert any(
             e["reason"] == "EvictionsHalted" and e["involvedObject"]["kind"] == "ResourceBinding"
@@ -262,6 +293,91 @@ def test_with_failover_on_a_dead_members_replicas_move_and_its_copy_goes_when_it
             if not _answers(members, name):
                 members.start_apiserver(name)
         plane.close()
+
+
+STUCK_IN_MEMBER1 = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {NAMESPACE}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: nginx, namespace: {NAMESPACE}, labels: {{app: nginx}}}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: nginx}}}}
+  template:
+    metadata: {{labels: {{app: nginx}}}}
+    spec:
+      containers:
+      - {{name: nginx, image: nginx:1.27, resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: nginx, namespace: {NAMESPACE}}}
+spec:
+  propagateDeps: true
+  resourceSelectors:
+  - {{apiVersion: apps/v1, kind: Deployment, name: nginx}}
+  placement:
+    clusterAffinities:
+    - {{affinityName: first, clusterNames: [member1]}}
+    - {{affinityName: second, clusterNames: [member2]}}
+    replicaScheduling: {{replicaSchedulingType: Duplicated}}
+  failover:
+    application:
+      decisionConditions: {{tolerationSeconds: {TOLERATION_SECONDS}}}
+      purgeMode: Directly
+      statePreservation:
+        rules:
+        - {{aliasLabelName: failover.example.com/replicas, jsonPath: "{{.replicas}}"}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {{name: no-such-node-in-member1, namespace: {NAMESPACE}}}
+spec:
+  resourceSelectors:
+  - {{apiVersion: apps/v1, kind: Deployment, name: nginx}}
+  overrideRules:
+  - targetCluster: {{clusterNames: [member1]}}
+    overriders:
+      plaintext:
+      - {{path: /spec/template/spec/nodeSelector, operator: add, value: {{example.com/no-such-node: "true"}}}}
+"""
+
+
+@pytest.mark.timeout(600)
+def test_an_application_that_cannot_run_in_member1_moves_with_its_preserved_state(
+    members, kube_binaries, tmp_path
+):
+    plane = Plane(members, kube_binaries, tmp_path, {"featureGates": {"StatefulFailoverInjection": True}})
+    try:
+        plane.kubectl("apply", "-f", "-", stdin=STUCK_IN_MEMBER1)
+
+        def unhealthy_in_member1() -> bool:
+            items = plane.binding().get("status", {}).get("aggregatedStatus") or []
+            return [(i["clusterName"], i.get("health")) for i in items] == [("member1", "Unhealthy")]
+
+        eventually(unhealthy_in_member1, 90, "the workload Unhealthy in member1")
+        unhealthy = time.monotonic()
+
+        def moved() -> dict | None:
+            there = member_deployment(plane.binaries, plane.members["member2"])
+            gone = member_deployment(plane.binaries, plane.members["member1"]) is None
+            return there if there and gone else None
+
+        there = eventually(moved, TOLERATION_SECONDS + 60, "the workload in member2 only")
+        assert time.monotonic() - unhealthy <= TOLERATION_SECONDS + 60
+        assert there["metadata"]["labels"]["failover.example.com/replicas"] == "1"
+        assert "nodeSelector" not in there["spec"]["template"]["spec"], "member1's override stays there"
+        binding = plane.binding()
+        assert binding["status"]["schedulerObservingAffinityName"] == "second"
+        described = plane.describe_binding()
+        assert "Evicting from cluster member1 (ApplicationFailure, purge mode Directly)" in described, (
+            described
+        )
+    finally:
+        plane.close(STUCK_IN_MEMBER1)
 
 
 def _condition(cluster: dict, kind: str) -> str | None:

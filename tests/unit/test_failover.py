@@ -299,3 +299,18 @@ def test_a_task_does_not_end_on_the_health_of_the_replicas_from_before_the_evict
     assert assess_tasks(before, T0 + 5, 600).ended == [], "2 healthy replicas reported, 4 assigned"
     before["status"]["aggregatedStatus"][0]["status"] = {"replicas": 4, "readyReplicas": 4}
     assert assess_tasks(before, T0 + 5, 600).ended == ["m2"]
+
+
+def test_evictions_read_the_placement_the_binding_was_scheduled_by():
+    from karmadad.failover.eviction import applied_placement
+
+    spec = {"placement": {"clusterTolerations": []}}
+    scheduled_by = '{"clusterTolerations":[{"key":"k","operator":"Exists"}]}'
+    annotated = {
+        "metadata": {"annotations": {"policy.karmada.io/applied-placement": scheduled_by}},
+        "spec": spec,
+    }
+    assert applied_placement(annotated) == {"clusterTolerations": [{"key": "k", "operator": "Exists"}]}
+    assert applied_placement({"metadata": {}, "spec": spec}) == spec["placement"]
+    broken = {"metadata": {"annotations": {"policy.karmada.io/applied-placement": "{"}}, "spec": spec}
+    assert applied_placement(broken) == spec["placement"]
