@@ -223,15 +223,15 @@ class Daemon:
         eviction acts only on bindings something evicted, and application failover (on, as in Karmada) only
         on bindings whose policy asks for it."""
         gates, failover = self.config.featureGates, self.config.failover
+        stateful, graceful = gates.StatefulFailoverInjection, gates.GracefulEviction
         if gates.Failover:
             await parts.start(ClusterTaintPolicies(store, events, snapshots).run)
             if failover.enableNoExecuteTaintEviction:
-                await parts.start(TaintManager(store, events, failover).run)
+                await parts.start(TaintManager(store, events, failover, stateful=stateful).run)
         if gates.GracefulEviction:
             await parts.start(
                 GracefulEviction(store, events, timeout=failover.gracefulEvictionTimeoutSeconds).run
             )
-        stateful, graceful = gates.StatefulFailoverInjection, gates.GracefulEviction
         await parts.start(ApplicationFailover(store, events, stateful=stateful, graceful=graceful).run)
         await parts.start(WorkloadRebalancers(store).run)
 

@@ -11,7 +11,7 @@ paced at ``failover.resourceEvictionRate`` per second; an eviction takes the clu
 
 Beyond Karmada: while more than ``failover.maxNotReadyShare`` of the clusters is NotReady, nothing is evicted
 — most clusters failing at once more likely means this daemon lost its network. The tainted Clusters say so
-in an ``EvictionsHalted`` condition and Event, and each binding that would have been evicted in an Event.
+and each binding that would have been evicted say so in an ``EvictionsHalted`` condition and an Event.
 Beyond Karmada, each eviction is told in a ``TaintUntolerated`` Event on the binding and its template (Karmada
 tells only failures, and the end of the eviction), so ``kubectl describe`` shows why a workload moved.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import anyio
 
@@ -29,10 +30,10 @@ from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, 
 from karmadad.config import FailoverConfig
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
+from karmadad.failover.application import StateNotCollected, preserved_state
 from karmadad.failover.eviction import (
     PRODUCER_TAINT_MANAGER,
     REASON_TAINT_UNTOLERATED,
-    Verdict,
     applied_placement,
     evicted_spec,
     eviction_message,
@@ -43,13 +44,22 @@ from karmadad.failover.eviction import (
     purge_mode,
 )
 from karmadad.logs import get_logger
-from karmadad.runtime.controller import Controller
+from karmadad.runtime.controller import Controller, Requeue
 from karmadad.store import Change, Store
 
 log = get_logger("taint-manager")
 
 RETRY_SECONDS = 10.0  # Karmada's ClusterTaintEvictionRetryFrequency
+STATE_RETRY_SECONDS = 5.0  # how soon to try again when the state to preserve is not collected yet
 CONDITION_HALTED = "EvictionsHalted"
+CLUSTER_HALTED = (
+    "more than {share} of the clusters are NotReady at once: no workload is evicted until enough of them "
+    "are Ready again"
+)
+BINDING_HALTED = (
+    "not evicted: more than {share} of the clusters are NotReady at once (see the Clusters' EvictionsHalted "
+    "condition)"
+)
 BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 EvictionKey = tuple[str, str, str, str]  # (binding resource, namespace, name, cluster)
@@ -81,16 +91,19 @@ class TaintManager:
         recorder: EventRecorder,
         settings: FailoverConfig,
         *,
+        stateful: bool = False,
         clock: Callable[[], float] = time.time,
     ):
+        """``stateful``: the StatefulFailoverInjection gate (``failover.cluster.statePreservation`` is
+        honoured)."""
         self.store = store
         self.recorder = recorder
         self.settings = settings
+        self.stateful = stateful
         self.clock = clock
         self.pacer = Pacer(settings.resourceEvictionRate)
         self.clusters: Controller[str] = Controller("taint-manager", self.sync_cluster)
         self.evictions: Controller[EvictionKey] = Controller("binding-eviction", self.evict)
-        self._halt_told: set[tuple[str, str, str]] = set()  # bindings told evictions are halted
         self._queued: set[EvictionKey] = set()  # for eviction_kind_total
         store.subscribe(self._on_change, resources=[CLUSTERS])
 
@@ -124,9 +137,7 @@ class TaintManager:
             self.store.list_all(CLUSTERS), self.settings.maxNotReadyShare
         )
         metrics.EVICTIONS_HALTED.set(1 if halted else 0)
-        await self._say_halted(cluster, halted)
-        if not taints:
-            return None
+        await self._say_halted(CLUSTERS, cluster, halted, CLUSTER_HALTED)
         now = self.clock()
         for resource in BINDINGS:
             for binding in self.store.list_all(resource):
@@ -134,16 +145,15 @@ class TaintManager:
                     continue
                 meta = binding["metadata"]
                 verdict = eviction_verdict(taints, applied_placement(binding), now)
+                await self._say_halted(resource, binding, halted and verdict.evict, BINDING_HALTED)
                 key = (resource, meta.get("namespace", ""), meta["name"], name)
                 if halted:
-                    self._tell_halted(binding, key[:3], verdict)
-                elif verdict.evict:
+                    continue
+                if verdict.evict:
                     self._queue(key)
                 elif verdict.after is not None:
                     self._queue(key, after=verdict.after)
-        if not halted:
-            self._halt_told.clear()
-        return RETRY_SECONDS
+        return RETRY_SECONDS if taints else None
 
     def _queue(self, key: EvictionKey, *, after: float = 0.0) -> None:
         if key not in self._queued:
@@ -155,41 +165,28 @@ class TaintManager:
             self.evictions.queue.add(key)
         metrics.EVICTION_QUEUE_DEPTH.labels("binding-eviction").set(len(self.evictions.queue))
 
-    async def _say_halted(self, cluster: dict, halted: bool) -> None:
-        """Put the brake's condition on the cluster (or take it off), with an Event when it is put on."""
-        status = cluster.get("status") or {}
+    async def _say_halted(self, resource: str, obj: dict, halted: bool, message: str) -> None:
+        """Put the brake's ``EvictionsHalted`` condition on a Cluster or binding, with an Event, when
+        evictions stop; take it off when they go on."""
+        status = obj.get("status") or {}
         conditions = status.get("conditions") or []
         present = any(c.get("type") == CONDITION_HALTED for c in conditions)
+        if halted == present:
+            return
         if halted:
             share = f"{self.settings.maxNotReadyShare:.0%}"
-            message = (
-                f"more than {share} of the clusters are NotReady at once: no workload is evicted until "
-                "enough of them are Ready again"
-            )
-            updated = with_condition(
-                conditions, condition(conditions, CONDITION_HALTED, True, "TooManyClustersNotReady", message)
-            )
-            if updated != conditions:
-                await self.store.update(
-                    CLUSTERS, {**cluster, "status": {**status, "conditions": updated}}, subresource="status"
-                )
-                if not present:
-                    self.recorder.event(cluster, "Warning", CONDITION_HALTED, message)
-        elif present:
-            kept = [c for c in conditions if c.get("type") != CONDITION_HALTED]
-            await self.store.update(
-                CLUSTERS, {**cluster, "status": {**status, "conditions": kept}}, subresource="status"
-            )
-
-    def _tell_halted(self, binding: dict, key: tuple[str, str, str], verdict: Verdict) -> None:
-        if verdict.evict and key not in self._halt_told:
-            self._halt_told.add(key)
-            self.recorder.binding_event(
-                binding,
-                "Warning",
-                CONDITION_HALTED,
-                "not evicted: too many clusters are NotReady at once (see the Clusters' EvictionsHalted condition)",
-            )
+            message = message.format(share=share)
+            halt = condition(conditions, CONDITION_HALTED, True, "TooManyClustersNotReady", message)
+            updated = with_condition(conditions, halt)
+        else:
+            updated = [c for c in conditions if c.get("type") != CONDITION_HALTED]
+        await self.store.update(
+            resource, {**obj, "status": {**status, "conditions": updated}}, subresource="status"
+        )
+        if halted and resource == CLUSTERS:
+            self.recorder.event(obj, "Warning", CONDITION_HALTED, message)
+        elif halted:
+            self.recorder.binding_event(obj, "Warning", CONDITION_HALTED, message)
 
     # -- bindings ---------------------------------------------------------------------------------
 
@@ -225,12 +222,22 @@ class TaintManager:
         if binding is None or cluster_name not in _targets(binding):
             return None
         spec = binding.get("spec") or {}
-        task = {
+        task: dict[str, Any] = {
             "purgeMode": purge_mode(spec.get("failover"), self.settings.noExecuteTaintEvictionPurgeMode),
             "reason": REASON_TAINT_UNTOLERATED,
             "producer": PRODUCER_TAINT_MANAGER,
             "creationTimestamp": format_time(self.clock()),
         }
+        rules = ((((spec.get("failover") or {}).get("cluster") or {}).get("statePreservation")) or {}).get(
+            "rules"
+        )
+        if self.stateful and rules:
+            statuses = (binding.get("status") or {}).get("aggregatedStatus") or ()
+            item: dict = next((i for i in statuses if i.get("clusterName") == cluster_name), {})
+            try:
+                task["preservedLabelState"] = preserved_state(rules, item.get("status"))
+            except StateNotCollected as waiting:
+                raise Requeue(f"{cluster_name}: {waiting}", after=STATE_RETRY_SECONDS) from None
         try:
             await self.store.update(resource, {**binding, "spec": evicted_spec(spec, cluster_name, task)})
         except Conflict:

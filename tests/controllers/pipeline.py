@@ -108,7 +108,7 @@ async def pipeline(
         queues = [detector.templates, detector.policies, *(part.controller for part in parts)]
         if failover is not None:
             policies = ClusterTaintPolicies(store, recorder, snapshots)
-            manager = TaintManager(store, recorder, failover)
+            manager = TaintManager(store, recorder, failover, stateful=True)
             eviction = GracefulEviction(store, recorder, timeout=failover.gracefulEvictionTimeoutSeconds)
             application = ApplicationFailover(store, recorder, stateful=True)
             rebalancers = WorkloadRebalancers(store)

@@ -157,10 +157,12 @@ async def test_with_most_members_not_ready_nothing_is_evicted_and_the_clusters_s
         assert is_true(cluster, "EvictionsHalted")
         assert events_about(plane.store, cluster, "EvictionsHalted")
     assert events_about(plane.store, binding, "EvictionsHalted")
+    assert is_true(binding, "EvictionsHalted")
     await set_ready(plane, "m3", True)
     await plane.drained()
     assert placement(plane) == [("m1", 3), ("m3", 3)], "the brake off, m2 is left"
     assert not is_true(plane.store.get(CLUSTERS, "", "m2"), "EvictionsHalted")
+    assert not is_true(plane.binding("web-deployment"), "EvictionsHalted")
 
 
 async def test_an_application_unhealthy_past_its_toleration_moves_and_takes_its_preserved_state(tmp_path):
@@ -207,10 +209,13 @@ async def test_remote_dr_fails_over_from_the_primary_term_to_the_backup(tmp_path
             {"affinityName": "primary", "clusterNames": ["m1"]},
             {"affinityName": "backup", "clusterNames": ["m2"]},
         ]
-        await plane.propagate(WEB, ["m1"], failover={"cluster": {"purgeMode": "Directly"}}, placement={
+        keep = {"rules": [{"aliasLabelName": "failover.example.com/replicas", "jsonPath": "{.replicas}"}]}
+        await plane.propagate(WEB, ["m1"], failover={"cluster": {"purgeMode": "Directly", "statePreservation": keep}}, placement={
             "clusterAffinities": terms, "replicaScheduling": {"replicaSchedulingType": "Duplicated"}})  # fmt: skip
         await plane.drained()
         assert placement(plane) == [("m1", 2)]
+        await run_healthy(plane, "m1")
+        await plane.drained()
         assert plane.binding("web-deployment")["status"]["schedulerObservingAffinityName"] == "primary"
         await set_ready(plane, "m1", False)
         await plane.drained()
