@@ -103,11 +103,16 @@ class Plane:
         return json.loads(self.kubectl("get", "rb", "nginx-deployment", "-n", NAMESPACE, "-o", "json"))
 
     def watch_binding(self) -> subprocess.Popen:
-        """``kubectl get rb -w -o json``: every version of the binding from now on (see :meth:`stop_watch`)."""
+        """Every version of the binding from now on (see :meth:`stop_watch`)."""
+        return self.watch(self.kubeconfig, "rb", "nginx-deployment")
+
+    def watch(self, kubeconfig: str, *selection: str) -> subprocess.Popen:
+        """``kubectl get -w -o json`` of what ``selection`` names in the namespace, from now on (see
+        :meth:`stop_watch`)."""
         return subprocess.Popen(
-            [str(self.binaries.kubectl), f"--kubeconfig={self.kubeconfig}", "get", "rb", "nginx-deployment",
-             "-n", NAMESPACE, "-w", "-o", "json"],
-            stdout=subprocess.PIPE, text=True,
+            [str(self.binaries.kubectl), f"--kubeconfig={kubeconfig}", "get", *selection, "-n", NAMESPACE,
+             "-w", "-o", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
 
     @staticmethod
@@ -360,6 +365,10 @@ def test_an_application_that_cannot_run_in_member1_moves_with_its_preserved_stat
 
         eventually(unhealthy_in_member1, 90, "the workload Unhealthy in member1")
         unhealthy = time.monotonic()
+        # the preserved state is a label while the eviction lasts (Karmada's rule): watch it arrive
+        arriving = plane.watch(
+            plane.members["member2"], "deployments", "--field-selector=metadata.name=nginx"
+        )
 
         def moved() -> dict | None:
             there = member_deployment(plane.binaries, plane.members["member2"])
@@ -368,7 +377,12 @@ def test_an_application_that_cannot_run_in_member1_moves_with_its_preserved_stat
 
         there = eventually(moved, TOLERATION_SECONDS + 60, "the workload in member2 only")
         assert time.monotonic() - unhealthy <= TOLERATION_SECONDS + 60
-        assert there["metadata"]["labels"]["failover.example.com/replicas"] == "1"
+        del there
+        versions = plane.stop_watch(arriving)
+        assert versions and versions[0]["metadata"]["labels"]["failover.example.com/replicas"] == "1", (
+            versions
+        )
+        there = versions[-1]
         assert "nodeSelector" not in there["spec"]["template"]["spec"], "member1's override stays there"
         binding = plane.binding()
         assert binding["status"]["schedulerObservingAffinityName"] == "second"
