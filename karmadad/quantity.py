@@ -76,6 +76,12 @@ _SUFFIXES: dict[str, Fraction] = {
 }
 
 
+def is_quantity_text(text: str) -> bool:
+    """Whether ``text`` is a quantity as Go's ``resource.ParseQuantity`` reads one (blanks around it are not: its
+    JSON decoder trims them first)."""
+    return _QUANTITY_RE.fullmatch(text) is not None
+
+
 def exact_quantity(value: Any) -> Fraction | None:
     """The exact value of a Kubernetes quantity (``500m``, ``4Gi``, ``1e3``, ``2``), or None if malformed."""
     if isinstance(value, bool):

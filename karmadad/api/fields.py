@@ -9,6 +9,7 @@ from typing import Any
 from karmadad.api import schemas
 from karmadad.api.registry import ResourceType
 from karmadad.api.strategy import KARMADA_GROUPS
+from karmadad.quantity import QUANTITY_FORMAT, is_quantity_text
 
 _JSON_TYPES = {
     "string": (str,),
@@ -18,6 +19,9 @@ _JSON_TYPES = {
     "object": (dict,),
     "array": (list,),
 }
+
+
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 
 
 def _json_type(value: Any) -> str:
@@ -52,6 +56,14 @@ def _walk(
         return
     if wrong is not None and (expected := _type_mismatch(node, value)) is not None:
         wrong.append(f"{path}: expected {expected}, got {_json_type(value)} {json.dumps(value)[:60]}")
+        return
+    if (
+        wrong is not None
+        and node.name == _QUANTITY
+        and isinstance(value, str)
+        and not is_quantity_text(value.strip())
+    ):
+        wrong.append(QUANTITY_FORMAT)  # kube-apiserver's decoder says no more (no path either)
         return
     if isinstance(value, dict):
         if node.is_struct:

@@ -18,6 +18,37 @@ CONFIGMAPS = f"/api/v1/namespaces/{NAMESPACE}/configmaps"
 SECRETS = f"/api/v1/namespaces/{NAMESPACE}/secrets"
 
 
+DEPLOYMENTS = f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments"
+
+
+def _deployment_asking(name: str, cpu: object) -> bytes:
+    """A Deployment whose container requests ``cpu`` (a quantity, or not)."""
+    labels = {"app": name}
+    container = {"name": "c", "image": "nginx", "resources": {"requests": {"cpu": cpu}}}
+    return json.dumps(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        }
+    ).encode()
+
+
+QUANTITIES = {
+    "cpu: lots": "lots",
+    "cpu: 1.5.5": "1.5.5",
+    "cpu with a blank": " 1",
+    "cpu: empty": "",
+    "cpu: 500m": "500m",
+    "cpu: 1e3": "1e3",
+    "cpu: a number": 2,
+}
+
+
 def _configmap_json(name: str, data: bytes) -> bytes:
     return (
         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"'
@@ -116,6 +147,10 @@ CASES = {
         _configmap_json("d-big", b'{"k":"' + b"x" * 1_048_577 + b'"}'),
         "application/json",
     ),
+    **{
+        case: (DEPLOYMENTS, _deployment_asking(f"d-quantity-{index}", cpu), "application/json")
+        for index, (case, cpu) in enumerate(QUANTITIES.items())
+    },
     "body over 3 MiB": (
         CONFIGMAPS,
         _configmap_json("d-huge", b'{"k":"' + b"x" * (3 * 1024 * 1024) + b'"}'),
@@ -155,6 +190,17 @@ def test_karmadad_answers_as_kube_apiserver_does(both, case):
     for key in ("data", "stringData", "binaryData", "type"):
         assert ours.get(key) == theirs.get(key), (key, ours.get(key), theirs.get(key))
     assert ours["metadata"].get("labels") == theirs["metadata"].get("labels")
+
+
+@pytest.mark.parametrize("case", list(QUANTITIES))
+def test_a_quantity_that_is_none_is_refused_in_kube_apiservers_words(both, case):
+    body = _deployment_asking("d-quantity-words", QUANTITIES[case])
+    (our_status, ours), (their_status, theirs) = (
+        _answer(client, DEPLOYMENTS, body, "application/json") for client in both
+    )
+    assert our_status == their_status, json.dumps([ours, theirs])[:3000]
+    if our_status >= 400:
+        assert ours["message"] == theirs["message"]
 
 
 @pytest.mark.parametrize(
