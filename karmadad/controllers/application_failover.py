@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import anyio
 
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import BINDINGS
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import (
@@ -34,7 +34,6 @@ from karmadad.store import Change, Store
 log = get_logger("application-failover")
 
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
-BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 STATE_RETRY_SECONDS = 5.0  # how soon to look again when the state to preserve is not collected yet
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from karmadad.api import strategy
 from karmadad.api.builtin import default_registry
 from karmadad.api.karmada.names import CLUSTER_FINALIZER, EXECUTION_SPACE_PREFIX, execution_space
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import BINDINGS, CLUSTERS
 from karmadad.errors import AlreadyExists, NotFound
 from karmadad.logs import get_logger
 from karmadad.runtime.controller import Controller
@@ -21,7 +21,6 @@ from karmadad.store import Change, Store
 log = get_logger("execution-space")
 
 NAMESPACES = "namespaces"
-BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 WAIT_SECONDS = 2.0  # how often a deleting Cluster looks again while bindings still list it
 _NAMESPACE_TYPE = default_registry().require("", "v1", "namespaces")
 

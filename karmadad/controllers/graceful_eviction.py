@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import anyio
 
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import BINDINGS
 from karmadad.events import EventRecorder
 from karmadad.failover.eviction import assess_tasks
 from karmadad.logs import get_logger
@@ -41,10 +41,10 @@ class GracefulEviction:
         self.timeout = timeout
         self.clock = clock
         self.controller: Controller[BindingKey] = Controller("graceful-eviction", self.reconcile)
-        store.subscribe(self._on_change, resources=[RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS])
+        store.subscribe(self._on_change, resources=list(BINDINGS))
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        for resource in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS):
+        for resource in BINDINGS:
             for binding in self.store.list_all(resource):
                 self._enqueue(resource, binding)
         await self.controller.run(task_status=task_status)

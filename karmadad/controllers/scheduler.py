@@ -32,7 +32,7 @@ import anyio
 
 from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import BINDINGS, CLUSTERS
 from karmadad.api.registry import Registry
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.events import EventRecorder
@@ -49,7 +49,6 @@ log = get_logger("scheduler")
 
 BindingKey = tuple[str, str, str]  # (store resource, namespace, name)
 CLUSTERS_CHANGED = "clusters changed"  # the reason a binding is queued to be rescheduled for a Cluster change
-BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 CONDITION_SCHEDULED = "Scheduled"
 # Karmada's scheduling queue: a binding that does not fit is flushed back after 5 minutes at the latest;
 # one that failed otherwise backs off from 1 s, doubling, to 10 s.

@@ -26,7 +26,7 @@ import anyio
 
 from karmadad import metrics
 from karmadad.api.conditions import condition, is_true, with_condition
-from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
+from karmadad.api.karmada.resources import BINDINGS, CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.config import FailoverConfig
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
@@ -60,7 +60,6 @@ BINDING_HALTED = (
     "not evicted: more than {share} of the clusters are NotReady at once (see the Clusters' EvictionsHalted "
     "condition)"
 )
-BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
 KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 EvictionKey = tuple[str, str, str, str]  # (binding resource, namespace, name, cluster)
 
@@ -232,10 +231,8 @@ class TaintManager:
             "rules"
         )
         if self.stateful and rules:
-            statuses = (binding.get("status") or {}).get("aggregatedStatus") or ()
-            item: dict = next((i for i in statuses if i.get("clusterName") == cluster_name), {})
             try:
-                task["preservedLabelState"] = preserved_state(rules, item.get("status"))
+                task["preservedLabelState"] = preserved_state(rules, binding, cluster_name)
             except StateNotCollected as waiting:
                 raise Requeue(f"{cluster_name}: {waiting}", after=STATE_RETRY_SECONDS) from None
         try:

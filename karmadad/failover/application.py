@@ -71,8 +71,13 @@ def detect_failures(
     return Detection(evict, counting, max(min(waits), 0.0) if waits else None)
 
 
-def preserved_state(rules: Sequence[Mapping[str, Any]], status: Any) -> dict[str, str]:
-    """The values ``statePreservation`` rules select from the old copy's status, by their label names."""
+def preserved_state(
+    rules: Sequence[Mapping[str, Any]], binding: Mapping[str, Any], cluster: str
+) -> dict[str, str]:
+    """The values ``statePreservation`` rules select from the status of the copy in ``cluster`` (as the
+    binding's aggregated status holds it), by their label names."""
+    statuses = (binding.get("status") or {}).get("aggregatedStatus") or ()
+    status = next((i.get("status") for i in statuses if i.get("clusterName") == cluster), None)
     if not isinstance(status, dict):
         raise StateNotCollected("the application status has not yet been collected")
     values: dict[str, str] = {}
@@ -111,9 +116,7 @@ def application_task(
     }
     rules = ((behavior.get("statePreservation") or {}).get("rules")) or ()
     if stateful and rules:
-        statuses = (binding.get("status") or {}).get("aggregatedStatus") or ()
-        item: Mapping[str, Any] = next((i for i in statuses if i.get("clusterName") == cluster), {})
-        task["preservedLabelState"] = preserved_state(rules, item.get("status"))
+        task["preservedLabelState"] = preserved_state(rules, binding, cluster)
         task["clustersBeforeFailover"] = [t.get("name", "") for t in spec.get("clusters") or ()]
     if task["purgeMode"] in ("Gracefully", "Graciously") and behavior.get("gracePeriodSeconds") is not None:
         task["gracePeriodSeconds"] = behavior["gracePeriodSeconds"]

@@ -16,6 +16,7 @@ from typing import Any
 from karmadad.api.jsonpath import column_value
 
 __all__ = [
+    "BINDINGS",
     "CLUSTERS",
     "CLUSTER_OVERRIDE_POLICIES",
     "CLUSTER_PROPAGATION_POLICIES",
@@ -46,6 +47,7 @@ WORKLOAD_REBALANCERS = "workloadrebalancers.apps.karmada.io"
 RESOURCE_BINDINGS = "resourcebindings.work.karmada.io"
 CLUSTER_RESOURCE_BINDINGS = "clusterresourcebindings.work.karmada.io"
 WORKS = "works.work.karmada.io"
+BINDINGS = (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)  # both kinds of binding, as the store keys them
 
 
 @dataclass(frozen=True)
