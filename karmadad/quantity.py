@@ -97,6 +97,74 @@ def exact_quantity(value: Any) -> Fraction | None:
         return None
     number = Fraction(match["number"])
     suffix = match["suffix"] or ""
-    if suffix[:1] in ("e", "E"):
+    if len(suffix) > 1 and suffix[0] in "eE":
         return number * Fraction(10) ** int(Fraction(suffix[1:]))
     return number * _SUFFIXES[suffix]
+
+
+_DECIMAL_SUFFIXES = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+_BINARY_SUFFIXES = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_NANO = Fraction(1, 10**9)
+_MILLI = Fraction(1, 10**3)
+
+
+def _round_away(amount: Fraction, step: Fraction) -> Fraction:
+    """``amount`` rounded away from zero to a whole number of ``step`` (Go's ``inf.RoundUp``)."""
+    steps = abs(amount) / step
+    whole = steps.numerator // steps.denominator + (steps.denominator != 1)
+    return whole * step * (1 if amount >= 0 else -1)
+
+
+def _decimal(amount: Fraction) -> tuple[int, int]:
+    """``amount`` as ``mantissa * 10**exponent``: the mantissa whole, the exponent the largest multiple of 3."""
+    exponent = 0
+    while amount.denominator != 1:
+        amount *= 1000
+        exponent -= 3
+    mantissa = amount.numerator
+    while mantissa and mantissa % 1000 == 0:
+        mantissa //= 1000
+        exponent += 3
+    return mantissa, exponent
+
+
+def canonical_quantity(value: Any, *, resource_list: bool = False) -> str | None:
+    """What kube-apiserver writes back for a quantity it read (``"0.5"`` → ``"500m"``, ``"1024Mi"`` →
+    ``"1Gi"``, ``"1000"`` → ``"1k"``), or None if ``value`` is no quantity.
+
+    Go keeps the amount and the family of the suffix (decimal, binary or exponent) and forgets the text:
+    it rounds the amount up to a whole nano (to a whole milli in a ResourceList: requests, limits,
+    capacity...), then prints the largest unit that leaves a whole number."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    match = _QUANTITY_RE.fullmatch(value.strip() if isinstance(value, str) else repr(value))
+    if match is None:
+        return None
+    suffix = match["suffix"] or ""
+    if len(suffix) > 1 and suffix[0] in "eE":
+        exponent_text = suffix[1:]
+        if not exponent_text.lstrip("+-").isdigit():
+            return None  # Go reads a whole exponent only
+        amount = Fraction(match["number"]) * Fraction(10) ** int(exponent_text)
+        family = "exponent"
+    else:
+        amount = Fraction(match["number"]) * _SUFFIXES[suffix]
+        family = "binary" if suffix.endswith("i") else "decimal"
+    if amount:
+        amount = _round_away(amount, _NANO)
+    if resource_list and amount:
+        amount = _round_away(amount, _MILLI)
+    if not amount:
+        return "0"
+    if family == "binary" and (abs(amount) < 1024 or amount.denominator != 1):
+        family = "decimal"
+    if family == "binary":
+        number, power = int(amount), 0
+        while power < len(_BINARY_SUFFIXES) - 1 and number % 1024 == 0:
+            number //= 1024
+            power += 1
+        return f"{number}{_BINARY_SUFFIXES[power]}"
+    mantissa, exponent = _decimal(amount)
+    if family == "exponent" or exponent not in _DECIMAL_SUFFIXES:
+        return f"{mantissa}e{exponent}" if exponent else str(mantissa)
+    return f"{mantissa}{_DECIMAL_SUFFIXES[exponent]}"

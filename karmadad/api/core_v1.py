@@ -13,9 +13,9 @@ import base64
 import binascii
 import re
 
+from karmadad.api.name_rules import config_key_problems
 from karmadad.errors import BadRequest, Cause
 
-MAX_KEY_LENGTH = 253  # a key is a file name, as long as a DNS-1123 subdomain may be
 MAX_DATA_SIZE = 1048576  # bytes a Secret's data, or a ConfigMap's data and binaryData together, may hold
 _BASE64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _LINE_BREAKS = frozenset(b"\r\n")
@@ -131,30 +131,13 @@ def _text_size(text: object) -> int:
     return len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
 
 
-_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
-_CONFIG_KEY_FORMAT = (
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
-    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
-)
-
-
 def _config_key_causes(field: str, values: object) -> list[Cause]:
     """Keys of a ConfigMap's or Secret's maps, which become file names in a volume: kube-apiserver's rules."""
-    causes: list[Cause] = []
-    for key in values if isinstance(values, dict) else ():
-        problems = []
-        if len(key) > MAX_KEY_LENGTH:
-            problems.append(f"must be no more than {MAX_KEY_LENGTH} characters")
-        if not _CONFIG_KEY.fullmatch(key):
-            problems.append(_CONFIG_KEY_FORMAT)
-        if key == ".":
-            problems.append("must not be '.'")
-        elif key == "..":
-            problems.append("must not be '..'")
-        elif key.startswith(".."):
-            problems.append("must not start with '..'")
-        causes.extend(Cause(f"{field}[{key}]", f'Invalid value: "{key}": {problem}') for problem in problems)
-    return causes
+    return [
+        Cause(f"{field}[{key}]", f'Invalid value: "{key}": {problem}')
+        for key in (values if isinstance(values, dict) else ())
+        for problem in config_key_problems(key)
+    ]
 
 
 def content_causes(kind: str, obj: dict) -> list[Cause]:
@@ -178,9 +161,6 @@ def content_causes(kind: str, obj: dict) -> list[Cause]:
             Cause(field, f"Too long: may not be more than {MAX_DATA_SIZE} bytes", "FieldValueTooLong")
         )
     return causes
-
-
-_DECODERS = {"Secret": decoded_secret, "ConfigMap": decoded_config_map}
 
 
 DECODERS = {"Secret": decoded_secret, "ConfigMap": decoded_config_map}

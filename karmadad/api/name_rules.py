@@ -52,3 +52,130 @@ def path_segment_problems(value: str) -> list[str]:
     if value in (".", ".."):
         return [f"may not be '{value}'"]
     return [f"may not contain '{char}'" for char in ("/", "%") if char in value]
+
+
+def _regex_error(message: str, pattern: str, *examples: str) -> str:
+    """apimachinery's ``RegexError`` text, double spaces between the examples included."""
+    listed = " or ".join(f"'{example}', " for example in examples)
+    return f"{message} (e.g. {listed}regex used for validation is '{pattern}')"
+
+
+_QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FORMAT)
+_LABEL_VALUE_FORMAT = f"({_QUALIFIED_NAME_FORMAT})?"
+_LABEL_VALUE = re.compile(_LABEL_VALUE_FORMAT)
+_QUALIFIED_NAME_HINT = _regex_error(
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character",
+    _QUALIFIED_NAME_FORMAT,
+    "MyName",
+    "my.name",
+    "123-abc",
+)
+_LABEL_VALUE_HINT = _regex_error(
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character",
+    _LABEL_VALUE_FORMAT,
+    "MyValue",
+    "my_value",
+    "12345",
+)
+
+
+def qualified_name_problems(name: str) -> list[str]:
+    """``IsQualifiedName`` (label keys, annotation keys, finalizers): ``[DNS-subdomain prefix/]name``."""
+    parts = name.split("/")
+    if len(parts) > 2:
+        return [
+            f"a qualified name {_QUALIFIED_NAME_HINT} with an optional DNS subdomain prefix and '/' "
+            "(e.g. 'example.com/MyName')"
+        ]
+    problems: list[str] = []
+    short = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            problems.append("prefix part must be non-empty")
+        else:
+            problems.extend(f"prefix part {problem}" for problem in subdomain_problems(prefix))
+    if not short:
+        problems.append("name part must be non-empty")
+    elif len(short) > 63:
+        problems.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_NAME.fullmatch(short):
+        problems.append(f"name part {_QUALIFIED_NAME_HINT}")
+    return problems
+
+
+def label_value_problems(value: str) -> list[str]:
+    """``IsValidLabelValue``: at most 63 characters, empty or a qualified name's name part."""
+    problems = ["must be no more than 63 characters"] if len(value) > 63 else []
+    if not _LABEL_VALUE.fullmatch(value):
+        problems.append(_LABEL_VALUE_HINT)
+    return problems
+
+
+_PORT_NAME = re.compile(r"[-a-z0-9]+")
+
+
+def port_name_problems(name: str) -> list[str]:
+    """``IsValidPortName`` (an IANA service name): at most 15 characters, a letter, no double hyphen."""
+    problems = ["must be no more than 15 characters"] if len(name) > 15 else []
+    if not _PORT_NAME.fullmatch(name):
+        problems.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search("[a-z]", name):
+        problems.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        problems.append("must not contain consecutive hyphens")
+    if name.startswith("-") or name.endswith("-"):
+        problems.append("must not begin or end with a hyphen")
+    return problems
+
+
+def port_number_problems(port: int) -> list[str]:
+    """``IsValidPortNum``."""
+    return [] if 1 <= port <= 65535 else ["must be between 1 and 65535, inclusive"]
+
+
+def env_var_name_problems(name: str) -> list[str]:
+    """``IsRelaxedEnvVarName``: printable ASCII but ``=`` (the rule since RelaxedEnvironmentVariableValidation)."""
+    if any(ord(char) > 126 or ord(char) < 32 or char == "=" for char in name):
+        return [
+            "a valid environment variable name must consist only of printable ASCII characters other than '='"
+        ]
+    return []
+
+
+_PERCENT_FORMAT = "[0-9]+%"
+_PERCENT = re.compile(_PERCENT_FORMAT)
+_PERCENT_HINT = _regex_error(
+    "a valid percent string must be a numeric string followed by an ending '%'", _PERCENT_FORMAT, "1%", "93%"
+)
+
+
+def percent_problems(value: str) -> list[str]:
+    """``IsValidPercent``."""
+    return [] if _PERCENT.fullmatch(value) else [_PERCENT_HINT]
+
+
+_CONFIG_KEY_FORMAT = "[-._a-zA-Z0-9]+"
+_CONFIG_KEY = re.compile(_CONFIG_KEY_FORMAT)
+_CONFIG_KEY_HINT = _regex_error(
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+    _CONFIG_KEY_FORMAT,
+    "key.name",
+    "KEY_NAME",
+    "key-name",
+)
+
+
+def config_key_problems(key: str) -> list[str]:
+    """``IsConfigMapKey``: a key that can be a file name (ConfigMap and Secret keys, key selectors)."""
+    problems = [f"must be no more than {MAX_NAME_LENGTH} characters"] if len(key) > MAX_NAME_LENGTH else []
+    if not _CONFIG_KEY.fullmatch(key):
+        problems.append(_CONFIG_KEY_HINT)
+    if key in (".", ".."):
+        problems.append(f"must not be '{key}'")
+    elif key.startswith(".."):
+        problems.append("must not start with '..'")
+    return problems

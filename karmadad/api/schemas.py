@@ -33,12 +33,14 @@ from typing import Any
 __all__ = [
     "PREFERRED_RELEASE",
     "SchemaNode",
+    "definition",
     "definition_for",
     "definition_name",
     "definitions",
     "group_version_kinds",
     "node_for",
     "ref_name",
+    "ref_of",
     "schema_release",
     "schemas_for",
     "split_api_version",
@@ -150,6 +152,11 @@ def definition_for(api_version: str, kind: str) -> dict | None:
     return bundle.defs[name] if name is not None else None
 
 
+def definition(name: str) -> dict | None:
+    """The bundled definition called ``name`` (``io.k8s.api.core.v1.Container``), or ``None``."""
+    return _load().defs.get(name)
+
+
 def node_for(api_version: str, kind: str) -> SchemaNode | None:
     """A navigator at the root of a built-in kind's schema, or ``None`` for kinds without one."""
     schema = definition_for(api_version, kind)
@@ -257,7 +264,7 @@ class SchemaNode:
         target = schema
         seen = 0
         while True:
-            ref = _ref_of(target)
+            ref = ref_of(target)
             if ref is None or seen > 16:
                 break
             name = ref_name(ref)
@@ -363,7 +370,8 @@ class SchemaNode:
         return self.map_type == "atomic"
 
 
-def _ref_of(schema: Mapping[str, Any]) -> str | None:
+def ref_of(schema: Mapping[str, Any]) -> str | None:
+    """The reference a schema stands for: its ``$ref``, or the one of a lone ``allOf``."""
     ref = schema.get("$ref")
     if isinstance(ref, str):
         return ref

@@ -27,10 +27,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from karmadad.api import core_v1, services
+from karmadad.api import core_v1, defaulting, services, validation
 from karmadad.api.name_rules import label_problems, path_segment_problems, subdomain_problems
 from karmadad.api.registry import ResourceType
-from karmadad.errors import Cause, Invalid
+from karmadad.errors import BadRequest, Cause, Invalid
+from karmadad.protobuf.codec import ProtobufError, codec
 
 if TYPE_CHECKING:
     from karmadad.api.karmada.admission import WebhookOptions
@@ -71,15 +72,33 @@ def _name_causes(resource: ResourceType, meta: dict) -> list[Cause]:
     return causes
 
 
+def _is_builtin(resource: ResourceType) -> bool:
+    """A kind kube-apiserver itself serves (not a custom resource, not one of Karmada's)."""
+    return not resource.custom and resource.group not in KARMADA_GROUPS
+
+
 def _decode(resource: ResourceType, obj: dict) -> dict:
-    """What kube-apiserver's decoding (conversion and defaulting included) makes of a built-in object;
-    only Secrets and ConfigMaps differ from what was sent."""
-    if resource.group or resource.custom or resource.version != "v1":
+    """What kube-apiserver's decoding makes of a built-in object: Secrets' and ConfigMaps' data decoded,
+    the object in its Go type's form (``Codec.typed``: unknown fields dropped, empty structs written),
+    then the kind's defaults (``karmadad.api.defaulting``). Kinds with a ``status`` subresource lose the
+    status given first (their writes never take it), so the defaults of status are those of an empty one,
+    as kube-apiserver stores them."""
+    if not _is_builtin(resource):
         return obj
-    if resource.kind == "Service":
-        return services.defaulted_service(obj)
-    decoder = core_v1.DECODERS.get(resource.kind)
-    return obj if decoder is None else decoder(obj)
+    if "status" in resource.subresources and resource.plural != "namespaces" and "status" in obj:
+        obj = {key: value for key, value in obj.items() if key != "status"}
+    if not resource.group and resource.version == "v1":
+        if resource.kind == "Service":
+            obj = services.defaulted_service(obj)
+        elif (decoder := core_v1.DECODERS.get(resource.kind)) is not None:
+            obj = decoder(obj)
+    try:
+        obj = codec().typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
+    except ProtobufError as error:
+        raise BadRequest(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: {error}'
+        ) from None
+    return defaulting.defaulted(resource.api_version, resource.kind, obj)
 
 
 def _required(field: str, detail: str = "") -> Cause:
@@ -250,10 +269,12 @@ _KIND_CHECKS = {
 def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -> list[Cause]:
     """Problems with the contents of a built-in object, as kube-apiserver's validation of its kind finds
     them (the checks karmadad makes: required fields, names and values other fields refer by)."""
-    if resource.custom or resource.group in KARMADA_GROUPS:
+    if not _is_builtin(resource):
         return []
+    causes = validation.kind_causes(resource.group, resource.kind, obj, old)
     check = _KIND_CHECKS.get((resource.group, resource.kind))
-    causes = check(obj, old) if check is not None else []
+    if check is not None:
+        causes.extend(check(obj, old))
     return causes if resource.group else [*core_v1.content_causes(resource.kind, obj), *causes]
 
 
@@ -304,8 +325,8 @@ def prepare_create(
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}
-    if "status" in resource.subresources and resource.plural != "namespaces":
-        new.pop("status", None)
+    if "status" in resource.subresources and not _is_builtin(resource):
+        new.pop("status", None)  # built-in kinds lost theirs when decoded
     return _admit_karmada(resource, new, None, trusted=trusted, webhooks=webhooks)
 
 
@@ -335,7 +356,7 @@ def prepare_update(
     if "status" in resource.subresources:
         if "status" in old:
             new["status"] = old["status"]
-        else:
+        elif not _is_builtin(resource):
             new.pop("status", None)
     if resource.plural == "namespaces":
         # spec.finalizers only change through /finalize

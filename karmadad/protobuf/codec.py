@@ -499,6 +499,19 @@ class Codec:
         except EncodeError as error:
             raise ProtobufError(str(error)) from None
 
+    def typed(self, obj: dict) -> dict:
+        """A JSON object as Go holds it once decoded into its type, written back as JSON: unknown fields
+        and nulls gone, zero scalars dropped where ``omitempty`` drops them, structs written even when
+        absent (a container's ``resources: {}``, a Deployment's ``status: {}``). This is the form
+        kube-apiserver stores and answers with; objects of kinds without a message come back as they are."""
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        name = self.message_name(api_version, kind)
+        if name is None:
+            return obj
+        message = self._class(name)()
+        self.fill(message, obj)
+        return {"apiVersion": api_version, "kind": kind, **self.to_json(message)}
+
     def wrap(self, api_version: str, kind: str, raw: bytes) -> bytes:
         """A serialized message in the envelope."""
         envelope = self._unknown(raw=raw)

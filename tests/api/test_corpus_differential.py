@@ -1,0 +1,202 @@
+"""The manifest corpus (``tests/api/corpus``) against karmadad and the test bed's kube-apiserver.
+
+Every manifest is created with ``dryRun=All`` on both. They must agree on the decision (code and reason),
+on the field paths of the causes when they refuse, and on the object they would store when they accept:
+defaults and canonical quantities included, uid, times, resourceVersion, managedFields and allocated
+addresses left out. Manifests named ``bad-...`` are the invalid ones: kube-apiserver must refuse them (and
+accept the others), so a corpus mistake shows instead of passing for agreement.
+
+The second half, ``*.updates.yaml``, holds update pairs: a manifest and, after ``---`` with a document
+``update:``, what it becomes. The first is created for real on both sides, the second sent as an update
+with ``dryRun=All``; then both are deleted.
+
+The agreement rate of the whole corpus is printed at the end of the session.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from karmadad.api.builtin import BUILTIN_RESOURCES
+from tests.api.rawhttp import Client
+
+CORPUS = Path(__file__).parent / "corpus"
+NAMESPACE = "default"
+_RESOURCES = {(r.api_version, r.kind): r for r in BUILTIN_RESOURCES}
+
+# Fields the two servers fill in differently by nature: identity, times, allocations.
+_META_NOISE = ("uid", "creationTimestamp", "resourceVersion", "managedFields")
+_SPEC_NOISE = ("clusterIP", "clusterIPs")
+
+
+def _documents(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def _cases() -> dict[str, dict]:
+    cases = {}
+    for path in sorted(CORPUS.glob("*.yaml")):
+        if path.name.endswith(".updates.yaml"):
+            continue
+        for doc in _documents(path):
+            case = f"{path.stem}/{doc['metadata']['name']}"
+            assert case not in cases, f"two manifests named {case}"
+            cases[case] = doc
+    return cases
+
+
+def _update_pairs() -> dict[str, tuple[dict, dict]]:
+    pairs = {}
+    for path in sorted(CORPUS.glob("*.updates.yaml")):
+        docs = _documents(path)
+        for first, second in zip(docs[::2], docs[1::2], strict=True):
+            case = f"{path.stem}/{first['metadata']['name']}"
+            assert case not in pairs, f"two update pairs named {case}"
+            pairs[case] = (first, second["update"])
+    return pairs
+
+
+CASES = _cases()
+PAIRS = _update_pairs()
+
+
+def _collection(doc: dict) -> str:
+    resource = _RESOURCES[(doc["apiVersion"], doc["kind"])]
+    prefix = f"/apis/{resource.api_version}" if resource.group else "/api/v1"
+    scope = f"/namespaces/{NAMESPACE}" if resource.namespaced else ""
+    return f"{prefix}{scope}/{resource.plural}"
+
+
+def _normalised(obj: dict) -> dict:
+    """The stored object without what differs by nature; a generated Job selector's uid made ``<uid>``."""
+    obj = json.loads(json.dumps(obj))
+    meta = obj.get("metadata") or {}
+    uid = meta.get("uid")
+    for key in _META_NOISE:
+        meta.pop(key, None)
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        for key in _SPEC_NOISE:
+            spec.pop(key, None)
+    text = json.dumps(obj)
+    return json.loads(text.replace(uid, "<uid>")) if uid else obj
+
+
+def _causes(answer: dict) -> list[tuple[str, str]]:
+    causes = (answer.get("details") or {}).get("causes") or []
+    return sorted((c.get("field", ""), c.get("reason", "")) for c in causes)
+
+
+class Tally:
+    """How many cases agreed, for the session's summary line."""
+
+    def __init__(self) -> None:
+        self.agreed: dict[str, bool] = {}
+
+    def record(self, case: str, agreed: bool) -> None:
+        self.agreed[case] = agreed
+
+    def line(self) -> str:
+        total = len(self.agreed)
+        good = sum(self.agreed.values())
+        share = 100.0 * good / total if total else 0.0
+        return f"corpus agreement with kube-apiserver: {good}/{total} cases ({share:.1f} %)"
+
+
+@pytest.fixture(scope="module")
+def tally(request):
+    tally = Tally()
+    yield tally
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and tally.agreed:
+        reporter.write_line("")
+        reporter.write_line(tally.line())
+
+
+@pytest.fixture(scope="module")
+def both(karmadad, kube_members) -> tuple[Client, Client]:
+    member = kube_members.member("member1")
+    ours, theirs = Client(karmadad.api), Client(member.server.removeprefix("https://"), member.token)
+    yield ours, theirs
+    ours.close()
+    theirs.close()
+
+
+def _send(client: Client, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    status, raw = client.request(method, path, None if body is None else json.dumps(body).encode())
+    return status, json.loads(raw)
+
+
+def _compare(ours: tuple[int, dict], theirs: tuple[int, dict]) -> list[str]:
+    """What differs between the two answers (nothing: they agree)."""
+    (our_status, our_body), (their_status, their_body) = ours, theirs
+    if our_status != their_status:
+        return [
+            f"code {our_status} != {their_status}: {json.dumps(our_body)[:800]} / {json.dumps(their_body)[:800]}"
+        ]
+    if our_status >= 400:
+        problems = []
+        if our_body.get("reason") != their_body.get("reason"):
+            problems.append(f"reason {our_body.get('reason')} != {their_body.get('reason')}")
+        if _causes(our_body) != _causes(their_body):
+            problems.append(f"causes {our_body.get('message')!r} != {their_body.get('message')!r}")
+        return problems
+    mine, real = _normalised(our_body), _normalised(their_body)
+    return [] if mine == real else [_difference(mine, real)]
+
+
+def _difference(mine: Any, real: Any, path: str = "") -> str:
+    """The first place two JSON values differ, for a readable failure."""
+    if isinstance(mine, dict) and isinstance(real, dict):
+        for key in sorted(set(mine) | set(real)):
+            if mine.get(key, "<absent>") != real.get(key, "<absent>"):
+                return _difference(mine.get(key, "<absent>"), real.get(key, "<absent>"), f"{path}.{key}")
+    if isinstance(mine, list) and isinstance(real, list) and len(mine) == len(real):
+        for index, (a, b) in enumerate(zip(mine, real, strict=True)):
+            if a != b:
+                return _difference(a, b, f"{path}[{index}]")
+    return f"stored object differs at {path or '.'}: karmadad {json.dumps(mine)[:400]}, kube-apiserver {json.dumps(real)[:400]}"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_create_answers_as_kube_apiserver_does(both, tally, case):
+    doc = CASES[case]
+    path = f"{_collection(doc)}?dryRun=All"
+    ours, theirs = (_send(client, "POST", path, doc) for client in both)
+    refused = theirs[0] >= 400
+    assert refused == doc["metadata"]["name"].startswith("bad-"), (
+        f"corpus mistake: kube-apiserver said {theirs}"
+    )
+    problems = _compare(ours, theirs)
+    tally.record(case, not problems)
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("case", list(PAIRS))
+def test_update_answers_as_kube_apiserver_does(both, tally, case):
+    first, second = PAIRS[case]
+    collection = _collection(first)
+    item = f"{collection}/{first['metadata']['name']}"
+    try:
+        created = [_send(client, "POST", collection, first) for client in both]
+        assert [status for status, _ in created] == [201, 201], created
+        answers = []
+        for client, (_, stored) in zip(both, created, strict=True):
+            body = {
+                **second,
+                "metadata": {**second["metadata"], "resourceVersion": stored["metadata"]["resourceVersion"]},
+            }
+            answers.append(_send(client, "PUT", f"{item}?dryRun=All", body))
+        refused = answers[1][0] >= 400
+        assert refused == first["metadata"]["name"].startswith("bad-"), f"corpus mistake: {answers[1]}"
+        problems = _compare(*answers)
+        tally.record(f"update {case}", not problems)
+        assert not problems, problems
+    finally:
+        for client in both:
+            client.request("DELETE", item)
