@@ -229,6 +229,13 @@ def _stateful_set(obj: dict) -> None:
     _set(retention, "whenScaled", "Retain")
     _set(spec, "replicas", 1)
     _set(spec, "revisionHistoryLimit", 10)
+    if isinstance(spec.get("volumeClaimTemplates"), list):  # as apps/v1's conversion writes them
+        spec["volumeClaimTemplates"] = [
+            {**claim, "apiVersion": "v1", "kind": "PersistentVolumeClaim"}
+            if isinstance(claim, dict)
+            else claim
+            for claim in spec["volumeClaimTemplates"]
+        ]
 
 
 # --- batch/v1 ------------------------------------------------------------------------------------

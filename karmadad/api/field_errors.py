@@ -16,6 +16,7 @@ from typing import Any
 from karmadad.errors import Cause
 
 __all__ = [
+    "GoStruct",
     "duplicate",
     "forbidden",
     "invalid",
@@ -28,6 +29,22 @@ __all__ = [
 ]
 
 
+class GoStruct(dict):
+    """A Go struct shown in an error: its fields print in declaration order (this dict's order), where a
+    Go map's keys print sorted. Internal API types have no json tags, so their fields are named as in Go
+    (``{"Type":"Foo","RollingUpdate":null}``)."""
+
+
+def _go_order(value: Any) -> Any:
+    if isinstance(value, GoStruct):
+        return {key: _go_order(item) for key, item in value.items()}
+    if isinstance(value, dict):
+        return {key: _go_order(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_go_order(item) for item in value]
+    return value
+
+
 def render(value: Any) -> str:
     """A value as Kubernetes prints it in a field error: strings quoted, objects as JSON."""
     if isinstance(value, bool):
@@ -36,7 +53,7 @@ def render(value: Any) -> str:
         return "null"
     if isinstance(value, int | float):
         return str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(_go_order(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def invalid(path: str, value: Any, detail: str) -> Cause:

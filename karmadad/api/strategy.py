@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from karmadad.api import core_v1, defaulting, services, validation
+from karmadad.api import core_v1, defaulting, preparation, services, validation
 from karmadad.api.name_rules import label_problems, path_segment_problems, subdomain_problems
 from karmadad.api.registry import ResourceType
 from karmadad.errors import BadRequest, Cause, Invalid
@@ -308,11 +308,13 @@ def prepare_create(
     trusted: bool = False,
     allocations: services.AllocationTransaction | None = None,
     webhooks: WebhookOptions | None = None,
+    uid: str | None = None,
 ) -> dict:
     """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
     by a controller from admitted objects, so Karmada kinds skip their schema pass. ``allocations``:
     where a Service's clusterIP and node ports come from (none: a Service is stored without them).
-    ``webhooks``: the switches of Karmada's webhook (none: its defaults)."""
+    ``webhooks``: the switches of Karmada's webhook (none: its defaults). ``uid``: the one the store will
+    give the object, for the kinds whose preparation uses it (a Job's selector)."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -322,6 +324,8 @@ def prepare_create(
     if _is_service(resource):
         claims = allocations.for_service(obj, creating=True) if allocations is not None else None
         obj = services.admit_service(obj, None, claims)
+    if _is_builtin(resource):
+        obj = preparation.for_create(resource.group, resource.kind, obj, uid)
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}
@@ -350,6 +354,8 @@ def prepare_update(
     if _is_service(resource):
         claims = allocations.for_service(obj, creating=False) if allocations is not None else None
         obj = services.admit_service(obj, old, claims)
+    if _is_builtin(resource):
+        obj = preparation.for_update(resource.group, resource.kind, obj, old)
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj, old)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}

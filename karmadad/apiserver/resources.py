@@ -36,7 +36,7 @@ from karmadad.errors import (
 from karmadad.protobuf.codec import codec
 from karmadad.selectors import SelectorError, parse_field_selector, parse_label_selector, selectable_fields
 from karmadad.store import Query, Store
-from karmadad.store.store import now_timestamp, revision_of
+from karmadad.store.store import new_uid, now_timestamp, revision_of
 
 PATCH_TYPES = {
     "application/json-patch+json": "json",
@@ -414,11 +414,12 @@ class ResourceAPI:
         check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         dry_run = _dry_run(request.query)
         with self._allocations(resource, dry_run) as allocations:
-            identified = self._check_identity(resource, path, body)
+            identified = self.store.named(resource.group_resource, self._check_identity(resource, path, body))
+            uid = new_uid()
             obj = strategy.prepare_create(
-                resource, identified, allocations=allocations, webhooks=self.webhooks
+                resource, identified, allocations=allocations, webhooks=self.webhooks, uid=uid
             )
-            created = await self.store.create(resource.group_resource, obj, dry_run=dry_run)
+            created = await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid)
         return with_warnings(self._render(request, resource, created, 201), warnings)
 
     async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
@@ -546,10 +547,11 @@ class ResourceAPI:
         )
         if current is None:
             with self._allocations(resource, dry_run) as allocations:
+                uid = new_uid()
                 obj = strategy.prepare_create(
-                    resource, applied, allocations=allocations, webhooks=self.webhooks
+                    resource, applied, allocations=allocations, webhooks=self.webhooks, uid=uid
                 )
-                return await self.store.create(resource.group_resource, obj, dry_run=dry_run), 201
+                return await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid), 201
         applied["metadata"] = {
             **applied["metadata"],
             "resourceVersion": current["metadata"]["resourceVersion"],

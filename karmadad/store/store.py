@@ -145,6 +145,22 @@ def revision_of(obj: dict) -> int:
 _ANNOTATIONS_BUMP_GENERATION = frozenset({"deployments.apps"})
 
 
+# Built-in kinds whose registry strategies never set ``metadata.generation`` (kube-apiserver leaves it out
+# of ConfigMaps, Secrets, Namespaces, RBAC objects...); every other kind, custom resources and Karmada's
+# included, starts at 1 and counts its spec changes.
+WITHOUT_GENERATION = frozenset(
+    {
+        "configmaps", "secrets", "serviceaccounts", "services", "persistentvolumeclaims", "persistentvolumes",
+        "events", "limitranges", "resourcequotas", "endpoints", "namespaces", "nodes",
+        "roles.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io",
+        "clusterroles.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io",
+        "horizontalpodautoscalers.autoscaling", "storageclasses.storage.k8s.io", "csidrivers.storage.k8s.io",
+        "csinodes.storage.k8s.io", "leases.coordination.k8s.io", "runtimeclasses.node.k8s.io",
+        "events.events.k8s.io",
+    }
+)  # fmt: skip
+
+
 def generation_moves(resource: str, old: dict, new: dict) -> bool:
     """Whether an update bumps ``generation``: anything but metadata and status changed, or (for the kinds
     above) the annotations did."""
@@ -459,42 +475,53 @@ class Store:
                 causes=[Cause("metadata.namespace", message, "NamespaceTerminating")],
             )
 
-    async def create(self, resource: str, obj: dict, *, dry_run: bool = False) -> dict:
+    def named(self, resource: str, obj: dict) -> dict:
+        """``obj`` with a name: its own, or one made from ``generateName`` that no object has yet (as
+        kube-apiserver names an object before its strategy sees it, so that the strategy may use the name)."""
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             raise BadRequest("the object has no metadata")
+        if meta.get("name"):
+            return obj
+        prefix = meta.get("generateName") or ""
+        if not prefix:
+            raise Invalid.of(
+                resource,
+                "",
+                "",
+                [
+                    Cause(
+                        "metadata.name",
+                        "Required value: name or generateName is required",
+                        "FieldValueRequired",
+                    )
+                ],
+            )
         namespace = meta.get("namespace") or ""
-        name = meta.get("name") or ""
+        items = self._latest.get(resource, {})
+        for _ in range(8):
+            name = prefix + "".join(secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5))
+            if (namespace, name) not in items:
+                break
+        return {**obj, "metadata": {**meta, "name": name}}
+
+    async def create(
+        self, resource: str, obj: dict, *, dry_run: bool = False, uid: str | None = None
+    ) -> dict:
+        """Add an object; it gets its name (see :meth:`named`), ``uid`` (a fresh one unless given: the API
+        server picks it before its strategy runs), creation time and, for the kinds that count them,
+        ``generation`` 1."""
+        obj = self.named(resource, obj)
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace") or "", meta["name"]
         items = self._latest.setdefault(resource, {})
-        if not name:
-            prefix = meta.get("generateName") or ""
-            if not prefix:
-                raise Invalid.of(
-                    resource,
-                    "",
-                    "",
-                    [
-                        Cause(
-                            "metadata.name",
-                            "Required value: name or generateName is required",
-                            "FieldValueRequired",
-                        )
-                    ],
-                )
-            for _ in range(8):
-                name = prefix + "".join(secrets.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5))
-                if (namespace, name) not in items:
-                    break
         if (namespace, name) in items:
             raise AlreadyExists.of(resource, name)
         self._check_namespace(resource, namespace, name)
         new_meta = {k: v for k, v in meta.items() if k not in _SYSTEM_FIELDS and k != "resourceVersion"}
-        new_meta.update(
-            name=name,
-            uid=new_uid(),
-            creationTimestamp=now_timestamp(),
-            generation=1,
-        )
+        new_meta.update(name=name, uid=uid or new_uid(), creationTimestamp=now_timestamp())
+        if resource not in WITHOUT_GENERATION:
+            new_meta["generation"] = 1
         if namespace:
             new_meta["namespace"] = namespace
         new = {**obj, "metadata": new_meta}
@@ -568,7 +595,7 @@ class Store:
                             )
                         ],
                     )
-            if generation_moves(resource, current, new):
+            if resource not in WITHOUT_GENERATION and generation_moves(resource, current, new):
                 new_meta["generation"] = int(cur_meta.get("generation", 1)) + 1
         new["metadata"] = {**new["metadata"], "resourceVersion": cur_meta["resourceVersion"]}
         if new == current:

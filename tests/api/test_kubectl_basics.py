@@ -79,7 +79,9 @@ def test_apply_get_and_reapply_after_editing(kubectl, tmp_path):
     obj = get_json(kubectl, "deploy", "web-a")
     assert obj["spec"]["replicas"] == 4
     assert obj["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.28"
-    assert obj["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80}]
+    assert obj["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "protocol": "TCP"}
+    ]
     assert obj["metadata"]["generation"] == 2
     assert "unchanged" in kubectl("apply", "-f", str(manifest)).stdout
 

@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 
 from karmadad.errors import AlreadyExists, Conflict, Forbidden, Invalid, NotFound, StatusError
 from karmadad.store import HistoryLimits, Query, Store, open_store
+from karmadad.store.store import WITHOUT_GENERATION
 
-KINDS = {"configmaps": "ConfigMap", "secrets": "Secret"}
+KINDS = {"configmaps": "ConfigMap", "widgets.example.com": "Widget"}  # without and with a generation
 RESOURCES = tuple(KINDS)
 TEAM = "team"  # a namespace each example creates (and may start deleting)
 Key = tuple[str, str, str]  # resource, namespace, name
@@ -38,8 +39,8 @@ KEYS: list[Key] = [
     ("configmaps", "default", "a"),
     ("configmaps", "default", "b"),
     ("configmaps", TEAM, "a"),
-    ("secrets", "default", "a"),
-    ("secrets", TEAM, "b"),
+    ("widgets.example.com", "default", "a"),
+    ("widgets.example.com", TEAM, "b"),
 ]
 FINALIZERS = ("example.com/one", "example.com/two")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -179,7 +180,9 @@ class Model:
             if namespace == TEAM and self.team_terminating:
                 return Outcome(Forbidden, "because it is being terminated")
             meta = {"name": name, "namespace": namespace, "uid": None, "creationTimestamp": None}
-            meta.update(generation=1, resourceVersion=None)
+            meta["resourceVersion"] = None
+            if resource not in WITHOUT_GENERATION:
+                meta["generation"] = 1
             if op.labels:
                 meta["labels"] = op.labels
             if op.finalizers:
@@ -215,7 +218,8 @@ class Model:
                 return Outcome(Invalid, "no new finalizers can be added if the object is being deleted")
             kept = ("name", "namespace", "uid", "creationTimestamp", "resourceVersion")
             meta = {k: v for k, v in cur_meta.items() if k in kept or k.startswith("deletion")}
-            meta["generation"] = cur_meta["generation"] + (op.data != cur["data"])
+            if "generation" in cur_meta:
+                meta["generation"] = cur_meta["generation"] + (op.data != cur["data"])
             if op.labels:
                 meta["labels"] = op.labels
             if op.finalizers:

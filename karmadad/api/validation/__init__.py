@@ -3,14 +3,17 @@
 :func:`kind_causes` gives the problems of one decoded and defaulted object (and, for an update, what it
 may not change from the stored one): its metadata (labels, annotations, finalizers), then the rules of
 its kind. Each module holds one family: ``meta`` (metadata and label selectors), ``pods`` (pod specs and
-templates), ``workloads`` (apps and batch).
+templates), ``workloads`` (apps), ``batch`` (Jobs, CronJobs; ``cron`` reads their schedules), ``core``
+(claims, Secrets, ConfigMaps, quotas, Endpoints, Namespaces), ``network`` (Ingresses, NetworkPolicies,
+EndpointSlices, addresses), ``access`` (RBAC) and ``cluster`` (budgets, leases, priority and storage
+classes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from karmadad.api.validation import workloads
+from karmadad.api.validation import access, batch, cluster, core, network, workloads
 from karmadad.api.validation.meta import object_meta_causes
 from karmadad.api.validation.pods import pod_spec_causes
 from karmadad.errors import Cause
@@ -23,7 +26,27 @@ _BY_KIND: dict[tuple[str, str], KindCheck] = {
     ("apps", "Deployment"): workloads.deployment_causes,
     ("apps", "ReplicaSet"): workloads.replica_set_causes,
     ("apps", "DaemonSet"): workloads.daemon_set_causes,
+    ("apps", "StatefulSet"): workloads.stateful_set_causes,
+    ("batch", "Job"): batch.job_causes,
+    ("batch", "CronJob"): batch.cron_job_causes,
     ("", "Pod"): lambda obj, old: pod_spec_causes(obj.get("spec") or {}, "spec"),
+    ("", "PersistentVolumeClaim"): core.persistent_volume_claim_causes,
+    ("", "Secret"): core.secret_causes,
+    ("", "ConfigMap"): core.config_map_causes,
+    ("", "ResourceQuota"): core.resource_quota_causes,
+    ("", "Endpoints"): core.endpoints_causes,
+    ("", "Namespace"): core.namespace_causes,
+    ("networking.k8s.io", "Ingress"): network.ingress_causes,
+    ("networking.k8s.io", "NetworkPolicy"): network.network_policy_causes,
+    ("discovery.k8s.io", "EndpointSlice"): network.endpoint_slice_causes,
+    ("rbac.authorization.k8s.io", "Role"): access.role_causes,
+    ("rbac.authorization.k8s.io", "ClusterRole"): access.cluster_role_causes,
+    ("rbac.authorization.k8s.io", "RoleBinding"): access.role_binding_causes,
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): access.cluster_role_binding_causes,
+    ("policy", "PodDisruptionBudget"): cluster.pod_disruption_budget_causes,
+    ("coordination.k8s.io", "Lease"): cluster.lease_causes,
+    ("scheduling.k8s.io", "PriorityClass"): cluster.priority_class_value_causes,
+    ("storage.k8s.io", "StorageClass"): cluster.storage_class_policy_causes,
 }
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from karmadad.api.field_errors import forbidden, invalid, required, too_long
+from karmadad.api.field_errors import GoStruct, forbidden, invalid, required, too_long
 from karmadad.api.name_rules import label_value_problems, qualified_name_problems
 from karmadad.errors import Cause
 from karmadad.selectors import SelectorError, label_selector_from_struct
 
 TOTAL_ANNOTATION_SIZE = 256 * 1024  # bytes of keys and values together
 _ORPHAN, _FOREGROUND = "orphan", "foregroundDeletion"
+_STANDARD_FINALIZERS = frozenset({"kubernetes", _ORPHAN, _FOREGROUND})
 
 
 def label_causes(labels: Any, path: str) -> list[Cause]:
@@ -35,12 +36,20 @@ def annotation_causes(annotations: Any, path: str) -> list[Cause]:
 
 
 def finalizer_causes(finalizers: Any, path: str) -> list[Cause]:
+    """``ValidateFinalizers`` and core's own rule: a finalizer without a domain must be a standard one."""
     finalizers = finalizers or []
     causes = [
         invalid(path, name, problem) for name in finalizers for problem in qualified_name_problems(name)
     ]
     if _ORPHAN in finalizers and _FOREGROUND in finalizers:
         causes.append(invalid(path, finalizers, f"finalizer {_ORPHAN} and {_FOREGROUND} cannot be both set"))
+    causes.extend(
+        invalid(
+            f"{path}[{index}]", name, "name is neither a standard finalizer name nor is it fully qualified"
+        )
+        for index, name in enumerate(finalizers)
+        if "/" not in name and name not in _STANDARD_FINALIZERS
+    )
     return causes
 
 
@@ -83,6 +92,21 @@ def selector_causes(selector: Any, path: str) -> list[Cause]:
                 for problem in label_value_problems(value)
             )
     return causes
+
+
+def shown_selector(selector: Any) -> Any:
+    """A LabelSelector as Go prints it in an error (its json tags, in declaration order)."""
+    if not isinstance(selector, dict):
+        return selector
+    shown = GoStruct()
+    if selector.get("matchLabels"):
+        shown["matchLabels"] = selector["matchLabels"]
+    if selector.get("matchExpressions"):
+        shown["matchExpressions"] = [
+            GoStruct((key, expression[key]) for key in ("key", "operator", "values") if expression.get(key))
+            for expression in selector["matchExpressions"]
+        ]
+    return shown
 
 
 def selector_matches(selector: Any, labels: Any) -> bool | None:
