@@ -74,6 +74,10 @@ def _container(obj: dict) -> None:
 
 
 def _pod_spec(obj: dict) -> None:
+    # v1's deprecated serviceAccount field mirrors serviceAccountName (its conversion writes both)
+    account = obj.get("serviceAccountName") or obj.get("serviceAccount")
+    if account:
+        obj["serviceAccountName"] = obj["serviceAccount"] = account
     _set(obj, "dnsPolicy", "ClusterFirst")
     _set(obj, "restartPolicy", "Always")
     _set(obj, "securityContext", {})

@@ -7,6 +7,10 @@ strategy module and the store handle for every kind.
   ``batch.kubernetes.io/`` forms). A Job that had no labels of its own shows its template's, generated
   ones included (Go's defaulting shares the one map between the two).
 - A PersistentVolume starts Pending, with the time it became so.
+- A Pod starts Pending with its QoS class, and gets what the admission plugins Karmada's apiserver keeps
+  give it: priority 0 and PreemptLowerPriority when it names no PriorityClass (Priority), and tolerations
+  of not-ready and unreachable nodes for 300 s unless it tolerates them already (DefaultTolerationSeconds).
+  Karmada turns the ServiceAccount plugin off, and so does karmadad: the member gives the token.
 - A DaemonSet counts its template's versions in the ``deprecated.daemonset.template.generation``
   annotation: 1 when created (or the number it was given), one more whenever an update changes the
   template.
@@ -14,7 +18,10 @@ strategy module and the store handle for every kind.
 
 from __future__ import annotations
 
-from karmadad.errors import BadRequest
+from fractions import Fraction
+
+from karmadad.errors import BadRequest, Forbidden
+from karmadad.quantity import exact_quantity
 from karmadad.store.store import now_timestamp
 
 __all__ = ["for_create", "for_update"]
@@ -64,6 +71,76 @@ def _job_with_selector(job: dict, uid: str) -> dict:
     return {**job, "metadata": meta, "spec": spec}
 
 
+_NODE_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+_COMPUTE = ("cpu", "memory")
+
+
+def _tolerated(tolerations: list[dict], key: str) -> bool:
+    return any(
+        t.get("key") in (key, "", None) and t.get("effect") in ("NoExecute", "", None) for t in tolerations
+    )
+
+
+def qos_class(spec: dict) -> str:
+    """``ComputePodQOS``: Guaranteed when every container limits cpu and memory and requests no other
+    amounts, BestEffort when none asks for either, Burstable otherwise."""
+    requests: dict[str, Fraction] = {}
+    limits: dict[str, Fraction] = {}
+    guaranteed = True
+    for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        resources = container.get("resources") or {}
+        for name, amount in (resources.get("requests") or {}).items():
+            value = exact_quantity(amount)
+            if name in _COMPUTE and value is not None and value > 0:
+                requests[name] = requests.get(name, Fraction(0)) + value
+        limited = set()
+        for name, amount in (resources.get("limits") or {}).items():
+            value = exact_quantity(amount)
+            if name in _COMPUTE and value is not None and value > 0:
+                limited.add(name)
+                limits[name] = limits.get(name, Fraction(0)) + value
+        guaranteed = guaranteed and limited == set(_COMPUTE)
+    if not requests and not limits:
+        return "BestEffort"
+    if (
+        guaranteed
+        and all(limits.get(name) == amount for name, amount in requests.items())
+        and len(requests) == len(limits)
+    ):
+        return "Guaranteed"
+    return "Burstable"
+
+
+def _admitted_pod(pod: dict) -> dict:
+    spec = dict(pod.get("spec") or {})
+    tolerations = list(spec.get("tolerations") or [])
+    for key in _NODE_TAINTS:
+        if not _tolerated(tolerations, key):
+            tolerations.append(
+                {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+            )
+    spec["tolerations"] = tolerations
+    if not spec.get("priorityClassName"):
+        if spec.get("priority", 0) != 0:
+            name = (pod.get("metadata") or {}).get("name", "")
+            detail = (
+                f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; priority "
+                "admission controller computed 0 from the given PriorityClass name"
+            )
+            raise Forbidden(f'pods "{name}" is forbidden: {detail}', kind="pods", name=name)
+        spec["priority"] = 0
+        policy = spec.get("preemptionPolicy")
+        if policy not in (None, "PreemptLowerPriority"):
+            name = (pod.get("metadata") or {}).get("name", "")
+            detail = (
+                f"the string value of PreemptionPolicy ({policy}) must not be provided in pod spec; priority "
+                "admission controller computed PreemptLowerPriority from the given PriorityClass name"
+            )
+            raise Forbidden(f'pods "{name}" is forbidden: {detail}', kind="pods", name=name)
+        spec["preemptionPolicy"] = "PreemptLowerPriority"
+    return {**pod, "spec": spec, "status": {"phase": "Pending", "qosClass": qos_class(spec)}}
+
+
 def for_create(group: str, kind: str, obj: dict, uid: str | None) -> dict:
     """``obj`` (decoded and defaulted) as the kind's strategy prepares it for creation. ``uid`` is the one
     the object is about to get (None: not known, as for objects the controllers make)."""
@@ -72,6 +149,8 @@ def for_create(group: str, kind: str, obj: dict, uid: str | None) -> dict:
         return obj if manual or uid is None else _job_with_selector(obj, uid)
     if (group, kind) == ("apps", "DaemonSet"):
         return _with_template_generation(obj, max(_template_generation(obj), 1))
+    if (group, kind) == ("", "Pod"):
+        return _admitted_pod(obj)
     if (group, kind) == ("", "PersistentVolume"):
         return {**obj, "status": {"phase": "Pending", "lastPhaseTransitionTime": now_timestamp()}}
     return obj

@@ -157,7 +157,11 @@ metadata: {{name: kd-job, {meta}}}
 spec:
   suspend: true
   parallelism: 3
-  template: {{spec: {{restartPolicy: Never, containers: [{{name: app, image: busybox:1.36}}]}}}}
+  manualSelector: true  # so that a PUT of the manifest as written keeps its selector (kubectl replace)
+  selector: {{matchLabels: {{kd-job: {ns}}}}}
+  template:
+    metadata: {{labels: {{kd-job: {ns}}}}}
+    spec: {{restartPolicy: Never, containers: [{{name: app, image: busybox:1.36}}]}}
 ---
 apiVersion: batch/v1
 kind: CronJob

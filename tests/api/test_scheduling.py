@@ -89,15 +89,16 @@ def clusters(kubectl):
 
 
 def deployment(name: str, namespace: str, replicas: int, labels: dict | None = None) -> dict:
+    app = name[:63]  # a label value holds at most 63 characters; names may be longer
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels or {"app": name}},
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {"app": app}},
         "spec": {
             "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
+            "selector": {"matchLabels": {"app": app}},
             "template": {
-                "metadata": {"labels": {"app": name}},
+                "metadata": {"labels": {"app": app}},
                 "spec": {
                     "containers": [
                         {

@@ -50,9 +50,19 @@ _BY_KIND: dict[tuple[str, str], KindCheck] = {
 }
 
 
+# Kinds whose metadata apimachinery's generic rules check, without core's finalizer rule.
+_GENERIC_META = frozenset(
+    {
+        ("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ("coordination.k8s.io", "Lease"),
+        ("policy", "PodDisruptionBudget"),
+    }
+)
+
+
 def kind_causes(group: str, kind: str, obj: dict, old: dict | None) -> list[Cause]:
     """The problems kube-apiserver finds with ``obj`` (a built-in kind, decoded and defaulted)."""
-    causes = object_meta_causes(obj.get("metadata") or {})
+    causes = object_meta_causes(obj.get("metadata") or {}, core=(group, kind) not in _GENERIC_META)
     check = _BY_KIND.get((group, kind))
     if check is not None:
         causes.extend(check(obj, old))

@@ -169,7 +169,7 @@ _QUOTA_RESOURCES = frozenset(
         "configmaps", "services.nodeports", "services.loadbalancers",
     }
 )  # fmt: skip
-_STANDARD_RESOURCES = _QUOTA_RESOURCES | {"storage"}
+STANDARD_RESOURCES = _QUOTA_RESOURCES | {"storage"}  # IsStandardResourceName, with hugepages-* besides
 _INTEGER_RESOURCES = frozenset(
     {
         "pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
@@ -194,7 +194,7 @@ def resource_quota_causes(obj: dict, old: dict | None) -> list[Cause]:
         if problems := qualified_name_problems(name):
             causes.extend(invalid(at, name, problem) for problem in problems)
         elif "/" not in name:
-            if name not in _STANDARD_RESOURCES and not _is_hugepages(name):
+            if name not in STANDARD_RESOURCES and not _is_hugepages(name):
                 causes.append(invalid(at, name, "must be a standard resource type or fully qualified"))
             if name not in _QUOTA_RESOURCES and not _is_hugepages(name):
                 causes.append(invalid(at, name, "must be a standard resource for quota"))

@@ -35,8 +35,9 @@ def annotation_causes(annotations: Any, path: str) -> list[Cause]:
     return causes
 
 
-def finalizer_causes(finalizers: Any, path: str) -> list[Cause]:
-    """``ValidateFinalizers`` and core's own rule: a finalizer without a domain must be a standard one."""
+def finalizer_causes(finalizers: Any, path: str, *, core: bool = True) -> list[Cause]:
+    """``ValidateFinalizers`` and (``core``: the kinds kube-apiserver's core validation covers) its rule
+    that a finalizer without a domain must be a standard one."""
     finalizers = finalizers or []
     causes = [
         invalid(path, name, problem) for name in finalizers for problem in qualified_name_problems(name)
@@ -48,17 +49,18 @@ def finalizer_causes(finalizers: Any, path: str) -> list[Cause]:
             f"{path}[{index}]", name, "name is neither a standard finalizer name nor is it fully qualified"
         )
         for index, name in enumerate(finalizers)
-        if "/" not in name and name not in _STANDARD_FINALIZERS
+        if core and "/" not in name and name not in _STANDARD_FINALIZERS
     )
     return causes
 
 
-def object_meta_causes(meta: dict, path: str = "metadata") -> list[Cause]:
-    """Labels, annotations and finalizers of an object (names are checked per kind by the strategy)."""
+def object_meta_causes(meta: dict, path: str = "metadata", *, core: bool = True) -> list[Cause]:
+    """Labels, annotations and finalizers of an object (names are checked per kind by the strategy);
+    ``core`` as for :func:`finalizer_causes`."""
     return [
         *label_causes(meta.get("labels"), f"{path}.labels"),
         *annotation_causes(meta.get("annotations"), f"{path}.annotations"),
-        *finalizer_causes(meta.get("finalizers"), f"{path}.finalizers"),
+        *finalizer_causes(meta.get("finalizers"), f"{path}.finalizers", core=core),
     ]
 
 

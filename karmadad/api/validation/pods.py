@@ -23,6 +23,7 @@ from karmadad.api.name_rules import (
     qualified_name_problems,
     subdomain_problems,
 )
+from karmadad.api.validation.core import STANDARD_RESOURCES
 from karmadad.api.validation.meta import annotation_causes, label_causes
 from karmadad.errors import Cause
 from karmadad.quantity import canonical_quantity, exact_quantity
@@ -30,11 +31,12 @@ from karmadad.quantity import canonical_quantity, exact_quantity
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
+_CONTAINER_RESTART_POLICIES = ("Always", "Never", "OnFailure")
 _DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 _TERMINATION_MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
 _HTTP_SCHEMES = ("HTTP", "HTTPS")
 _HOST_PATH_TYPES = (
-    "", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice",
+    "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket",
 )  # fmt: skip
 _TOLERATION_OPERATORS = ("Equal", "Exists")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -42,6 +44,17 @@ _ENV_FIELD_PATHS = (
     "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName",
     "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs",
 )  # fmt: skip
+# What the downward API can name at all (``ConvertDownwardAPIFieldLabel``); env takes the subset above.
+_DOWNWARD_FIELD_PATHS = frozenset(
+    {
+        *_ENV_FIELD_PATHS,
+        "metadata.annotations",
+        "metadata.labels",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "status.phase",
+    }
+)
 _ENV_FIELD_SUBSCRIPTED = ("metadata.annotations", "metadata.labels")
 _RESOURCE_FIELD_PATHS = (
     "limits.cpu", "limits.ephemeral-storage", "limits.memory",
@@ -114,6 +127,9 @@ def _field_selector(selector: dict, path: str) -> list[Cause]:
             key = subscript.lower() if base == "metadata.annotations" else subscript
             return [invalid(path, key, problem) for problem in qualified_name_problems(key)]
         return [invalid(path, base, "does not support subscript")]
+    if field_path not in _DOWNWARD_FIELD_PATHS:
+        detail = f"error converting fieldPath: field label not supported: {field_path}"
+        return [invalid(f"{path}.fieldPath", field_path, detail)]
     if field_path not in _ENV_FIELD_PATHS:
         return [not_supported(f"{path}.fieldPath", field_path, sorted(_ENV_FIELD_PATHS))]
     return []
@@ -297,15 +313,18 @@ def _is_extended(name: str) -> bool:
 
 
 def _resource_name_causes(name: str, path: str) -> list[Cause]:
-    """``validateContainerResourceName``."""
+    """``validateResourceName`` then ``validateContainerResourceName``."""
     if problems := qualified_name_problems(name):
         return [invalid(path, name, problem) for problem in problems]
+    causes = []
     if "/" not in name:
+        if name not in STANDARD_RESOURCES and not _is_hugepages(name.removeprefix("requests.")):
+            causes.append(invalid(path, name, "must be a standard resource type or fully qualified"))
         if name not in _STANDARD_CONTAINER_RESOURCES and not _is_hugepages(name):
-            return [invalid(path, name, "must be a standard resource for containers")]
+            causes.append(invalid(path, name, "must be a standard resource for containers"))
     elif not _is_native(name) and not _is_extended(name):
-        return [invalid(path, name, "doesn't follow extended resource name standard")]
-    return []
+        causes.append(invalid(path, name, "doesn't follow extended resource name standard"))
+    return causes
 
 
 def _quantity_text(value: Any) -> str:
@@ -460,6 +479,13 @@ def _container_common(container: dict, volumes: dict[str, dict], path: str) -> l
     return causes
 
 
+def _container_restart_policy(policy: Any, path: str) -> list[Cause]:
+    """A container's own restart policy (ContainerRestartRules, on in 1.36): one of the pod's three."""
+    if policy is None or policy in _CONTAINER_RESTART_POLICIES:
+        return []
+    return [not_supported(f"{path}.restartPolicy", policy, _CONTAINER_RESTART_POLICIES)]
+
+
 def _containers(containers: list[dict], volumes: dict[str, dict], path: str) -> list[Cause]:
     if not containers:
         return [required(path)]
@@ -476,8 +502,7 @@ def _containers(containers: list[dict], volumes: dict[str, dict], path: str) -> 
             causes.extend(_lifecycle(container["lifecycle"], f"{at}.lifecycle"))
         for kind in ("liveness", "readiness", "startup"):
             causes.extend(_probe(container.get(f"{kind}Probe"), f"{at}.{kind}Probe", kind))
-        if container.get("restartPolicy") is not None:
-            causes.append(forbidden(f"{at}.restartPolicy", "may not be set for non-init containers"))
+        causes.extend(_container_restart_policy(container.get("restartPolicy"), at))
     causes.extend(_host_port_conflicts(containers, path, set()))
     return causes
 
@@ -491,8 +516,8 @@ def _init_containers(
         at = f"{path}[{index}]"
         causes.extend(_container_common(container, volumes, at))
         restart = container.get("restartPolicy")
-        if restart is not None and restart != "Always":
-            causes.append(not_supported(f"{at}.restartPolicy", restart, ("Always",)))
+        if restart != "Always":
+            causes.extend(_container_restart_policy(restart, at))
         name = container.get("name", "")
         if name in names:
             causes.append(duplicate(f"{at}.name", name))
@@ -636,9 +661,6 @@ def pod_spec_causes(spec: dict, path: str) -> list[Cause]:
     elif dns not in _DNS_POLICIES:
         causes.append(not_supported(f"{path}.dnsPolicy", dns, _DNS_POLICIES))
     causes.extend(label_causes(spec.get("nodeSelector"), f"{path}.nodeSelector"))
-    for index, secret in enumerate(spec.get("imagePullSecrets") or []):
-        if not secret.get("name"):
-            causes.append(required(f"{path}.imagePullSecrets[{index}].name"))
     for field in ("serviceAccountName", "nodeName", "priorityClassName"):
         value = spec.get(field, "")
         if value:
