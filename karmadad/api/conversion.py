@@ -27,8 +27,11 @@ import builtins
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
+from karmadad.api import crd_schemas
+from karmadad.api.registry import ResourceType
 from karmadad.store.watch import WatchEvent
 
 METRICS = "autoscaling.alpha.kubernetes.io/metrics"
@@ -533,10 +536,31 @@ class VersionView:
         return [self._served(obj) for obj in await self._store.delete_collection(*args, **options)]
 
 
-def store_for(store: Any, api_version: str, kind: str) -> Any:
-    """The store as a resource served as ``api_version`` sees it: ``store`` itself unless that version is
-    converted (and ``store`` is not a view already)."""
-    conversion = CONVERSIONS.get((api_version, kind))
-    if conversion is None or isinstance(store, VersionView):
+def _custom_stored(api_version: str, schema: dict | None, obj: dict) -> dict:
+    """A custom resource in its CRD's storage version (``None`` conversion: only apiVersion changes),
+    shaped by that version's schema, as kube-apiserver reads it back from storage."""
+    return crd_schemas.prepared(schema, {**obj, "apiVersion": api_version}).obj
+
+
+def _custom_served(api_version: str, obj: dict) -> dict:
+    return {**obj, "apiVersion": api_version}
+
+
+def store_for(store: Any, resource: ResourceType) -> Any:
+    """The store as ``resource`` (one served version) sees it: ``store`` itself unless that version is
+    converted (and ``store`` is not a view already). Custom resources are kept in their CRD's storage
+    version."""
+    if isinstance(store, VersionView):
         return store
-    return VersionView(store, *conversion)
+    if resource.custom:
+        storage = resource.extra.get("storage_version")
+        if not storage or storage == resource.version:
+            return store
+        stored_as = f"{resource.group}/{storage}"
+        return VersionView(
+            store,
+            partial(_custom_served, resource.api_version),
+            partial(_custom_stored, stored_as, resource.extra.get("storage_schema")),
+        )
+    conversion = CONVERSIONS.get((resource.api_version, resource.kind))
+    return store if conversion is None else VersionView(store, *conversion)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from karmadad.api import schemas
+from karmadad.api import crd_schemas, schemas
 from karmadad.api.registry import ResourceType
 from karmadad.api.strategy import KARMADA_GROUPS
 from karmadad.quantity import QUANTITY_FORMAT, is_quantity_text
@@ -109,13 +109,13 @@ def _zero_of(node: schemas.SchemaNode | None) -> Any:
 
 
 def unknown_fields(resource: ResourceType, obj: dict) -> list[str]:
-    """JSON paths of fields the kind's schema does not declare (none known for custom resources)."""
+    """JSON paths of fields the kind's schema does not declare (a custom resource's: its CRD version's)."""
     if resource.group in KARMADA_GROUPS:
         from karmadad.api.karmada import unknown_fields as karmada_unknown
 
         return karmada_unknown(resource.kind, obj)
     if resource.custom:
-        return []
+        return crd_schemas.prepared(resource.extra.get("schema"), obj).unknown
     node = schemas.node_for(resource.api_version, resource.kind)
     found: list[str] = []
     _walk(node, {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}, "", found)

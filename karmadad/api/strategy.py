@@ -27,9 +27,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from karmadad.api import core_v1, defaulting, preparation, services, validation
+from karmadad.api import core_v1, crd_schemas, defaulting, preparation, services, validation
 from karmadad.api.name_rules import label_problems, path_segment_problems, subdomain_problems
 from karmadad.api.registry import ResourceType
+from karmadad.api.validation.meta import object_meta_causes
 from karmadad.errors import BadRequest, Cause, Invalid
 from karmadad.protobuf.codec import ProtobufError, codec
 
@@ -83,6 +84,10 @@ def _decode(resource: ResourceType, obj: dict) -> dict:
     then the kind's defaults (``karmadad.api.defaulting``). Kinds with a ``status`` subresource lose the
     status given first (their writes never take it), so the defaults of status are those of an empty one,
     as kube-apiserver stores them."""
+    if resource.custom:
+        if "status" in resource.subresources and "status" in obj:
+            obj = {key: value for key, value in obj.items() if key != "status"}
+        return crd_schemas.prepared(resource.extra.get("schema"), obj).obj
     if not _is_builtin(resource):
         return obj
     if "status" in resource.subresources and resource.plural != "namespaces" and "status" in obj:
@@ -269,6 +274,12 @@ _KIND_CHECKS = {
 def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -> list[Cause]:
     """Problems with the contents of a built-in object, as kube-apiserver's validation of its kind finds
     them (the checks karmadad makes: required fields, names and values other fields refer by)."""
+    if resource.custom:
+        meta = obj.get("metadata") or {}
+        return [
+            *object_meta_causes(meta, core=False),
+            *crd_schemas.schema_causes(resource.extra.get("schema"), obj, resource.extra.get("scale")),
+        ]
     if not _is_builtin(resource):
         return []
     causes = validation.kind_causes(resource.group, resource.kind, obj, old)

@@ -37,6 +37,11 @@ def resource_types(crd: dict) -> list[ResourceType]:
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     types = []
+    storage: dict = next((v for v in spec.get("versions") or () if v.get("storage")), {})
+    storage_extra = {
+        "storage_version": storage.get("name", ""),
+        "storage_schema": (storage.get("schema") or {}).get("openAPIV3Schema"),
+    }
     for version in spec.get("versions") or ():
         if not version.get("served", True):
             continue
@@ -66,7 +71,11 @@ def resource_types(crd: dict) -> list[ResourceType]:
                 subresources=tuple(s for s in ("status", "scale") if s in subresources),
                 columns=columns,
                 custom=True,
-                extra={"schema": (version.get("schema") or {}).get("openAPIV3Schema")},
+                extra={
+                    "schema": (version.get("schema") or {}).get("openAPIV3Schema"),
+                    "scale": subresources.get("scale"),
+                    **storage_extra,
+                },
             )
         )
     return types

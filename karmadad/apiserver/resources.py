@@ -196,7 +196,7 @@ class ResourceAPI:
     async def handle(
         self, request: web.Request, resource: ResourceType, path: ResourcePath
     ) -> web.StreamResponse:
-        if (view := conversion.store_for(self.store, resource.api_version, resource.kind)) is not self.store:
+        if (view := conversion.store_for(self.store, resource)) is not self.store:
             converted = ResourceAPI(view, self.registry, services=self.services, webhooks=self.webhooks)
             return await converted.handle(request, resource, path)  # served converted
         method = request.method

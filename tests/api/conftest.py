@@ -198,3 +198,10 @@ def ns(kubectl, request):
     kubectl("apply", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The corpus agreement rate, when the corpus differential test ran."""
+    corpus = sys.modules.get("tests.api.test_corpus_differential")
+    if corpus is not None and corpus.TALLY.agreed:
+        terminalreporter.write_line(corpus.TALLY.line())

@@ -17,6 +17,7 @@ The agreement rate of the whole corpus is printed at the end of the session.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def _documents(path: Path) -> list[dict]:
 def _cases() -> dict[str, dict]:
     cases = {}
     for path in sorted(CORPUS.glob("*.yaml")):
-        if path.name.endswith(".updates.yaml"):
+        if path.name.endswith(".updates.yaml") or path.name == CRDS_FILE:
             continue
         for doc in _documents(path):
             case = f"{path.stem}/{doc['kind']}/{doc['metadata']['name']}"
@@ -85,12 +86,28 @@ def _update_pairs() -> dict[str, tuple[dict, dict]]:
     return pairs
 
 
+CRDS_FILE = "crds.yaml"  # the CustomResourceDefinitions of the custom resources in the corpus
 CASES = _cases()
 PAIRS = _update_pairs()
+CRDS = _documents(CORPUS / CRDS_FILE)
+# (apiVersion, kind) of each served custom kind -> (plural, namespaced)
+_CUSTOM = {
+    (f"{crd['spec']['group']}/{version['name']}", crd["spec"]["names"]["kind"]): (
+        crd["spec"]["names"]["plural"],
+        crd["spec"]["scope"] == "Namespaced",
+    )
+    for crd in CRDS
+    for version in crd["spec"]["versions"]
+}
 
 
 def _collection(doc: dict) -> str:
-    resource = _RESOURCES[(doc["apiVersion"], doc["kind"])]
+    key = (doc["apiVersion"], doc["kind"])
+    if key in _CUSTOM:
+        plural, namespaced = _CUSTOM[key]
+        scope = f"/namespaces/{NAMESPACE}" if namespaced else ""
+        return f"/apis/{doc['apiVersion']}{scope}/{plural}"
+    resource = _RESOURCES[key]
     prefix = f"/apis/{resource.api_version}" if resource.group else "/api/v1"
     scope = f"/namespaces/{NAMESPACE}" if resource.namespaced else ""
     return f"{prefix}{scope}/{resource.plural}"
@@ -139,23 +156,44 @@ class Tally:
         return f"corpus agreement with kube-apiserver: {good}/{total} cases ({share:.1f} %)"
 
 
-@pytest.fixture(scope="module")
-def tally(request):
-    tally = Tally()
-    yield tally
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and tally.agreed:
-        reporter.write_line("")
-        reporter.write_line(tally.line())
+TALLY = Tally()  # printed at the end of the session (tests/api/conftest.py's pytest_terminal_summary)
+
+
+@pytest.fixture
+def tally() -> Tally:
+    return TALLY
+
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def _established(client: Client, name: str) -> bool:
+    _, crd = _send(client, "GET", f"{CRD_PATH}/{name}")
+    conditions = (crd.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 @pytest.fixture(scope="module")
 def both(karmadad, kube_members) -> tuple[Client, Client]:
+    """karmadad and a test bed kube-apiserver, both serving the corpus's CustomResourceDefinitions."""
     member = kube_members.member("member1")
-    ours, theirs = Client(karmadad.api), Client(member.server.removeprefix("https://"), member.token)
-    yield ours, theirs
-    ours.close()
-    theirs.close()
+    clients = Client(karmadad.api), Client(member.server.removeprefix("https://"), member.token)
+    names = [crd["metadata"]["name"] for crd in CRDS]
+    try:
+        for client in clients:
+            for crd in CRDS:
+                status, answer = _send(client, "POST", CRD_PATH, crd)
+                assert status == 201, answer
+        deadline = time.monotonic() + 30
+        while not all(_established(client, name) for client in clients for name in names):
+            assert time.monotonic() < deadline, "the corpus CRDs were not established within 30 s"
+            time.sleep(0.1)
+        yield clients
+    finally:
+        for client in clients:
+            for name in names:
+                client.request("DELETE", f"{CRD_PATH}/{name}")
+            client.close()
 
 
 def _send(client: Client, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
