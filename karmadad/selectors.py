@@ -32,7 +32,9 @@ __all__ = [
     "Requirement",
     "SelectableFields",
     "SelectorError",
+    "label_key_problems",
     "label_selector_from_struct",
+    "label_value_problems",
     "object_fields",
     "parse_field_selector",
     "parse_label_selector",
@@ -90,8 +92,9 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _label_key_problems(key: str) -> list[str]:
-    """Reasons ``key`` is not a qualified label key (empty list when it is valid)."""
+def label_key_problems(key: str) -> list[str]:
+    """Reasons ``key`` is not a qualified name (``IsQualifiedName``, apimachinery's ``IsLabelKey``: label and
+    annotation keys, finalizers, resource names), in its words (empty list when it is valid)."""
     name_hint = _regex_hint(_LABEL_NAME_MSG, _LABEL_NAME_FMT, "MyName", "my.name", "123-abc")
     parts = key.split("/")
     if len(parts) > 2:
@@ -120,7 +123,8 @@ def _label_key_problems(key: str) -> list[str]:
     return problems
 
 
-def _label_value_problems(value: str) -> list[str]:
+def label_value_problems(value: str) -> list[str]:
+    """Reasons ``value`` is not a label value (``IsLabelValue``; empty list when it is valid)."""
     problems: list[str] = []
     if _byte_len(value) > _LABEL_VALUE_MAX:
         problems.append(f"must be no more than {_LABEL_VALUE_MAX} bytes")
@@ -159,7 +163,7 @@ _OPERATORS = ("in", "notin", "=", "==", "!=", "gt", "lt", "exists", "!")
 
 def _requirement_problems(key: str, operator: str, values: tuple[str, ...]) -> list[_Problem]:
     problems: list[_Problem] = []
-    key_problems = _label_key_problems(key)
+    key_problems = label_key_problems(key)
     if key_problems:
         problems.append(("key", None, _key_message(key, key_problems)))
     if operator in _SET_OPERATORS:
@@ -186,7 +190,7 @@ def _requirement_problems(key: str, operator: str, values: tuple[str, ...]) -> l
             ("operator", None, f"unsupported operator {_quote(operator)}: supported values: {supported}")
         )
     for index, value in enumerate(values):
-        value_problems = _label_value_problems(value)
+        value_problems = label_value_problems(value)
         if value_problems:
             detail = f"invalid label value {_quote(value)} for key {_quote(key)}: {'; '.join(value_problems)}"
             problems.append(("values", index, detail))
@@ -397,7 +401,7 @@ class _LabelParser:
         if kind != _IDENT:
             raise SelectorError(f"found '{literal}', expected: identifier")
         key = literal
-        problems = _label_key_problems(key)
+        problems = label_key_problems(key)
         if problems:
             raise SelectorError(_key_message(key, problems))
         if negated:

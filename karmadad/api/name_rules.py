@@ -1,10 +1,28 @@
-"""Kubernetes' rules for object names — DNS-1123 subdomains and labels, URL path segments — with
-kube-apiserver's wording of what breaks them (apimachinery's validation), for every kind's strategy and
-for the fields that hold names (a Service port's name, an ExternalName)."""
+"""Kubernetes' rules for names and the small values validation reads by their syntax — DNS-1123 subdomains
+and labels, URL path segments, qualified names and label values (from :mod:`karmadad.selectors`, which
+parses selectors by the same rules), port names and numbers, environment variable names, percentages,
+config keys — with kube-apiserver's wording of what breaks them (apimachinery's validation)."""
 
 from __future__ import annotations
 
 import re
+
+from karmadad.selectors import label_key_problems as qualified_name_problems
+from karmadad.selectors import label_value_problems
+
+__all__ = [
+    "config_key_problems",
+    "env_var_name_problems",
+    "is_dns_subdomain",
+    "label_problems",
+    "label_value_problems",
+    "path_segment_problems",
+    "percent_problems",
+    "port_name_problems",
+    "port_number_problems",
+    "qualified_name_problems",
+    "subdomain_problems",
+]
 
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -58,61 +76,6 @@ def _regex_error(message: str, pattern: str, *examples: str) -> str:
     """apimachinery's ``RegexError`` text, double spaces between the examples included."""
     listed = " or ".join(f"'{example}', " for example in examples)
     return f"{message} (e.g. {listed}regex used for validation is '{pattern}')"
-
-
-_QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FORMAT)
-_LABEL_VALUE_FORMAT = f"({_QUALIFIED_NAME_FORMAT})?"
-_LABEL_VALUE = re.compile(_LABEL_VALUE_FORMAT)
-_QUALIFIED_NAME_HINT = _regex_error(
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
-    "character",
-    _QUALIFIED_NAME_FORMAT,
-    "MyName",
-    "my.name",
-    "123-abc",
-)
-_LABEL_VALUE_HINT = _regex_error(
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-    "start and end with an alphanumeric character",
-    _LABEL_VALUE_FORMAT,
-    "MyValue",
-    "my_value",
-    "12345",
-)
-
-
-def qualified_name_problems(name: str) -> list[str]:
-    """``IsQualifiedName`` (label keys, annotation keys, finalizers): ``[DNS-subdomain prefix/]name``."""
-    parts = name.split("/")
-    if len(parts) > 2:
-        return [
-            f"a qualified name {_QUALIFIED_NAME_HINT} with an optional DNS subdomain prefix and '/' "
-            "(e.g. 'example.com/MyName')"
-        ]
-    problems: list[str] = []
-    short = parts[-1]
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            problems.append("prefix part must be non-empty")
-        else:
-            problems.extend(f"prefix part {problem}" for problem in subdomain_problems(prefix))
-    if not short:
-        problems.append("name part must be non-empty")
-    elif len(short) > 63:
-        problems.append("name part must be no more than 63 characters")
-    if not _QUALIFIED_NAME.fullmatch(short):
-        problems.append(f"name part {_QUALIFIED_NAME_HINT}")
-    return problems
-
-
-def label_value_problems(value: str) -> list[str]:
-    """``IsValidLabelValue``: at most 63 characters, empty or a qualified name's name part."""
-    problems = ["must be no more than 63 characters"] if len(value) > 63 else []
-    if not _LABEL_VALUE.fullmatch(value):
-        problems.append(_LABEL_VALUE_HINT)
-    return problems
 
 
 _PORT_NAME = re.compile(r"[-a-z0-9]+")
