@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 # kube-apiserver's words for a value that is no quantity
@@ -129,14 +130,20 @@ def _decimal(amount: Fraction) -> tuple[int, int]:
 
 
 def canonical_quantity(value: Any, *, resource_list: bool = False) -> str | None:
+    """See :func:`_canonical_quantity`; cached, as the same few quantities come again and again."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return _canonical_quantity(value, resource_list)
+
+
+@lru_cache(maxsize=4096)
+def _canonical_quantity(value: str | int | float, resource_list: bool) -> str | None:
     """What kube-apiserver writes back for a quantity it read (``"0.5"`` → ``"500m"``, ``"1024Mi"`` →
     ``"1Gi"``, ``"1000"`` → ``"1k"``), or None if ``value`` is no quantity.
 
     Go keeps the amount and the family of the suffix (decimal, binary or exponent) and forgets the text:
     it rounds the amount up to a whole nano (to a whole milli in a ResourceList: requests, limits,
     capacity...), then prints the largest unit that leaves a whole number."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
     match = _QUANTITY_RE.fullmatch(value.strip() if isinstance(value, str) else repr(value))
     if match is None:
         return None

@@ -256,10 +256,11 @@ class SchemaNode:
     callers treat those as untyped (maps merge, lists are atomic).
     """
 
-    __slots__ = ("_site", "_target", "name")
+    __slots__ = ("_site", "_target", "_types", "name")
 
     def __init__(self, schema: Mapping[str, Any]):
         self._site = schema
+        self._types: frozenset[str] | None = None
         self.name: str | None = None
         target = schema
         seen = 0
@@ -291,12 +292,15 @@ class SchemaNode:
     @property
     def types(self) -> frozenset[str]:
         """The JSON types allowed here, without ``null``."""
-        declared = self._get("type")
-        if declared is None:
-            return _NO_STRATEGIES
-        if isinstance(declared, str):
-            return frozenset((declared,)) - {"null"}
-        return frozenset(declared) - {"null"}
+        if self._types is None:
+            declared = self._get("type")
+            if declared is None:
+                self._types = _NO_STRATEGIES
+            elif isinstance(declared, str):
+                self._types = frozenset((declared,)) - {"null"}
+            else:
+                self._types = frozenset(declared) - {"null"}
+        return self._types
 
     @property
     def is_struct(self) -> bool:
@@ -322,18 +326,18 @@ class SchemaNode:
         if isinstance(props, dict):
             sub = props.get(name)
             if isinstance(sub, dict):
-                return SchemaNode(sub)
+                return _node(sub)
         return self.map_values()
 
     def items(self) -> SchemaNode | None:
         """The schema of the items of a list."""
         sub = self._target.get("items")
-        return SchemaNode(sub) if isinstance(sub, dict) else None
+        return _node(sub) if isinstance(sub, dict) else None
 
     def map_values(self) -> SchemaNode | None:
         """The schema of the values of a map (``additionalProperties``)."""
         sub = self._target.get("additionalProperties")
-        return SchemaNode(sub) if isinstance(sub, dict) else None
+        return _node(sub) if isinstance(sub, dict) else None
 
     @property
     def patch_strategies(self) -> frozenset[str]:
@@ -368,6 +372,18 @@ class SchemaNode:
     @property
     def is_atomic_object(self) -> bool:
         return self.map_type == "atomic"
+
+
+# Nodes of the bundle's schemas, made once: the schemas are shared and never change, so a schema's identity
+# names its node (a walk over a large object would otherwise resolve the same references again and again).
+_NODES: dict[int, SchemaNode] = {}
+
+
+def _node(schema: Mapping[str, Any]) -> SchemaNode:
+    node = _NODES.get(id(schema))
+    if node is None or node._site is not schema:
+        node = _NODES[id(schema)] = SchemaNode(schema)
+    return node
 
 
 def ref_of(schema: Mapping[str, Any]) -> str | None:

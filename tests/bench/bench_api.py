@@ -4,7 +4,9 @@
 
 Both servers get the same load from the same aiohttp client: 16 concurrent clients creating
 ConfigMaps as JSON, then as Kubernetes protobuf (what client-go's typed clients send, answers asked in
-protobuf too; bodies encoded before the clock starts), then 16 reading them back by name, then creates
+protobuf too; bodies encoded before the clock starts), then realistic Deployments (probes, resources,
+environment, volumes: full decoding, defaulting and validation on both sides; 0 replicas, so the test
+bed's controllers only add a ReplicaSet each), then 16 reading the ConfigMaps back by name, then creates
 paced at 500/s for the latency percentiles. karmadad runs as its own process with its default settings; kube-apiserver is a member
 cluster of the test harness (with its etcd). Prints one JSON document and a short table.
 """
@@ -58,6 +60,58 @@ def configmap(name: str) -> bytes:
     return json.dumps(configmap_object(name)).encode()
 
 
+def deployment(name: str) -> bytes:
+    """A Deployment as teams write them: two containers, probes, resources, env from a ConfigMap, volumes."""
+    labels = {"app": name, "tier": "web"}
+    web = {
+        "name": "web",
+        "image": "registry.example.com/shop/web:1.4.2",
+        "ports": [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 9090}],
+        "env": [
+            {"name": "MODE", "value": "production"},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        ],
+        "envFrom": [{"configMapRef": {"name": "shop-settings"}}],
+        "resources": {
+            "requests": {"cpu": "250m", "memory": "256Mi"},
+            "limits": {"cpu": "1", "memory": "512Mi"},
+        },
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 10},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
+        "volumeMounts": [
+            {"name": "config", "mountPath": "/etc/shop"},
+            {"name": "cache", "mountPath": "/cache"},
+        ],
+    }
+    sidecar = {
+        "name": "proxy",
+        "image": "envoyproxy/envoy:v1.31.0",
+        "resources": {"requests": {"cpu": "100m"}},
+    }
+    return json.dumps(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "labels": labels, "annotations": {"team": "shop"}},
+            "spec": {
+                "replicas": 0,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [web, sidecar],
+                        "volumes": [
+                            {"name": "config", "configMap": {"name": "shop-config"}},
+                            {"name": "cache"},
+                        ],
+                        "securityContext": {"runAsNonRoot": True, "runAsUser": 1000},
+                    },
+                },
+            },
+        }
+    ).encode()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -95,6 +149,9 @@ async def measure(
             ),
         }
         bodies = {label: list(per) for label, per in bodies.items()}
+        bodies["deployment_creates_per_s"] = [
+            [deployment(f"d{c}-{i}") for i in range(per_client // 4)] for c in range(CLIENTS)
+        ]
         bodies["rbac_creates_per_s"] = [
             [configmap(f"r{c}-{i}") for i in range(per_client)] for c in range(CLIENTS)
         ]
@@ -103,10 +160,10 @@ async def measure(
             async with http.post(rolebindings, data=edit_binding(namespace, tenant.user)) as resp:
                 assert resp.status == 201, await resp.text()
 
-        def creator(label: str, wire: dict, client: aiohttp.ClientSession | None = None):
+        def creator(label: str, wire: dict, client: aiohttp.ClientSession | None = None, into: str = path):
             async def create(c: int) -> None:
                 for body in bodies[label][c]:
-                    async with (client or http).post(path, data=body, headers=wire) as resp:
+                    async with (client or http).post(into, data=body, headers=wire) as resp:
                         assert resp.status == 201, await resp.text()
                         await resp.read()
 
@@ -122,6 +179,14 @@ async def measure(
         for label, worker in (
             ("creates_per_s", creator("creates_per_s", JSON_WIRE)),
             ("protobuf_creates_per_s", creator("protobuf_creates_per_s", PROTOBUF_WIRE)),
+            (
+                "deployment_creates_per_s",
+                creator(
+                    "deployment_creates_per_s",
+                    JSON_WIRE,
+                    into=f"/apis/apps/v1/namespaces/{namespace}/deployments",
+                ),
+            ),
             *(
                 (("rbac_creates_per_s", creator("rbac_creates_per_s", JSON_WIRE, tenant_http)),)
                 if tenant
@@ -133,7 +198,8 @@ async def measure(
             async with anyio.create_task_group() as tasks:
                 for c in range(CLIENTS):
                     tasks.start_soon(worker, c)
-            rates[label] = per_client * CLIENTS / (time.perf_counter() - started)
+            done = sum(len(per) for per in bodies[label]) if label in bodies else per_client * CLIENTS
+            rates[label] = done / (time.perf_counter() - started)
 
         latencies: list[float] = []
 
@@ -236,6 +302,7 @@ def main() -> None:
         for name, key in (
             ("creates", "creates_per_s"),
             ("protobuf_creates", "protobuf_creates_per_s"),
+            ("deployment_creates", "deployment_creates_per_s"),
             ("gets", "gets_per_s"),
         )
     }
@@ -246,6 +313,7 @@ def main() -> None:
     for key in (
         "creates_per_s",
         "protobuf_creates_per_s",
+        "deployment_creates_per_s",
         "gets_per_s",
         "paced_create_p50_ms",
         "paced_create_p99_ms",
