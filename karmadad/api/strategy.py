@@ -9,10 +9,9 @@
   for core Events. Cluster names are labels of at most 48, checked by its admission. Names other objects
   derive from a template's name (``<name>-<kind>`` bindings, ``<name>-<hash>`` Works) can outgrow that;
   the error then names the derived object, as kube-apiserver's would.
-- Built-in kinds get the checks of kube-apiserver's validation that karmadad makes (``_KIND_CHECKS``):
-  required fields (a StorageClass's provisioner, a PersistentVolume's capacity, access modes and one
-  volume source, ...), values other fields are read as (an IngressClass controller, an EndpointSlice
-  address type), a HorizontalPodAutoscaler's replica bounds and scale target, reserved PriorityClasses.
+- Built-in kinds are decoded, defaulted, prepared and validated as kube-apiserver does it (their Go type's
+  form, ``karmadad.api.defaulting``, ``karmadad.api.preparation``, ``karmadad.api.validation``); custom
+  resources by their CRD version's structural schema (``karmadad.api.crd_schemas``).
 - Secrets and ConfigMaps are first decoded as kube-apiserver decodes them (``karmadad.api.core_v1``:
   ``stringData`` merged into ``data``, base64 checked), so create, update, patch, apply and dry runs all
   answer with the decoded form; their keys and sizes are validated with the rest.
@@ -24,7 +23,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from karmadad.api import core_v1, crd_schemas, defaulting, preparation, services, validation
@@ -106,171 +104,6 @@ def _decode(resource: ResourceType, obj: dict) -> dict:
     return defaulting.defaulted(resource.api_version, resource.kind, obj)
 
 
-def _required(field: str, detail: str = "") -> Cause:
-    return Cause(field, "Required value" + (f": {detail}" if detail else ""), "FieldValueRequired")
-
-
-def _invalid_value(field: str, value: object, problem: str) -> Cause:
-    shown = f'"{value}"' if isinstance(value, str) else json.dumps(value)
-    return Cause(field, f"Invalid value: {shown}: {problem}")
-
-
-def _unsupported(field: str, value: object, supported: tuple[str, ...]) -> Cause:
-    listed = ", ".join(f'"{v}"' for v in supported)
-    shown = json.dumps(value, separators=(",", ":"))
-    return Cause(field, f"Unsupported value: {shown}: supported values: {listed}", "FieldValueNotSupported")
-
-
-def _storage_class_causes(obj: dict, old: dict | None) -> list[Cause]:
-    return [] if obj.get("provisioner") else [_required("provisioner")]
-
-
-def _ingress_class_causes(obj: dict, old: dict | None) -> list[Cause]:
-    """``spec.controller``: a domain-prefixed path (``IsDomainPrefixedPath``)."""
-    controller = (obj.get("spec") or {}).get("controller")
-    if not isinstance(controller, str) or not controller:
-        return [_required("spec.controller")]
-    host, slash, path = controller.partition("/")
-    if not slash or not host or not path:
-        return [
-            _invalid_value(
-                "spec.controller", controller, 'must be a domain-prefixed path (such as "acme.io/foo")'
-            )
-        ]
-    return [_invalid_value("spec.controller", host, problem) for problem in subdomain_problems(host)]
-
-
-_ADDRESS_TYPES = ("FQDN", "IPv4", "IPv6")
-
-
-def _endpoint_slice_causes(obj: dict, old: dict | None) -> list[Cause]:
-    address_type = obj.get("addressType")
-    if not address_type:
-        return [_required("addressType")]
-    return (
-        [] if address_type in _ADDRESS_TYPES else [_unsupported("addressType", address_type, _ADDRESS_TYPES)]
-    )
-
-
-def _runtime_class_causes(obj: dict, old: dict | None) -> list[Cause]:
-    handler = obj.get("handler")
-    if not isinstance(handler, str) or not handler:
-        return [_required("handler")]
-    return [_invalid_value("handler", handler, problem) for problem in label_problems(handler)]
-
-
-# kube-apiserver's own PriorityClasses: (value, globalDefault)
-_SYSTEM_PRIORITY_CLASSES = {
-    "system-node-critical": (2000001000, False),
-    "system-cluster-critical": (2000000000, False),
-}
-
-
-def _priority_class_causes(obj: dict, old: dict | None) -> list[Cause]:
-    """Names starting with ``system-`` are kube-apiserver's, with their values."""
-    name = (obj.get("metadata") or {}).get("name") or ""
-    if not name.startswith("system-"):
-        return []
-    known = _SYSTEM_PRIORITY_CLASSES.get(name)
-    if known is None:
-        problem = f"{name} is not a known system priority class"
-    elif obj.get("value", 0) != known[0]:
-        problem = f"value of {name} PriorityClass must be {known[0]}"
-    elif bool(obj.get("globalDefault")) != known[1]:
-        problem = f"globalDefault of {name} PriorityClass must be {str(known[1]).lower()}"
-    else:
-        return []
-    reserved = "priority class names with 'system-' prefix are reserved for system use only"
-    return [Cause("metadata.name", f"Forbidden: {reserved}. error: {problem}", "FieldValueForbidden")]
-
-
-# The volume sources a PersistentVolume may name, exactly one of them.
-_VOLUME_SOURCES = (
-    "gcePersistentDisk", "awsElasticBlockStore", "hostPath", "glusterfs", "nfs", "rbd", "quobyte", "iscsi",
-    "cinder", "cephfs", "fc", "flocker", "flexVolume", "azureFile", "vsphereVolume", "azureDisk",
-    "photonPersistentDisk", "portworxVolume", "scaleIO", "local", "storageos", "csi",
-)  # fmt: skip
-
-
-def _persistent_volume_causes(obj: dict, old: dict | None) -> list[Cause]:
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        spec = {}
-    causes = [] if spec.get("accessModes") else [_required("spec.accessModes")]
-    capacity = spec.get("capacity") or None
-    if capacity is None:
-        causes.append(_required("spec.capacity"))
-    if not isinstance(capacity, dict) or set(capacity) != {"storage"}:
-        causes.append(_unsupported("spec.capacity", capacity, ("storage",)))
-    sources = [key for key in _VOLUME_SOURCES if spec.get(key) is not None]
-    if not sources:
-        causes.append(_required("spec", "must specify a volume type"))
-    causes.extend(
-        Cause(f"spec.{key}", "Forbidden: may not specify more than 1 volume type", "FieldValueForbidden")
-        for key in sources[1:]
-    )
-    return causes
-
-
-def _api_version_problem(api_version: object) -> str | None:
-    """A scale target's apiVersion must name a group (``schema.ParseGroupVersion`` and the HPA's rule)."""
-    text = api_version if isinstance(api_version, str) else ""
-    if text.count("/") > 1:
-        return f"unexpected GroupVersion string: {text}"
-    return None if "/" in text else "apiVersion must specify API group"
-
-
-def _autoscaler_causes(obj: dict, old: dict | None) -> list[Cause]:
-    """The HorizontalPodAutoscaler spec rules every version shares (replicas and scale target)."""
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        spec = {}
-    causes = []
-    minimum, maximum = spec.get("minReplicas"), spec.get("maxReplicas") or 0
-    if isinstance(minimum, int) and minimum < 1:
-        causes.append(_invalid_value("spec.minReplicas", minimum, "must be greater than or equal to 1"))
-    if isinstance(maximum, int) and maximum == 0:
-        causes.append(_required("spec.maxReplicas", "must be set and greater than 0"))
-    elif isinstance(maximum, int) and maximum < 0:
-        causes.append(_invalid_value("spec.maxReplicas", maximum, "must be greater than or equal to 1"))
-    if isinstance(maximum, int) and maximum < (minimum if isinstance(minimum, int) else 1):  # defaulted to 1
-        causes.append(
-            _invalid_value("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`")
-        )
-    ref = spec.get("scaleTargetRef")
-    if not isinstance(ref, dict):
-        ref = {}
-    for field in ("kind", "name"):
-        value = ref.get(field)
-        if not value:
-            causes.append(_required(f"spec.scaleTargetRef.{field}"))
-        elif isinstance(value, str):
-            path = f"spec.scaleTargetRef.{field}"
-            causes.extend(_invalid_value(path, value, problem) for problem in path_segment_problems(value))
-    old_ref = ((old or {}).get("spec") or {}).get("scaleTargetRef") or {}
-    problem = _api_version_problem(ref.get("apiVersion"))
-    if problem and (old is None or _api_version_problem(old_ref.get("apiVersion")) is None):
-        causes.append(_invalid_value("spec.scaleTargetRef.apiVersion", ref.get("apiVersion") or "", problem))
-    if minimum == 0 and not any(
-        isinstance(m, dict) and m.get("type") in ("Object", "External") for m in spec.get("metrics") or ()
-    ):
-        needed = "must specify at least one Object or External metric to support scaling to zero replicas"
-        causes.append(Cause("spec.metrics", f"Forbidden: {needed}", "FieldValueForbidden"))
-    return causes
-
-
-_KIND_CHECKS = {
-    ("storage.k8s.io", "StorageClass"): _storage_class_causes,
-    ("networking.k8s.io", "IngressClass"): _ingress_class_causes,
-    ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice_causes,
-    ("node.k8s.io", "RuntimeClass"): _runtime_class_causes,
-    ("scheduling.k8s.io", "PriorityClass"): _priority_class_causes,
-    ("", "PersistentVolume"): _persistent_volume_causes,
-    ("autoscaling", "HorizontalPodAutoscaler"): _autoscaler_causes,
-    ("", "Service"): services.service_causes,
-}
-
-
 def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -> list[Cause]:
     """Problems with the contents of a built-in object, as kube-apiserver's validation of its kind finds
     them (the checks karmadad makes: required fields, names and values other fields refer by)."""
@@ -283,9 +116,8 @@ def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -
     if not _is_builtin(resource):
         return []
     causes = validation.kind_causes(resource.group, resource.kind, obj, old)
-    check = _KIND_CHECKS.get((resource.group, resource.kind))
-    if check is not None:
-        causes.extend(check(obj, old))
+    if resource.kind == "Service" and not resource.group:
+        causes.extend(services.service_causes(obj, old))
     return causes if resource.group else [*core_v1.content_causes(resource.kind, obj), *causes]
 
 

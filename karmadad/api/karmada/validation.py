@@ -1,10 +1,8 @@
-"""Kubernetes-style field errors and the small name/value validators Karmada's webhooks rely on.
+"""The field errors and name/value rules Karmada's webhooks rely on, gathered for ``karmadad.api.karmada``.
 
-Why this module exists: admission reports every problem as a :class:`karmadad.errors.Cause` whose message
-reads like a Kubernetes ``field.Error`` (``Invalid value: "x": ...``, ``Required value``, ``Unsupported
-value: ...``), because users and tools match on those words. The validators follow
-``k8s.io/apimachinery/pkg/util/validation`` (qualified names, label values, DNS-1123 labels) and
-go-openapi's JSON pointer rule; the texts are kept close to the originals.
+The field errors are Kubernetes' (``karmadad.api.field_errors``), the name and value rules apimachinery's
+(``karmadad.api.name_rules``); what is Karmada's own here is go-openapi's JSON pointer rule and the
+quantity helpers its webhooks use.
 """
 
 from __future__ import annotations

@@ -5,15 +5,15 @@ may not change from the stored one): its metadata (labels, annotations, finalize
 its kind. Each module holds one family: ``meta`` (metadata and label selectors), ``pods`` (pod specs and
 templates), ``workloads`` (apps), ``batch`` (Jobs, CronJobs; ``cron`` reads their schedules), ``core``
 (claims, Secrets, ConfigMaps, quotas, Endpoints, Namespaces), ``network`` (Ingresses, NetworkPolicies,
-EndpointSlices, addresses), ``access`` (RBAC) and ``cluster`` (budgets, leases, priority and storage
-classes).
+EndpointSlices, addresses), ``access`` (RBAC), ``autoscaling`` and ``cluster`` (budgets, leases,
+priority, runtime and storage classes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from karmadad.api.validation import access, batch, cluster, core, network, workloads
+from karmadad.api.validation import access, autoscaling, batch, cluster, core, network, workloads
 from karmadad.api.validation.meta import object_meta_causes
 from karmadad.api.validation.pods import pod_spec_causes
 from karmadad.errors import Cause
@@ -45,8 +45,12 @@ _BY_KIND: dict[tuple[str, str], KindCheck] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): access.cluster_role_binding_causes,
     ("policy", "PodDisruptionBudget"): cluster.pod_disruption_budget_causes,
     ("coordination.k8s.io", "Lease"): cluster.lease_causes,
-    ("scheduling.k8s.io", "PriorityClass"): cluster.priority_class_value_causes,
-    ("storage.k8s.io", "StorageClass"): cluster.storage_class_policy_causes,
+    ("scheduling.k8s.io", "PriorityClass"): cluster.priority_class_causes,
+    ("storage.k8s.io", "StorageClass"): cluster.storage_class_causes,
+    ("node.k8s.io", "RuntimeClass"): cluster.runtime_class_causes,
+    ("networking.k8s.io", "IngressClass"): network.ingress_class_causes,
+    ("", "PersistentVolume"): core.persistent_volume_causes,
+    ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.autoscaler_causes,
 }
 
 

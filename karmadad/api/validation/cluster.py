@@ -4,6 +4,7 @@ them."""
 from __future__ import annotations
 
 from karmadad.api.field_errors import GoStruct, forbidden, invalid, not_supported, required
+from karmadad.api.name_rules import label_problems
 from karmadad.api.validation.meta import selector_causes, shown_selector
 from karmadad.api.validation.workloads import int_or_percent_causes, over_100_percent
 from karmadad.errors import Cause
@@ -47,10 +48,10 @@ def lease_causes(obj: dict, old: dict | None) -> list[Cause]:
     return causes
 
 
-def priority_class_value_causes(obj: dict, old: dict | None) -> list[Cause]:
-    """The bounds of a user's priority, the preemption policy, and what an update may not change (the
-    reserved ``system-`` names are checked with the kind's other name rules)."""
-    causes: list[Cause] = []
+def priority_class_causes(obj: dict, old: dict | None) -> list[Cause]:
+    """The reserved ``system-`` names and their values, the bounds of a user's priority, the preemption
+    policy, and what an update may not change."""
+    causes = _reserved_priority_class_causes(obj, old)
     name = (obj.get("metadata") or {}).get("name") or ""
     value = obj.get("value", 0)
     if not name.startswith("system-") and isinstance(value, int) and value > MAX_USER_PRIORITY:
@@ -70,8 +71,8 @@ def priority_class_value_causes(obj: dict, old: dict | None) -> list[Cause]:
     return causes
 
 
-def storage_class_policy_causes(obj: dict, old: dict | None) -> list[Cause]:
-    causes: list[Cause] = []
+def storage_class_causes(obj: dict, old: dict | None) -> list[Cause]:
+    causes = [] if obj.get("provisioner") else [required("provisioner")]
     reclaim = obj.get("reclaimPolicy")
     if reclaim is not None and reclaim not in ("Delete", "Retain"):
         causes.append(not_supported("reclaimPolicy", reclaim, ("Delete", "Retain")))
@@ -83,3 +84,35 @@ def storage_class_policy_causes(obj: dict, old: dict | None) -> list[Cause]:
             if obj.get(field) != old.get(field):
                 causes.append(invalid(field, obj.get(field), "field is immutable"))
     return causes
+
+
+def runtime_class_causes(obj: dict, old: dict | None) -> list[Cause]:
+    handler = obj.get("handler")
+    if not isinstance(handler, str) or not handler:
+        return [required("handler")]
+    return [invalid("handler", handler, problem) for problem in label_problems(handler)]
+
+
+# kube-apiserver's own PriorityClasses: (value, globalDefault)
+_SYSTEM_PRIORITY_CLASSES = {
+    "system-node-critical": (2000001000, False),
+    "system-cluster-critical": (2000000000, False),
+}
+
+
+def _reserved_priority_class_causes(obj: dict, old: dict | None) -> list[Cause]:
+    """Names starting with ``system-`` are kube-apiserver's, with their values."""
+    name = (obj.get("metadata") or {}).get("name") or ""
+    if not name.startswith("system-"):
+        return []
+    known = _SYSTEM_PRIORITY_CLASSES.get(name)
+    if known is None:
+        problem = f"{name} is not a known system priority class"
+    elif obj.get("value", 0) != known[0]:
+        problem = f"value of {name} PriorityClass must be {known[0]}"
+    elif bool(obj.get("globalDefault")) != known[1]:
+        problem = f"globalDefault of {name} PriorityClass must be {str(known[1]).lower()}"
+    else:
+        return []
+    reserved = "priority class names with 'system-' prefix are reserved for system use only"
+    return [Cause("metadata.name", f"Forbidden: {reserved}. error: {problem}", "FieldValueForbidden")]

@@ -1,5 +1,5 @@
 """What the core kinds other than pods must be, as kube-apiserver's core validation checks them:
-PersistentVolumeClaims (and StatefulSets' claim templates), Secrets of the typed kinds, immutable
+PersistentVolumes, PersistentVolumeClaims (and StatefulSets' claim templates), Secrets of the typed kinds, immutable
 Secrets and ConfigMaps, ResourceQuotas, Endpoints and Namespaces."""
 
 from __future__ import annotations
@@ -268,4 +268,32 @@ def namespace_causes(obj: dict, old: dict | None) -> list[Cause]:
         if "/" not in name and name not in ("kubernetes", "orphan", "foregroundDeletion"):
             detail = "name is neither a standard finalizer name nor is it fully qualified"
             causes.append(invalid("spec.finalizers", name, detail))
+    return causes
+
+
+# The volume sources a PersistentVolume may name, exactly one of them.
+_VOLUME_SOURCES = (
+    "gcePersistentDisk", "awsElasticBlockStore", "hostPath", "glusterfs", "nfs", "rbd", "quobyte", "iscsi",
+    "cinder", "cephfs", "fc", "flocker", "flexVolume", "azureFile", "vsphereVolume", "azureDisk",
+    "photonPersistentDisk", "portworxVolume", "scaleIO", "local", "storageos", "csi",
+)  # fmt: skip
+
+
+def persistent_volume_causes(obj: dict, old: dict | None) -> list[Cause]:
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
+    causes = [] if spec.get("accessModes") else [required("spec.accessModes")]
+    capacity = spec.get("capacity") or None
+    if capacity is None:
+        causes.append(required("spec.capacity"))
+    if not isinstance(capacity, dict) or set(capacity) != {"storage"}:
+        causes.append(not_supported("spec.capacity", capacity, ("storage",)))
+    sources = [key for key in _VOLUME_SOURCES if spec.get(key) is not None]
+    if not sources:
+        causes.append(required("spec", "must specify a volume type"))
+    causes.extend(
+        Cause(f"spec.{key}", "Forbidden: may not specify more than 1 volume type", "FieldValueForbidden")
+        for key in sources[1:]
+    )
     return causes

@@ -1,4 +1,4 @@
-"""What Ingresses, NetworkPolicies and EndpointSlices must be, and how IP addresses and CIDRs are read,
+"""What Ingresses, IngressClasses, NetworkPolicies and EndpointSlices must be, and how IP addresses and CIDRs are read,
 as kube-apiserver checks them (with StrictIPCIDRValidation on, as in 1.36: no leading zeros, no
 IPv4-mapped IPv6 addresses, no host bits beyond a prefix)."""
 
@@ -361,3 +361,16 @@ def endpoint_slice_causes(obj: dict, old: dict | None) -> list[Cause]:
                 invalid(f"endpoints[{index}].hostname", hostname, p) for p in label_problems(hostname)
             )
     return causes
+
+
+def ingress_class_causes(obj: dict, old: dict | None) -> list[Cause]:
+    """``spec.controller``: a domain-prefixed path (``IsDomainPrefixedPath``)."""
+    controller = (obj.get("spec") or {}).get("controller")
+    if not isinstance(controller, str) or not controller:
+        return [required("spec.controller")]
+    host, slash, path = controller.partition("/")
+    if not slash or not host or not path:
+        return [
+            invalid("spec.controller", controller, 'must be a domain-prefixed path (such as "acme.io/foo")')
+        ]
+    return [invalid("spec.controller", host, problem) for problem in subdomain_problems(host)]
