@@ -422,19 +422,25 @@ def _program(rule: str) -> Any:
     return _ENVIRONMENT.program(_ENVIRONMENT.compile(rule))
 
 
-def _rules(schema: dict, value: Any, path: str) -> Iterator[tuple[dict, Any, str]]:
-    """Every (rule, value, path) the schema's ``x-kubernetes-validations`` apply to, outer ones first."""
+_NO_OLD = object()
+
+
+def _rules(schema: dict, value: Any, path: str, old: Any = _NO_OLD) -> Iterator[tuple[dict, Any, str, Any]]:
+    """Every (rule, value, path, old value) the schema's ``x-kubernetes-validations`` apply to, outer ones
+    first; the old value is the one at the same place in the object being replaced (``_NO_OLD`` if none:
+    a create, a new field, or a list item, which has no identity to follow)."""
     if value is None:
         return
     for rule in schema.get("x-kubernetes-validations") or []:
-        yield rule, value, path
+        yield rule, value, path, old
     if isinstance(value, dict):
         properties = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
         for key, item in value.items():
             sub = properties.get(key) or (extra if isinstance(extra, dict) else None)
             if sub is not None:
-                yield from _rules(sub, item, _join(path, key))
+                before = old.get(key, _NO_OLD) if isinstance(old, dict) else _NO_OLD
+                yield from _rules(sub, item, _join(path, key), before)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
             yield from _rules(schema["items"], item, f"{path}[{index}]")
@@ -468,14 +474,17 @@ def _rule_cause(rule: dict, value: Any, path: str) -> Cause:
     return invalid(where, value, message)
 
 
-def _cel_causes(schema: dict, obj: dict) -> list[Cause]:
+def _cel_causes(schema: dict, obj: dict, old: dict | None) -> list[Cause]:
     causes = []
-    for rule, value, path in _rules(schema, obj, ""):
+    for rule, value, path, before in _rules(schema, obj, "", _NO_OLD if old is None else old):
         text = rule.get("rule", "")
+        bindings = {"self": celpy.json_to_cel(value)}
         if "oldSelf" in text:
-            continue  # transition rules only run on updates with a previous value
+            if before is _NO_OLD:
+                continue  # a transition rule runs only where there was a value before
+            bindings["oldSelf"] = celpy.json_to_cel(before)
         try:
-            passed = _program(text).evaluate({"self": celpy.json_to_cel(value)})
+            passed = _program(text).evaluate(bindings)
         except Exception as error:  # a rule that cannot run on this value is reported, as Go does
             causes.append(Cause(path, f"Invalid value: {error}", "FieldValueInvalid"))
             continue
@@ -534,9 +543,11 @@ def scale_causes(scale: dict | None, obj: dict) -> list[Cause]:
     ]
 
 
-def schema_causes(schema: dict | None, obj: dict, scale: dict | None = None) -> list[Cause]:
-    """What the structural schema, the scale subresource and the CEL rules find wrong with ``obj``
-    (pruned and defaulted)."""
+def schema_causes(
+    schema: dict | None, obj: dict, scale: dict | None = None, old: dict | None = None
+) -> list[Cause]:
+    """What the structural schema, the scale subresource and the CEL rules find wrong with ``obj`` (pruned
+    and defaulted); ``old``: the object it replaces, for the transition rules (``oldSelf``)."""
     if not isinstance(schema, dict):
         return scale_causes(scale, obj)
     checker = _Checker()
@@ -548,4 +559,4 @@ def schema_causes(schema: dict | None, obj: dict, scale: dict | None = None) -> 
         return causes
     if any(cause.reason in _BLOCKING for cause in causes):
         return [*causes, _NOT_CHECKED]  # CEL needs values of the declared types
-    return [*causes, *_cel_causes(schema, obj)]
+    return [*causes, *_cel_causes(schema, obj, old)]

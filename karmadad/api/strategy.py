@@ -111,7 +111,7 @@ def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -
         meta = obj.get("metadata") or {}
         return [
             *object_meta_causes(meta, core=False),
-            *crd_schemas.schema_causes(resource.extra.get("schema"), obj, resource.extra.get("scale")),
+            *crd_schemas.schema_causes(resource.extra.get("schema"), obj, resource.extra.get("scale"), old),
         ]
     if not _is_builtin(resource):
         return []
@@ -138,6 +138,21 @@ def _admit_karmada(
     from karmadad.api.karmada.admission import WebhookOptions, admit
 
     return admit(resource.kind, obj, old=old, trusted=trusted, webhooks=webhooks or WebhookOptions())
+
+
+# Built-in kinds whose updates must name the resourceVersion they replace (AllowUnconditionalUpdate false).
+_CONDITIONAL_UPDATES = frozenset({"poddisruptionbudgets.policy", "leases.coordination.k8s.io"})
+
+
+def require_resource_version(resource: ResourceType, obj: dict) -> None:
+    """Refuse an unconditional update (a PUT without resourceVersion) of the kinds kube-apiserver refuses it
+    for: custom resources, PodDisruptionBudgets and Leases. Others take the current version."""
+    if not (resource.custom or resource.group_resource in _CONDITIONAL_UPDATES):
+        return
+    meta = obj.get("metadata") or {}
+    if not meta.get("resourceVersion"):
+        cause = Cause("metadata.resourceVersion", "Invalid value: 0: must be specified for an update")
+        raise Invalid.of(resource.plural, resource.group, meta.get("name", ""), [cause])
 
 
 def _is_service(resource: ResourceType) -> bool:

@@ -430,6 +430,8 @@ class ResourceAPI:
         warnings: list[str] = []
         check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         obj = self._check_identity(resource, path, body, name=path.name)
+        if not path.subresource:
+            strategy.require_resource_version(resource, obj)
         updated = await self._write(resource, path, obj, dry_run)
         return with_warnings(self._render(request, resource, updated), warnings)
 

@@ -246,14 +246,17 @@ def test_create_answers_as_kube_apiserver_does(both, tally, case):
     assert not problems, problems
 
 
-# Kinds whose updates must name the resourceVersion they replace (kube-apiserver refuses unconditional ones).
+# Kinds whose updates must name the resourceVersion they replace (kube-apiserver refuses unconditional ones),
+# custom resources too.
 _CONDITIONAL = frozenset({"PodDisruptionBudget", "Lease"})
+_CUSTOM_VERSIONS = frozenset(api_version for api_version, _ in _CUSTOM)
 
 
 def _replace(client: Client, item: str, body: dict) -> tuple[int, dict]:
     """A dry-run PUT of ``body``: unconditional where the kind allows it, so that the test bed's controllers
-    writing status meanwhile cannot make it conflict; otherwise with the latest resourceVersion, retried."""
-    if body["kind"] not in _CONDITIONAL:
+    writing status meanwhile cannot make it conflict; otherwise with the latest resourceVersion, retried.
+    (Unconditional updates of the other kinds are compared in test_unconditional_updates_answer_as_kube_apiserver_does.)"""
+    if body["kind"] not in _CONDITIONAL and body["apiVersion"] not in _CUSTOM_VERSIONS:
         return _send(client, "PUT", f"{item}?dryRun=All", body)
     for _ in range(5):
         _, current = _send(client, "GET", item)
@@ -296,6 +299,28 @@ def test_update_answers_as_kube_apiserver_does(both, tally, case):
         problems = _compare(ours, theirs)
         tally.record(f"update {case}", not problems)
         assert not problems, problems
+    finally:
+        for client in both:
+            client.request("DELETE", item)
+
+
+@pytest.mark.parametrize("kind", ["Widget", "PodDisruptionBudget"])
+def test_unconditional_updates_answer_as_kube_apiserver_does(both, kind):
+    """A PUT without resourceVersion: taken for most kinds, refused for custom resources and a few built-ins."""
+    first = next(
+        doc
+        for doc in [*CASES.values()]
+        if doc["kind"] == kind and not doc["metadata"]["name"].startswith("bad-")
+    )
+    first = {**first, "metadata": {**first["metadata"], "name": f"unconditional-{kind.lower()}"}}
+    collection = _collection(first)
+    item = f"{collection}/{first['metadata']['name']}"
+    try:
+        for client in both:
+            assert _send(client, "POST", collection, first)[0] == 201
+        ours, theirs = (_send(client, "PUT", f"{item}?dryRun=All", first) for client in both)
+        assert not _compare(_spec_view(ours), _spec_view(theirs)), (ours, theirs)
+        assert theirs[0] == 422 and ours[1]["message"] == theirs[1]["message"]
     finally:
         for client in both:
             client.request("DELETE", item)
