@@ -211,3 +211,42 @@ def custom_columns(columns: Iterable[Column]) -> tuple[Column, ...]:
         replace(column, cell=_since(column.cell)) if column.type == "date" else column for column in columns
     )
     return (NAME, *(shown or (replace(AGE, type="date"),)))
+
+
+@dataclass(frozen=True)
+class ScalePaths:
+    """Where the scale subresource reads and writes replicas: a CRD version's ``subresources.scale`` paths,
+    or the built-in kinds' ``spec.replicas`` / ``status.replicas`` (``selector`` None: the built-in
+    ``spec.selector``, shown as its ``matchLabels``)."""
+
+    spec_replicas: tuple[str, ...] = ("spec", "replicas")
+    status_replicas: tuple[str, ...] = ("status", "replicas")
+    selector: tuple[str, ...] | None = None
+
+
+def _steps(json_path: str) -> tuple[str, ...]:
+    return tuple(step for step in json_path.removeprefix(".").split(".") if step)
+
+
+def scale_paths(resource: ResourceType) -> ScalePaths:
+    scale = resource.extra.get("scale") if resource.custom else None
+    if not isinstance(scale, dict):
+        return ScalePaths()
+    selector = scale.get("labelSelectorPath")
+    return ScalePaths(
+        _steps(scale.get("specReplicasPath") or ".spec.replicas"),
+        _steps(scale.get("statusReplicasPath") or ".status.replicas"),
+        _steps(selector) if selector else (),
+    )
+
+
+def with_path(obj: dict, steps: tuple[str, ...], value: Any) -> dict:
+    """A copy of ``obj`` with ``value`` at ``steps``, the dicts on the way copied (or made)."""
+    if not steps:
+        return obj
+    head, *rest = steps
+    inner = obj.get(head)
+    return {
+        **obj,
+        head: with_path(inner if isinstance(inner, dict) else {}, tuple(rest), value) if rest else value,
+    }

@@ -19,16 +19,18 @@ from aiohttp import web
 
 from karmadad.api import conversion, fields, strategy
 from karmadad.api.karmada.admission import WebhookOptions, deletion_denied
-from karmadad.api.registry import Registry, ResourceType, dig
+from karmadad.api.registry import Registry, ResourceType, dig, scale_paths, with_path
 from karmadad.api.services import SERVICES, AllocationTransaction, ServiceAllocator
 from karmadad.apiserver import tables
 from karmadad.apiserver.media import ANSWER, JSON, PROTOBUF, answer, dumps, json_response, read_body
 from karmadad.apiserver.paths import ResourcePath
 from karmadad.errors import (
     BadRequest,
+    Cause,
     Conflict,
     Expired,
     Forbidden,
+    Invalid,
     MethodNotAllowed,
     NotFound,
     UnsupportedMediaType,
@@ -564,7 +566,16 @@ class ResourceAPI:
 
     def _scale_of(self, resource: ResourceType, obj: dict) -> dict:
         meta = obj["metadata"]
-        selector = dig(obj, "spec", "selector", "matchLabels") or {}
+        paths = scale_paths(resource)
+        if paths.selector is None:
+            selector = dig(obj, "spec", "selector", "matchLabels") or {}
+            shown = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        else:
+            found = dig(obj, *paths.selector)
+            shown = found if isinstance(found, str) else ""
+        status: dict[str, Any] = {"replicas": dig(obj, *paths.status_replicas) or 0}
+        if shown or paths.selector is None:
+            status["selector"] = shown
         return {
             "kind": "Scale",
             "apiVersion": "autoscaling/v1",
@@ -573,11 +584,8 @@ class ResourceAPI:
                 for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
                 if k in meta
             },
-            "spec": {"replicas": dig(obj, "spec", "replicas") or 0},
-            "status": {
-                "replicas": dig(obj, "status", "replicas") or 0,
-                "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
-            },
+            "spec": {"replicas": dig(obj, *paths.spec_replicas) or 0},
+            "status": status,
         }
 
     async def _update_scale(
@@ -585,8 +593,6 @@ class ResourceAPI:
     ) -> dict:
         replicas = dig(scale, "spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            from karmadad.errors import Cause, Invalid
-
             raise Invalid.of(
                 "Scale",
                 "autoscaling",
@@ -595,7 +601,7 @@ class ResourceAPI:
             )
         current = self._latest(resource, path)
         wanted_rv = dig(scale, "metadata", "resourceVersion")
-        obj = {**current, "spec": {**(current.get("spec") or {}), "replicas": replicas}}
+        obj = with_path(current, scale_paths(resource).spec_replicas, replicas)
         obj["metadata"] = {
             **current["metadata"],
             "resourceVersion": wanted_rv or current["metadata"]["resourceVersion"],

@@ -324,3 +324,43 @@ def test_unconditional_updates_answer_as_kube_apiserver_does(both, kind):
     finally:
         for client in both:
             client.request("DELETE", item)
+
+
+def test_a_custom_resources_scale_and_versions_answer_as_kube_apiserver_does(both):
+    """The Widget CRD's scale subresource (its own replicas paths) and its second served version, read from
+    the same object: the same answers on both sides."""
+    widget = {
+        "apiVersion": "corpus.example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "scaled"},
+        "spec": {"size": 2, "replicas": 3},
+    }
+    item = f"{_collection(widget)}/scaled"
+    try:
+        created = [_send(client, "POST", _collection(widget), widget) for client in both]
+        assert [status for status, _ in created] == [201, 201], created
+        for client, (_, stored) in zip(both, created, strict=True):
+            status = {"replicas": 1}
+            body = {**stored, "status": status}
+            assert _send(client, "PUT", f"{item}/status", body)[0] == 200
+        scales = [_send(client, "GET", f"{item}/scale") for client in both]
+        (_, ours), (_, theirs) = scales
+        assert (
+            (ours["spec"], ours["status"])
+            == (theirs["spec"], theirs["status"])
+            == ({"replicas": 3}, {"replicas": 1})
+        )
+        scaled = [
+            _send(client, "PUT", f"{item}/scale", {**scale, "spec": {"replicas": 5}})
+            for client, (_, scale) in zip(both, scales, strict=True)
+        ]
+        assert [status for status, _ in scaled] == [200, 200], scaled
+        read = [_send(client, "GET", item) for client in both]
+        assert [obj["spec"]["replicas"] for _, obj in read] == [5, 5]
+        beta = item.replace("/v1/", "/v1beta1/")
+        (_, ours), (_, theirs) = (_send(client, "GET", beta) for client in both)
+        assert ours["apiVersion"] == theirs["apiVersion"] == "corpus.example.com/v1beta1"
+        assert _normalised(ours)["spec"] == _normalised(theirs)["spec"]
+    finally:
+        for client in both:
+            client.request("DELETE", item)
