@@ -76,19 +76,20 @@ def _is_builtin(resource: ResourceType) -> bool:
     return not resource.custom and resource.group not in KARMADA_GROUPS
 
 
-def _decode(resource: ResourceType, obj: dict) -> dict:
+def _decode(resource: ResourceType, obj: dict, *, with_status: bool = False) -> dict:
     """What kube-apiserver's decoding makes of a built-in object: Secrets' and ConfigMaps' data decoded,
     the object in its Go type's form (``Codec.typed``: unknown fields dropped, empty structs written),
     then the kind's defaults (``karmadad.api.defaulting``). Kinds with a ``status`` subresource lose the
     status given first (their writes never take it), so the defaults of status are those of an empty one,
     as kube-apiserver stores them."""
+    keep_status = with_status or "status" not in resource.subresources
     if resource.custom:
-        if "status" in resource.subresources and "status" in obj:
+        if not keep_status and "status" in obj:
             obj = {key: value for key, value in obj.items() if key != "status"}
         return crd_schemas.prepared(resource.extra.get("schema"), obj).obj
     if not _is_builtin(resource):
         return obj
-    if "status" in resource.subresources and resource.plural != "namespaces" and "status" in obj:
+    if not keep_status and resource.plural != "namespaces" and "status" in obj:
         obj = {key: value for key, value in obj.items() if key != "status"}
     if not resource.group and resource.version == "v1":
         if resource.kind == "Service":
@@ -142,6 +143,18 @@ def _admit_karmada(
 
 # Built-in kinds whose updates must name the resourceVersion they replace (AllowUnconditionalUpdate false).
 _CONDITIONAL_UPDATES = frozenset({"poddisruptionbudgets.policy", "leases.coordination.k8s.io"})
+
+
+def prepare_status_update(resource: ResourceType, old: dict, obj: dict) -> dict:
+    """The object to store for a write of the ``status`` subresource: the status decoded as the whole
+    object would be (its Go type's form, defaults, canonical quantities) and checked as kube-apiserver's
+    status strategies check it; the rest stays the stored object's (the store takes only the status)."""
+    decoded = _decode(resource, obj, with_status=True)
+    if _is_builtin(resource):
+        causes = validation.status_causes(resource.group, resource.kind, decoded)
+        if causes:
+            raise _invalid(resource, decoded, causes)
+    return {**decoded, "apiVersion": resource.api_version, "kind": resource.kind}
 
 
 def require_resource_version(resource: ResourceType, obj: dict) -> None:

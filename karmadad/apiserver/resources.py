@@ -447,8 +447,9 @@ class ResourceAPI:
                 }
                 obj = {**current, "metadata": {**current["metadata"], **_rv_only(obj)}, "spec": spec}
                 return await self.store.update(resource.group_resource, obj, dry_run=dry_run)
+            prepared = strategy.prepare_status_update(resource, current, obj)
             return await self.store.update(
-                resource.group_resource, obj, subresource="status", dry_run=dry_run
+                resource.group_resource, prepared, subresource="status", dry_run=dry_run
             )
         with self._allocations(resource, dry_run) as allocations:
             prepared = strategy.prepare_update(

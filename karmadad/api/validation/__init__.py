@@ -18,7 +18,7 @@ from karmadad.api.validation.meta import object_meta_causes
 from karmadad.api.validation.pods import pod_spec_causes
 from karmadad.errors import Cause
 
-__all__ = ["kind_causes"]
+__all__ = ["kind_causes", "status_causes"]
 
 KindCheck = Callable[[dict, "dict | None"], list[Cause]]
 
@@ -71,3 +71,15 @@ def kind_causes(group: str, kind: str, obj: dict, old: dict | None) -> list[Caus
     if check is not None:
         causes.extend(check(obj, old))
     return causes
+
+
+_STATUS_BY_KIND: dict[tuple[str, str], Callable[[dict], list[Cause]]] = {
+    ("apps", "Deployment"): workloads.deployment_status_causes,
+    ("apps", "ReplicaSet"): workloads.replica_set_status_causes,
+}
+
+
+def status_causes(group: str, kind: str, obj: dict) -> list[Cause]:
+    """The problems kube-apiserver's status strategy finds with ``obj``'s status (a write of ``/status``)."""
+    check = _STATUS_BY_KIND.get((group, kind))
+    return check(obj.get("status") or {}) if check is not None else []

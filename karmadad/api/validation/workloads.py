@@ -335,3 +335,48 @@ def _without_host_names(template: dict, spec: dict) -> dict:
     if claims:
         pod_spec["volumes"] = [*(pod_spec.get("volumes") or []), *claims]
     return {**template, "spec": pod_spec}
+
+
+_NOT_ABOVE_REPLICAS = "cannot be greater than status.replicas"
+
+
+def _replica_counts(status: dict, counted: tuple[str, ...], bounded: tuple[str, ...]) -> list[Cause]:
+    """Counts of a workload's status: none negative, none above ``replicas``, none available that is not ready."""
+    causes: list[Cause] = []
+    for field in counted:
+        causes.extend(nonnegative(status.get(field, 0), f"status.{field}"))
+    replicas = status.get("replicas", 0)
+    for field in bounded:
+        if status.get(field, 0) > replicas:
+            causes.append(invalid(f"status.{field}", status.get(field, 0), _NOT_ABOVE_REPLICAS))
+    if status.get("availableReplicas", 0) > status.get("readyReplicas", 0):
+        causes.append(
+            invalid(
+                "status.availableReplicas",
+                status["availableReplicas"],
+                "cannot be greater than readyReplicas",
+            )
+        )
+    return causes
+
+
+def deployment_status_causes(status: dict) -> list[Cause]:
+    """``ValidateDeploymentStatus``."""
+    counted = (
+        "observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
+        "unavailableReplicas", "terminatingReplicas", "collisionCount",
+    )  # fmt: skip
+    return _replica_counts(status, counted, ("updatedReplicas", "readyReplicas", "availableReplicas"))
+
+
+def replica_set_status_causes(status: dict) -> list[Cause]:
+    """``ValidateReplicaSetStatus``."""
+    counted = (
+        "replicas",
+        "fullyLabeledReplicas",
+        "readyReplicas",
+        "availableReplicas",
+        "observedGeneration",
+        "terminatingReplicas",
+    )
+    return _replica_counts(status, counted, ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"))
