@@ -93,6 +93,12 @@ def exact_quantity(value: Any) -> Fraction | None:
         return Fraction(value)
     if not isinstance(value, str):
         return None
+    return _exact_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _exact_text(value: str) -> Fraction | None:
+    """:func:`exact_quantity` of a text, cached: the same few quantities come again and again."""
     match = _QUANTITY_RE.fullmatch(value.strip())
     if match is None:
         return None

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -95,13 +96,18 @@ def _quote(text: str) -> str:
 def label_key_problems(key: str) -> list[str]:
     """Reasons ``key`` is not a qualified name (``IsQualifiedName``, apimachinery's ``IsLabelKey``: label and
     annotation keys, finalizers, resource names), in its words (empty list when it is valid)."""
+    return list(_label_key_problems(key))
+
+
+@lru_cache(maxsize=8192)  # the same keys come again and again
+def _label_key_problems(key: str) -> tuple[str, ...]:
     name_hint = _regex_hint(_LABEL_NAME_MSG, _LABEL_NAME_FMT, "MyName", "my.name", "123-abc")
     parts = key.split("/")
     if len(parts) > 2:
-        return [
+        return (
             f"a valid label key {name_hint} with an optional DNS subdomain prefix and '/' "
-            "(e.g. 'example.com/MyName')"
-        ]
+            "(e.g. 'example.com/MyName')",
+        )
     problems: list[str] = []
     name = parts[-1]
     if len(parts) == 2:
@@ -120,17 +126,22 @@ def label_key_problems(key: str) -> list[str]:
         problems.append(f"name part must be no more than {_LABEL_NAME_MAX} bytes")
     if not _LABEL_NAME_RE.fullmatch(name):
         problems.append(f"name part {name_hint}")
-    return problems
+    return tuple(problems)
 
 
 def label_value_problems(value: str) -> list[str]:
     """Reasons ``value`` is not a label value (``IsLabelValue``; empty list when it is valid)."""
+    return list(_label_value_problems(value))
+
+
+@lru_cache(maxsize=8192)
+def _label_value_problems(value: str) -> tuple[str, ...]:
     problems: list[str] = []
     if _byte_len(value) > _LABEL_VALUE_MAX:
         problems.append(f"must be no more than {_LABEL_VALUE_MAX} bytes")
     if not _LABEL_VALUE_RE.fullmatch(value):
         problems.append(_regex_hint(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return problems
+    return tuple(problems)
 
 
 def _key_message(key: str, problems: list[str]) -> str:

@@ -414,12 +414,18 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 # --- CEL rules -----------------------------------------------------------------------------------
 
-_ENVIRONMENT = celpy.Environment()
+
+@lru_cache(maxsize=1)
+def _environment() -> celpy.Environment:
+    """The CEL environment, built on first use: building its parser takes about half a second, which a
+    control plane without CEL rules should not pay at start."""
+    return celpy.Environment()
 
 
 @lru_cache(maxsize=1024)
 def _program(rule: str) -> Any:
-    return _ENVIRONMENT.program(_ENVIRONMENT.compile(rule))
+    environment = _environment()
+    return environment.program(environment.compile(rule))
 
 
 _NO_OLD = object()

@@ -285,6 +285,11 @@ class SchemaNode:
         return value if value is not None else self._target.get(key)
 
     @property
+    def schema_site(self) -> Mapping[str, Any]:
+        """The schema as written where the field is declared (a bare ``$ref`` possibly)."""
+        return self._site
+
+    @property
     def schema(self) -> Mapping[str, Any]:
         """The resolved schema (the referenced definition, or the inline schema)."""
         return self._target

@@ -137,15 +137,13 @@ def check_fields(
         )
     if typed:
         return
-    if wrong := fields.type_errors(resource, obj, zero_nulls=zero_nulls):
+    wrong, unknown = fields.inspected(resource, obj, zero_nulls=zero_nulls)
+    if wrong:
         raise BadRequest(
             f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
             + "; ".join(wrong)
         )
-    if mode == "Ignore":
-        return
-    unknown = fields.unknown_fields(resource, obj)
-    if not unknown:
+    if mode == "Ignore" or not unknown:
         return
     problems = [f'unknown field "{path}"' for path in unknown]
     if mode == "Strict":
