@@ -91,7 +91,7 @@ def _canonical_base64(kind: str, field: str, values: object) -> object:
 def decoded_secret(secret: dict) -> dict:
     """``secret`` as kube-apiserver decodes a v1 Secret (a new dict): ``data`` checked and canonical,
     each ``stringData`` value merged into ``data`` as the base64 of its UTF-8 bytes (over a ``data``
-    value of the same key), ``stringData`` gone, and ``type`` defaulted to ``Opaque``."""
+    value of the same key), ``stringData`` gone (its ``type`` is defaulted with the other defaults)."""
     decoded = {k: v for k, v in secret.items() if k != "stringData"}
     data = _canonical_base64("Secret", "data", secret.get("data"))
     string_data = secret.get("stringData")
@@ -107,8 +107,6 @@ def decoded_secret(secret: dict) -> dict:
         decoded.pop("data", None)
     else:
         decoded["data"] = data
-    if not decoded.get("type"):
-        decoded["type"] = "Opaque"
     return decoded
 
 

@@ -147,46 +147,23 @@ def _zero_of(node: schemas.SchemaNode | None) -> Any:
     return _ZEROS.get(kind)
 
 
-def unknown_fields(resource: ResourceType, obj: dict) -> list[str]:
-    """JSON paths of fields the kind's schema does not declare (a custom resource's: its CRD version's)."""
+def inspected(resource: ResourceType, obj: dict, *, zero_nulls: bool = False) -> tuple[list[str], list[str]]:
+    """(values of the wrong JSON type, as ``path: expected T, got U value``; JSON paths of fields the kind's
+    schema does not declare) of an object, in one walk over a built-in one.
+
+    With ``zero_nulls``, as Go's typed decoder does, a null value of a map or item of a list whose values
+    are plain strings, integers or booleans becomes that type's zero (``"data": {"k": null}`` stores
+    ``"k": ""``): ``obj`` is changed in place, so callers pass their own copy."""
     if resource.group in KARMADA_GROUPS:
         from karmadad.api.karmada import unknown_fields as karmada_unknown
 
-        return karmada_unknown(resource.kind, obj)
+        return [], karmada_unknown(resource.kind, obj)  # Karmada admission checks their types
     if resource.custom:
-        return crd_schemas.prepared(resource.extra.get("schema"), obj).unknown
-    found: list[str] = []
-    _walk(_root(resource), {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}, "", found)
-    return found
-
-
-def inspected(resource: ResourceType, obj: dict, *, zero_nulls: bool = False) -> tuple[list[str], list[str]]:
-    """(:func:`type_errors`, :func:`unknown_fields`) of a built-in object in one walk over it, the way
-    requests are checked."""
-    if resource.group in KARMADA_GROUPS or resource.custom:
-        return [], unknown_fields(resource, obj)
+        return [], crd_schemas.prepared(
+            resource.extra.get("schema"), obj
+        ).unknown  # their schema checks types
     wrong: list[str] = []
     found: list[str] = []
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
     _walk(_root(resource), body, "", found, wrong, zero_nulls)
     return wrong, found
-
-
-def type_errors(resource: ResourceType, obj: dict, *, zero_nulls: bool = False) -> list[str]:
-    """``path: expected T, got U value`` for each value of a built-in kind with the wrong JSON type.
-
-    With ``zero_nulls``, as Go's typed decoder does, a null value of a map or item of a list whose values are plain
-    strings, integers or booleans becomes that type's zero (``"data": {"k": null}`` stores ``"k": ""``):
-    ``obj`` is changed in place, so callers pass their own copy."""
-    if resource.group in KARMADA_GROUPS or resource.custom:
-        return []  # Karmada admission and CRD schemas check their own
-    wrong: list[str] = []
-    _walk(
-        _root(resource),
-        {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")},
-        "",
-        [],
-        wrong,
-        zero_nulls,
-    )
-    return wrong
