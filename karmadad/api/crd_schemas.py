@@ -36,7 +36,7 @@ from karmadad.api.field_errors import (
 )
 from karmadad.errors import Cause
 
-__all__ = ["Prepared", "prepared", "scale_causes", "schema_causes"]
+__all__ = ["Prepared", "prepared", "rule_syntax_problem", "scale_causes", "schema_causes"]
 
 _ROOT_KEPT = ("apiVersion", "kind", "metadata")
 _NOT_CHECKED = Cause(
@@ -420,6 +420,16 @@ def _environment() -> celpy.Environment:
     """The CEL environment, built on first use: building its parser takes about half a second, which a
     control plane without CEL rules should not pay at start."""
     return celpy.Environment()
+
+
+def rule_syntax_problem(rule: str) -> str | None:
+    """Why a CEL rule does not parse (None when it does), for checking CustomResourceDefinitions."""
+    try:
+        _environment().compile(rule)
+    except celpy.CELParseError as error:
+        where = str(error).rstrip("\n")
+        return f"ERROR: <input>: Syntax error\n | {where.replace(chr(10), chr(10) + ' | ')}"
+    return None
 
 
 @lru_cache(maxsize=1024)

@@ -405,3 +405,44 @@ def test_status_writes_answer_as_kube_apiserver_does(both, case):
     finally:
         for client in both:
             client.request("DELETE", item)
+
+
+def _crd_with_rules(name: str, rules: list[dict]) -> dict:
+    spec_schema = {
+        "type": "object",
+        "x-kubernetes-validations": rules,
+        "properties": {"a": {"type": "integer"}},
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{name}s.corpus.example.com"},
+        "spec": {
+            "group": "corpus.example.com",
+            "names": {"kind": name.capitalize(), "plural": f"{name}s"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec_schema}}},
+                }
+            ],
+        },
+    }
+
+
+BAD_CRDS = {
+    "a rule that does not parse": _crd_with_rules("unparsed", [{"rule": "self.a >"}, {"rule": "self.a > 1"}]),
+    "a field path to nothing": _crd_with_rules("pathless", [{"rule": "self.a > 1", "fieldPath": ".nope"}]),
+    "a field path that is no path": _crd_with_rules("dotted", [{"rule": "self.a > 1", "fieldPath": "."}]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CRDS))
+def test_a_crd_with_broken_rules_is_refused_as_kube_apiserver_refuses_it(both, case):
+    answers = [_send(client, "POST", f"{CRD_PATH}?dryRun=All", BAD_CRDS[case]) for client in both]
+    (our_status, ours), (their_status, theirs) = answers
+    assert our_status == their_status == 422, answers
+    assert _causes(ours) == _causes(theirs), answers

@@ -5,15 +5,15 @@ may not change from the stored one): its metadata (labels, annotations, finalize
 its kind. Each module holds one family: ``meta`` (metadata and label selectors), ``pods`` (pod specs and
 templates), ``workloads`` (apps), ``batch`` (Jobs, CronJobs; ``cron`` reads their schedules), ``core``
 (claims, Secrets, ConfigMaps, quotas, Endpoints, Namespaces), ``network`` (Ingresses, NetworkPolicies,
-EndpointSlices, addresses), ``access`` (RBAC), ``autoscaling`` and ``cluster`` (budgets, leases,
-priority, runtime and storage classes).
+EndpointSlices, addresses), ``access`` (RBAC), ``autoscaling``, ``cluster`` (budgets, leases,
+priority, runtime and storage classes) and ``crds`` (the CEL rules of CRD schemas).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from karmadad.api.validation import access, autoscaling, batch, cluster, core, network, workloads
+from karmadad.api.validation import access, autoscaling, batch, cluster, core, crds, network, workloads
 from karmadad.api.validation.meta import object_meta_causes
 from karmadad.api.validation.pods import pod_spec_causes
 from karmadad.errors import Cause
@@ -51,6 +51,7 @@ _BY_KIND: dict[tuple[str, str], KindCheck] = {
     ("networking.k8s.io", "IngressClass"): network.ingress_class_causes,
     ("", "PersistentVolume"): core.persistent_volume_causes,
     ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.autoscaler_causes,
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): crds.custom_resource_definition_causes,
 }
 
 
