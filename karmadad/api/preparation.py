@@ -8,8 +8,9 @@ strategy module and the store handle for every kind.
   ones included (Go's defaulting shares the one map between the two).
 - A PersistentVolume starts Pending, with the time it became so.
 - A Pod starts Pending with its QoS class, and gets what the admission plugins Karmada's apiserver keeps
-  give it: priority 0 and PreemptLowerPriority when it names no PriorityClass (Priority), and tolerations
-  of not-ready and unreachable nodes for 300 s unless it tolerates them already (DefaultTolerationSeconds).
+  give it: the priority and preemption policy of its PriorityClass, or of the global default one, or 0
+  (Priority; a class that does not exist is 403), and tolerations of not-ready and unreachable nodes for
+  300 s unless it tolerates them already (DefaultTolerationSeconds).
   Karmada turns the ServiceAccount plugin off, and so does karmadad: the member gives the token.
 - A DaemonSet counts its template's versions in the ``deprecated.daemonset.template.generation``
   annotation: 1 when created (or the number it was given), one more whenever an update changes the
@@ -18,6 +19,8 @@ strategy module and the store handle for every kind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from karmadad.errors import BadRequest, Forbidden
@@ -111,7 +114,48 @@ def qos_class(spec: dict) -> str:
     return "Burstable"
 
 
-def _admitted_pod(pod: dict) -> dict:
+# kube-apiserver's own PriorityClasses, there before anyone creates one: name -> (value, preemption policy)
+SYSTEM_PRIORITY_CLASSES = {
+    "system-node-critical": (2000001000, "PreemptLowerPriority"),
+    "system-cluster-critical": (2000000000, "PreemptLowerPriority"),
+}
+
+
+@dataclass(frozen=True)
+class PriorityClasses:
+    """What the Priority admission plugin reads: the PriorityClass of a name (None: there is none), and the
+    one marked ``globalDefault`` (None: no default, so priority 0)."""
+
+    named: Callable[[str], dict | None]
+    default: Callable[[], dict | None]
+
+    def resolve(self, name: str) -> tuple[str, int, str] | None:
+        """(name, value, preemption policy) a Pod naming ``name`` (or none) gets; None: the class is missing."""
+        if not name:
+            found = self.default()
+            if found is None:
+                return "", 0, "PreemptLowerPriority"
+            return (
+                found["metadata"]["name"],
+                found.get("value", 0),
+                found.get("preemptionPolicy") or "PreemptLowerPriority",
+            )
+        found = self.named(name)
+        if found is not None:
+            return name, found.get("value", 0), found.get("preemptionPolicy") or "PreemptLowerPriority"
+        system = SYSTEM_PRIORITY_CLASSES.get(name)
+        return None if system is None else (name, *system)
+
+
+_NO_CLASSES = PriorityClasses(named=lambda name: None, default=lambda: None)
+
+
+def _forbidden(pod: dict, detail: str) -> Forbidden:
+    name = (pod.get("metadata") or {}).get("name", "")
+    return Forbidden(f'pods "{name}" is forbidden: {detail}', kind="pods", name=name)
+
+
+def _admitted_pod(pod: dict, classes: PriorityClasses) -> dict:
     spec = dict(pod.get("spec") or {})
     tolerations = list(spec.get("tolerations") or [])
     for key in _NODE_TAINTS:
@@ -120,37 +164,41 @@ def _admitted_pod(pod: dict) -> dict:
                 {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
             )
     spec["tolerations"] = tolerations
-    if not spec.get("priorityClassName"):
-        if spec.get("priority", 0) != 0:
-            name = (pod.get("metadata") or {}).get("name", "")
-            detail = (
-                f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; priority "
-                "admission controller computed 0 from the given PriorityClass name"
-            )
-            raise Forbidden(f'pods "{name}" is forbidden: {detail}', kind="pods", name=name)
-        spec["priority"] = 0
-        policy = spec.get("preemptionPolicy")
-        if policy not in (None, "PreemptLowerPriority"):
-            name = (pod.get("metadata") or {}).get("name", "")
-            detail = (
-                f"the string value of PreemptionPolicy ({policy}) must not be provided in pod spec; priority "
-                "admission controller computed PreemptLowerPriority from the given PriorityClass name"
-            )
-            raise Forbidden(f'pods "{name}" is forbidden: {detail}', kind="pods", name=name)
-        spec["preemptionPolicy"] = "PreemptLowerPriority"
+    resolved = classes.resolve(spec.get("priorityClassName") or "")
+    if resolved is None:
+        raise _forbidden(pod, f"no PriorityClass with name {spec['priorityClassName']} was found")
+    class_name, priority, policy = resolved
+    if spec.get("priority") is not None and spec["priority"] != priority:
+        raise _forbidden(
+            pod,
+            f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; priority "
+            f"admission controller computed {priority} from the given PriorityClass name",
+        )
+    if spec.get("preemptionPolicy") not in (None, policy):
+        raise _forbidden(
+            pod,
+            f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be provided in pod spec; "
+            f"priority admission controller computed {policy} from the given PriorityClass name",
+        )
+    if class_name:
+        spec["priorityClassName"] = class_name
+    spec["priority"], spec["preemptionPolicy"] = priority, policy
     return {**pod, "spec": spec, "status": {"phase": "Pending", "qosClass": qos_class(spec)}}
 
 
-def for_create(group: str, kind: str, obj: dict, uid: str | None) -> dict:
+def for_create(
+    group: str, kind: str, obj: dict, uid: str | None, priority_classes: PriorityClasses | None = None
+) -> dict:
     """``obj`` (decoded and defaulted) as the kind's strategy prepares it for creation. ``uid`` is the one
-    the object is about to get (None: not known, as for objects the controllers make)."""
+    the object is about to get (None: not known, as for objects the controllers make); ``priority_classes``
+    what the Priority plugin reads (None: none exist but kube-apiserver's own)."""
     if (group, kind) == ("batch", "Job"):
         manual = (obj.get("spec") or {}).get("manualSelector")
         return obj if manual or uid is None else _job_with_selector(obj, uid)
     if (group, kind) == ("apps", "DaemonSet"):
         return _with_template_generation(obj, max(_template_generation(obj), 1))
     if (group, kind) == ("", "Pod"):
-        return _admitted_pod(obj)
+        return _admitted_pod(obj, priority_classes or _NO_CLASSES)
     if (group, kind) == ("", "PersistentVolume"):
         return {**obj, "status": {"phase": "Pending", "lastPhaseTransitionTime": now_timestamp()}}
     return obj

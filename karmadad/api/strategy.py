@@ -180,12 +180,14 @@ def prepare_create(
     allocations: services.AllocationTransaction | None = None,
     webhooks: WebhookOptions | None = None,
     uid: str | None = None,
+    priority_classes: preparation.PriorityClasses | None = None,
 ) -> dict:
     """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
     by a controller from admitted objects, so Karmada kinds skip their schema pass. ``allocations``:
     where a Service's clusterIP and node ports come from (none: a Service is stored without them).
     ``webhooks``: the switches of Karmada's webhook (none: its defaults). ``uid``: the one the store will
-    give the object, for the kinds whose preparation uses it (a Job's selector)."""
+    give the object, for the kinds whose preparation uses it (a Job's selector). ``priority_classes``: what a
+    Pod's priority comes from."""
     obj = _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -196,7 +198,7 @@ def prepare_create(
         claims = allocations.for_service(obj, creating=True) if allocations is not None else None
         obj = services.admit_service(obj, None, claims)
     if _is_builtin(resource):
-        obj = preparation.for_create(resource.group, resource.kind, obj, uid)
+        obj = preparation.for_create(resource.group, resource.kind, obj, uid, priority_classes)
     if causes := [*_name_causes(resource, meta), *_object_causes(resource, obj)]:
         raise _invalid(resource, obj, causes)
     new = {**obj, "apiVersion": resource.api_version, "kind": resource.kind}

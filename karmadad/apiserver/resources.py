@@ -19,6 +19,7 @@ from aiohttp import web
 
 from karmadad.api import conversion, fields, strategy
 from karmadad.api.karmada.admission import WebhookOptions, deletion_denied
+from karmadad.api.preparation import PriorityClasses
 from karmadad.api.registry import Registry, ResourceType, dig, scale_paths, with_path
 from karmadad.api.services import SERVICES, AllocationTransaction, ServiceAllocator
 from karmadad.apiserver import tables
@@ -154,6 +155,7 @@ def check_fields(
     warnings.extend(problems)
 
 
+PRIORITY_CLASSES = "priorityclasses.scheduling.k8s.io"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _Response = TypeVar("_Response", bound=web.StreamResponse)
 
@@ -180,6 +182,17 @@ class ResourceAPI:
         self.registry = registry
         self.services = services  # clusterIPs and node ports of Services (none: stored without them)
         self.webhooks = webhooks  # the switches of Karmada's webhook (none: its defaults)
+        self._priority_classes = PriorityClasses(
+            named=self._priority_class, default=self._default_priority_class
+        )
+
+    def _priority_class(self, name: str) -> dict | None:
+        return self.store.find(PRIORITY_CLASSES, "", name)
+
+    def _default_priority_class(self) -> dict | None:
+        """The PriorityClass marked globalDefault (the oldest, should there be several)."""
+        defaults = [c for c in self.store.list_all(PRIORITY_CLASSES) if c.get("globalDefault")]
+        return min(defaults, key=lambda c: c["metadata"].get("creationTimestamp", "")) if defaults else None
 
     def _allocations(
         self, resource: ResourceType, dry_run: bool
@@ -417,7 +430,12 @@ class ResourceAPI:
             identified = self.store.named(resource.group_resource, self._check_identity(resource, path, body))
             uid = new_uid()
             obj = strategy.prepare_create(
-                resource, identified, allocations=allocations, webhooks=self.webhooks, uid=uid
+                resource,
+                identified,
+                allocations=allocations,
+                webhooks=self.webhooks,
+                uid=uid,
+                priority_classes=self._priority_classes,
             )
             created = await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid)
         return with_warnings(self._render(request, resource, created, 201), warnings)
@@ -552,7 +570,12 @@ class ResourceAPI:
             with self._allocations(resource, dry_run) as allocations:
                 uid = new_uid()
                 obj = strategy.prepare_create(
-                    resource, applied, allocations=allocations, webhooks=self.webhooks, uid=uid
+                    resource,
+                    applied,
+                    allocations=allocations,
+                    webhooks=self.webhooks,
+                    uid=uid,
+                    priority_classes=self._priority_classes,
                 )
                 return await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid), 201
         applied["metadata"] = {
