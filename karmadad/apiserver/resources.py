@@ -426,19 +426,23 @@ class ResourceAPI:
         warnings: list[str] = []
         check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         dry_run = _dry_run(request.query)
+        identified = self.store.named(resource.group_resource, self._check_identity(resource, path, body))
+        created = await self._create(resource, identified, dry_run)
+        return with_warnings(self._render(request, resource, created, 201), warnings)
+
+    async def _create(self, resource: ResourceType, obj: dict, dry_run: bool) -> dict:
+        """Prepare ``obj`` (named already) with the uid it is about to get, and store it."""
         with self._allocations(resource, dry_run) as allocations:
-            identified = self.store.named(resource.group_resource, self._check_identity(resource, path, body))
             uid = new_uid()
-            obj = strategy.prepare_create(
+            prepared = strategy.prepare_create(
                 resource,
-                identified,
+                obj,
                 allocations=allocations,
                 webhooks=self.webhooks,
                 uid=uid,
                 priority_classes=self._priority_classes,
             )
-            created = await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid)
-        return with_warnings(self._render(request, resource, created, 201), warnings)
+            return await self.store.create(resource.group_resource, prepared, dry_run=dry_run, uid=uid)
 
     async def update(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         body = await _object_body(request)
@@ -567,17 +571,7 @@ class ResourceAPI:
             now=now_timestamp(),
         )
         if current is None:
-            with self._allocations(resource, dry_run) as allocations:
-                uid = new_uid()
-                obj = strategy.prepare_create(
-                    resource,
-                    applied,
-                    allocations=allocations,
-                    webhooks=self.webhooks,
-                    uid=uid,
-                    priority_classes=self._priority_classes,
-                )
-                return await self.store.create(resource.group_resource, obj, dry_run=dry_run, uid=uid), 201
+            return await self._create(resource, applied, dry_run), 201
         applied["metadata"] = {
             **applied["metadata"],
             "resourceVersion": current["metadata"]["resourceVersion"],
