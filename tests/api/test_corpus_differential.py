@@ -367,39 +367,41 @@ def test_a_custom_resources_scale_and_versions_answer_as_kube_apiserver_does(bot
 
 
 STATUS_WRITES = {
-    "counts above replicas": {
-        "replicas": 1,
-        "readyReplicas": 2,
-        "availableReplicas": 3,
-        "updatedReplicas": -1,
-    },
-    "plain": {
-        "replicas": 0,
-        "observedGeneration": 1,
-        "conditions": [{"type": "Available", "status": "True"}],
-    },
+    "counts above replicas": (
+        "recreate",
+        {"replicas": 1, "readyReplicas": 2, "availableReplicas": 3, "updatedReplicas": -1},
+    ),
+    "plain": (
+        "recreate",
+        {"replicas": 0, "observedGeneration": 1, "conditions": [{"type": "Available", "status": "True"}]},
+    ),
+    "stateful counts": (
+        "partitioned",
+        {"replicas": 1, "readyReplicas": 1, "availableReplicas": 2, "currentReplicas": -1},
+    ),
+    "daemon counts": ("ondelete", {"numberReady": -1, "desiredNumberScheduled": 2, "numberMisscheduled": 0}),
 }
 
 
 @pytest.mark.parametrize("case", list(STATUS_WRITES))
 def test_status_writes_answer_as_kube_apiserver_does(both, case):
-    """A write of a Deployment's ``/status``: decoded and checked as kube-apiserver's status strategy does."""
-    deployment = next(
-        doc for doc in CASES.values() if doc["kind"] == "Deployment" and doc["metadata"]["name"] == "recreate"
-    )
-    deployment = {**deployment, "metadata": {"name": f"status-{case.replace(' ', '-')}"}}
-    item = f"{_collection(deployment)}/{deployment['metadata']['name']}"
+    """A write of a workload's ``/status``: decoded and checked as kube-apiserver's status strategy does."""
+    name, status = STATUS_WRITES[case]
+    workload = next(doc for doc in CASES.values() if doc["metadata"]["name"] == name)
+    workload = {**workload, "metadata": {"name": f"status-{case.replace(' ', '-')}"}}
+    item = f"{_collection(workload)}/{workload['metadata']['name']}"
     try:
-        created = [_send(client, "POST", _collection(deployment), deployment) for client in both]
-        assert [status for status, _ in created] == [201, 201], created
+        created = [_send(client, "POST", _collection(workload), workload) for client in both]
+        assert [code for code, _ in created] == [201, 201], created
         written = [
-            _send(client, "PUT", f"{item}/status?dryRun=All", {**stored, "status": STATUS_WRITES[case]})
+            _send(client, "PUT", f"{item}/status?dryRun=All", {**stored, "status": status})
             for client, (_, stored) in zip(both, created, strict=True)
         ]
         (our_code, ours), (their_code, theirs) = written
         assert our_code == their_code, written
         if our_code >= 400:
             assert _causes(ours) == _causes(theirs), written
+            assert ours["message"] == theirs["message"], written
         else:
             assert ours["status"] == theirs["status"], written
     finally:

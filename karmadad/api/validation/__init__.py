@@ -77,6 +77,8 @@ def kind_causes(group: str, kind: str, obj: dict, old: dict | None) -> list[Caus
 _STATUS_BY_KIND: dict[tuple[str, str], Callable[[dict], list[Cause]]] = {
     ("apps", "Deployment"): workloads.deployment_status_causes,
     ("apps", "ReplicaSet"): workloads.replica_set_status_causes,
+    ("apps", "StatefulSet"): workloads.stateful_set_status_causes,
+    ("apps", "DaemonSet"): workloads.daemon_set_status_causes,
 }
 
 

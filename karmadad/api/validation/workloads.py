@@ -340,8 +340,11 @@ def _without_host_names(template: dict, spec: dict) -> dict:
 _NOT_ABOVE_REPLICAS = "cannot be greater than status.replicas"
 
 
-def _replica_counts(status: dict, counted: tuple[str, ...], bounded: tuple[str, ...]) -> list[Cause]:
-    """Counts of a workload's status: none negative, none above ``replicas``, none available that is not ready."""
+def _replica_counts(
+    status: dict, counted: tuple[str, ...], bounded: tuple[str, ...], ready_words: str = "readyReplicas"
+) -> list[Cause]:
+    """Counts of a workload's status: none negative, none above ``replicas``, none available that is not
+    ready (``ready_words``: how the kind's message names the ready count)."""
     causes: list[Cause] = []
     for field in counted:
         causes.extend(nonnegative(status.get(field, 0), f"status.{field}"))
@@ -350,13 +353,8 @@ def _replica_counts(status: dict, counted: tuple[str, ...], bounded: tuple[str, 
         if status.get(field, 0) > replicas:
             causes.append(invalid(f"status.{field}", status.get(field, 0), _NOT_ABOVE_REPLICAS))
     if status.get("availableReplicas", 0) > status.get("readyReplicas", 0):
-        causes.append(
-            invalid(
-                "status.availableReplicas",
-                status["availableReplicas"],
-                "cannot be greater than readyReplicas",
-            )
-        )
+        detail = f"cannot be greater than {ready_words}"
+        causes.append(invalid("status.availableReplicas", status["availableReplicas"], detail))
     return causes
 
 
@@ -380,3 +378,22 @@ def replica_set_status_causes(status: dict) -> list[Cause]:
         "terminatingReplicas",
     )
     return _replica_counts(status, counted, ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"))
+
+
+def stateful_set_status_causes(status: dict) -> list[Cause]:
+    """``ValidateStatefulSetStatus``."""
+    counted = (
+        "replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas",
+        "observedGeneration", "collisionCount",
+    )  # fmt: skip
+    bounded = ("readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas")
+    return _replica_counts(status, counted, bounded, "status.readyReplicas")
+
+
+def daemon_set_status_causes(status: dict) -> list[Cause]:
+    """``validateDaemonSetStatus``: no negative count."""
+    counted = (
+        "currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady",
+        "observedGeneration", "updatedNumberScheduled", "numberAvailable", "numberUnavailable", "collisionCount",
+    )  # fmt: skip
+    return [cause for field in counted for cause in nonnegative(status.get(field, 0), f"status.{field}")]
