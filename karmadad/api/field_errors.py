@@ -20,6 +20,7 @@ __all__ = [
     "duplicate",
     "forbidden",
     "invalid",
+    "nonnegative",
     "not_found",
     "not_supported",
     "render",
@@ -86,6 +87,14 @@ def not_found(path: str, value: Any) -> Cause:
 
 def too_long(path: str, limit: int) -> Cause:
     return Cause(path, f"Too long: may not be more than {limit} bytes", "FieldValueTooLong")
+
+
+NEGATIVE = "must be greater than or equal to 0"
+
+
+def nonnegative(value: Any, path: str) -> list[Cause]:
+    """``ValidateNonnegativeField``: a count below zero (absent values pass)."""
+    return [invalid(path, value, NEGATIVE)] if isinstance(value, int) and value < 0 else []
 
 
 def too_many(path: str, actual: int, limit: int) -> Cause:

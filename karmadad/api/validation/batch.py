@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 
-from karmadad.api.field_errors import duplicate, invalid, not_supported, required, too_many
+from karmadad.api.field_errors import duplicate, invalid, nonnegative, not_supported, required, too_many
 from karmadad.api.name_rules import label_problems, qualified_name_problems
 from karmadad.api.validation.cron import schedule_problem, time_zone_problem
 from karmadad.api.validation.meta import selector_causes, selector_matches
 from karmadad.api.validation.pods import pod_template_causes
-from karmadad.api.validation.workloads import nonnegative
 from karmadad.errors import Cause
 
 _COUNTS = (

@@ -3,7 +3,7 @@ them."""
 
 from __future__ import annotations
 
-from karmadad.api.field_errors import GoStruct, forbidden, invalid, not_supported, required
+from karmadad.api.field_errors import GoStruct, forbidden, invalid, nonnegative, not_supported, required
 from karmadad.api.name_rules import label_problems
 from karmadad.api.validation.meta import selector_causes, shown_selector
 from karmadad.api.validation.workloads import int_or_percent_causes, over_100_percent
@@ -43,8 +43,7 @@ def lease_causes(obj: dict, old: dict | None) -> list[Cause]:
     duration, transitions = spec.get("leaseDurationSeconds"), spec.get("leaseTransitions")
     if isinstance(duration, int) and duration <= 0:
         causes.append(invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"))
-    if isinstance(transitions, int) and transitions < 0:
-        causes.append(invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"))
+    causes.extend(nonnegative(transitions, "spec.leaseTransitions"))
     return causes
 
 

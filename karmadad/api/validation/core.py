@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 
-from karmadad.api.field_errors import forbidden, invalid, not_supported, required
+from karmadad.api.field_errors import NEGATIVE, forbidden, invalid, not_supported, required
 from karmadad.api.name_rules import label_problems, qualified_name_problems, subdomain_problems
 from karmadad.api.validation.meta import selector_causes
 from karmadad.api.validation.network import endpoint_ip_causes, ip_causes
@@ -200,7 +200,7 @@ def resource_quota_causes(obj: dict, old: dict | None) -> list[Cause]:
                 causes.append(invalid(at, name, "must be a standard resource for quota"))
         value = exact_quantity(amount)
         if value is not None and value < 0:
-            causes.append(invalid(at, canonical_quantity(amount), "must be greater than or equal to 0"))
+            causes.append(invalid(at, canonical_quantity(amount), NEGATIVE))
         extended = "/" in name and "kubernetes.io/" not in name
         if value is not None and (name in _INTEGER_RESOURCES or extended) and value.denominator != 1:
             causes.append(invalid(at, canonical_quantity(amount), "must be an integer"))

@@ -12,7 +12,16 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from karmadad.api.field_errors import duplicate, forbidden, invalid, not_found, not_supported, required
+from karmadad.api.field_errors import (
+    NEGATIVE,
+    duplicate,
+    forbidden,
+    invalid,
+    nonnegative,
+    not_found,
+    not_supported,
+    required,
+)
 from karmadad.api.name_rules import (
     config_key_problems,
     env_var_name_problems,
@@ -61,7 +70,6 @@ _RESOURCE_FIELD_PATHS = (
     "requests.cpu", "requests.ephemeral-storage", "requests.memory",
 )  # fmt: skip
 _FILE_MODE = "must be a number between 0 and 0777 (octal), both inclusive"
-_NEGATIVE = "must be greater than or equal to 0"
 # The volume sources, in the order Go checks them (the first one counts, later ones are "more than 1").
 _VOLUME_SOURCES = (
     "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret", "nfs", "iscsi",
@@ -75,10 +83,6 @@ _STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
 def _dns_label(value: str, path: str) -> list[Cause]:
     return [invalid(path, value, problem) for problem in label_problems(value)]
-
-
-def _nonnegative(value: Any, path: str) -> list[Cause]:
-    return [invalid(path, value, _NEGATIVE)] if isinstance(value, int) and value < 0 else []
 
 
 def _file_mode(value: Any, path: str) -> list[Cause]:
@@ -344,7 +348,7 @@ def _resources(resources: Any, path: str) -> list[Cause]:
             causes.extend(_resource_name_causes(name, at))
             value = exact_quantity(amount)
             if value is not None and value < 0:
-                causes.append(invalid(at, _quantity_text(amount), _NEGATIVE))
+                causes.append(invalid(at, _quantity_text(amount), NEGATIVE))
             if value is not None and _is_extended(name) and value.denominator != 1:
                 causes.append(invalid(at, _quantity_text(amount), "must be an integer"))
             compute = compute or name in ("cpu", "memory")
@@ -427,7 +431,7 @@ def _probe(probe: Any, path: str, kind: str) -> list[Cause]:
         "successThreshold",
         "failureThreshold",
     ):
-        causes.extend(_nonnegative(probe.get(field, 0), f"{path}.{field}"))
+        causes.extend(nonnegative(probe.get(field, 0), f"{path}.{field}"))
     grace = probe.get("terminationGracePeriodSeconds")
     if isinstance(grace, int) and grace <= 0:
         causes.append(invalid(f"{path}.terminationGracePeriodSeconds", grace, "must be greater than 0"))

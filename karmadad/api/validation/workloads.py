@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from karmadad.api.field_errors import GoStruct, forbidden, invalid, not_supported, render, required
+from karmadad.api.field_errors import (
+    GoStruct,
+    forbidden,
+    invalid,
+    nonnegative,
+    not_supported,
+    render,
+    required,
+)
 from karmadad.api.name_rules import label_problems, percent_problems
 from karmadad.api.validation.core import claim_spec_causes
 from karmadad.api.validation.meta import annotation_causes, label_causes, selector_causes, shown_selector
 from karmadad.api.validation.pods import pod_template_causes
 from karmadad.errors import Cause
 from karmadad.selectors import SelectorError, label_selector_from_struct
-
-_NEGATIVE = "must be greater than or equal to 0"
-
-
-def nonnegative(value: Any, path: str) -> list[Cause]:
-    """``ValidateNonnegativeField``."""
-    return [invalid(path, value, _NEGATIVE)] if isinstance(value, int) and value < 0 else []
 
 
 def int_or_percent_causes(value: Any, path: str) -> list[Cause]:
