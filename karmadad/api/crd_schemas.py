@@ -71,6 +71,14 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _field_schema(schema: dict, key: str) -> dict | None:
+    """The schema of field ``key`` of an object: its property, else its ``additionalProperties``."""
+    sub = (schema.get("properties") or {}).get(key)
+    if sub is None and isinstance(schema.get("additionalProperties"), dict):
+        sub = schema["additionalProperties"]
+    return sub
+
+
 def _is_object(schema: dict) -> bool:
     return schema.get("type") == "object" or "properties" in schema or "additionalProperties" in schema
 
@@ -78,15 +86,11 @@ def _is_object(schema: dict) -> bool:
 def _shaped(schema: dict, value: Any, path: str, unknown: list[str], *, root: bool = False) -> Any:
     """``value`` pruned of unknown fields and of nulls its schema does not allow, then defaulted."""
     if isinstance(value, dict) and _is_object(schema):
-        properties = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
         keep_unknown = schema.get("x-kubernetes-preserve-unknown-fields") is True
         embedded = schema.get("x-kubernetes-embedded-resource") is True
         out: dict[str, Any] = {}
         for key, item in value.items():
-            sub = properties.get(key)
-            if sub is None and isinstance(extra, dict):
-                sub = extra
+            sub = _field_schema(schema, key)
             if (root or embedded) and key in _ROOT_KEPT:
                 out[key] = item
                 continue
@@ -99,7 +103,7 @@ def _shaped(schema: dict, value: Any, path: str, unknown: list[str], *, root: bo
             if item is None and not sub.get("nullable"):
                 continue  # pruned, then perhaps defaulted below
             out[key] = _shaped(sub, item, _join(path, key), unknown)
-        for key, sub in properties.items():
+        for key, sub in (schema.get("properties") or {}).items():
             if key not in out and "default" in sub:
                 out[key] = _shaped(sub, copy.deepcopy(sub["default"]), _join(path, key), [])
         return out
@@ -363,11 +367,8 @@ class _Checker:
             for key in ("apiVersion", "kind"):
                 if not value.get(key):
                     self.causes.append(required(_join(path, key)))
-        properties = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
         for key, item in value.items():
-            sub = properties.get(key) or (extra if isinstance(extra, dict) else None)
-            if sub is not None:
+            if (sub := _field_schema(schema, key)) is not None:
                 self.check(sub, item, _join(path, key))
 
     def _combinations(self, schema: dict, value: Any, path: str) -> None:
@@ -450,11 +451,8 @@ def _rules(schema: dict, value: Any, path: str, old: Any = _NO_OLD) -> Iterator[
     for rule in schema.get("x-kubernetes-validations") or []:
         yield rule, value, path, old
     if isinstance(value, dict):
-        properties = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
         for key, item in value.items():
-            sub = properties.get(key) or (extra if isinstance(extra, dict) else None)
-            if sub is not None:
+            if (sub := _field_schema(schema, key)) is not None:
                 before = old.get(key, _NO_OLD) if isinstance(old, dict) else _NO_OLD
                 yield from _rules(sub, item, _join(path, key), before)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
