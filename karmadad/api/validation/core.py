@@ -11,12 +11,11 @@ import json
 from karmadad.api.field_errors import NEGATIVE, forbidden, invalid, not_supported, required
 from karmadad.api.name_rules import label_problems, qualified_name_problems, subdomain_problems
 from karmadad.api.validation.meta import selector_causes
-from karmadad.api.validation.network import endpoint_ip_causes, ip_causes
+from karmadad.api.validation.network import endpoint_ip_causes, ip_causes, port_protocol_causes
 from karmadad.errors import Cause
 from karmadad.quantity import canonical_quantity, exact_quantity
 
 _ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
-_PROTOCOLS = ("SCTP", "TCP", "UDP")
 _IMMUTABLE_SET = "field is immutable when `immutable` is set"
 
 
@@ -252,11 +251,7 @@ def endpoints_causes(obj: dict, old: dict | None) -> list[Cause]:
             number = port.get("port", 0)
             if not 1 <= number <= 65535:
                 causes.append(invalid(f"{port_path}.port", number, "must be between 1 and 65535, inclusive"))
-            protocol = port.get("protocol", "")
-            if not protocol:
-                causes.append(required(f"{port_path}.protocol"))
-            elif protocol not in _PROTOCOLS:
-                causes.append(not_supported(f"{port_path}.protocol", protocol, _PROTOCOLS))
+            causes.extend(port_protocol_causes(port.get("protocol", ""), f"{port_path}.protocol"))
     return causes
 
 

@@ -109,6 +109,17 @@ def cidr_causes(value: str, path: str) -> list[Cause]:
     return []
 
 
+# The protocols a port may name, as kube-apiserver lists them for containers, Endpoints and EndpointSlices.
+PORT_PROTOCOLS = ("SCTP", "TCP", "UDP")
+
+
+def port_protocol_causes(protocol: str, path: str) -> list[Cause]:
+    """A container's or an Endpoints port's protocol: required (defaulting gives TCP), and one of three."""
+    if not protocol:
+        return [required(path)]
+    return [] if protocol in PORT_PROTOCOLS else [not_supported(path, protocol, PORT_PROTOCOLS)]
+
+
 def _host_causes(host: str, path: str) -> list[Cause]:
     if "*" in host:
         problems = ["must be no more than 253 characters"] if len(host) > 253 else []
@@ -332,8 +343,8 @@ def endpoint_slice_causes(obj: dict, old: dict | None) -> list[Cause]:
         protocol = port.get("protocol")
         if protocol is None:
             causes.append(required(f"{at}.protocol"))
-        elif protocol not in ("SCTP", "TCP", "UDP"):
-            causes.append(not_supported(f"{at}.protocol", protocol, ("SCTP", "TCP", "UDP")))
+        elif protocol not in PORT_PROTOCOLS:
+            causes.append(not_supported(f"{at}.protocol", protocol, PORT_PROTOCOLS))
         if port.get("appProtocol") is not None:
             value = port["appProtocol"]
             causes.extend(invalid(f"{at}.appProtocol", value, p) for p in qualified_name_problems(value))

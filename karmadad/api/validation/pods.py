@@ -34,10 +34,10 @@ from karmadad.api.name_rules import (
 )
 from karmadad.api.validation.core import STANDARD_RESOURCES
 from karmadad.api.validation.meta import annotation_causes, label_causes
+from karmadad.api.validation.network import port_protocol_causes
 from karmadad.errors import Cause
 from karmadad.quantity import canonical_quantity, exact_quantity
 
-_PROTOCOLS = ("SCTP", "TCP", "UDP")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
 _CONTAINER_RESTART_POLICIES = ("Always", "Never", "OnFailure")
@@ -249,11 +249,7 @@ def _ports(ports: Any, path: str) -> list[Cause]:
         host_port = port.get("hostPort", 0)
         if host_port:
             causes.extend(invalid(f"{at}.hostPort", host_port, p) for p in port_number_problems(host_port))
-        protocol = port.get("protocol", "")
-        if not protocol:
-            causes.append(required(f"{at}.protocol"))
-        elif protocol not in _PROTOCOLS:
-            causes.append(not_supported(f"{at}.protocol", protocol, _PROTOCOLS))
+        causes.extend(port_protocol_causes(port.get("protocol", ""), f"{at}.protocol"))
     return causes
 
 
