@@ -25,7 +25,20 @@ _JSON_TYPES = {
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 
 
+_TYPE_NAMES: dict[type, str] = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+}
+
+
 def _json_type(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
     if isinstance(value, bool):
         return "boolean"
     for name in ("integer", "number", "string", "object", "array"):
@@ -35,34 +48,58 @@ def _json_type(value: Any) -> str:
 
 
 class _Shape:
-    """What the walk needs of one schema, worked out once (schemas are shared and never change): allowed
-    types, whether it is a quantity, a struct (its properties), a map or a list (the schema of its values
-    or items, and the zero a null one becomes)."""
+    """What the walk needs of one schema, worked out once (schemas are shared and never change): the
+    Python types its values may have (``accepts``; empty when any will do), whether it is a quantity, a
+    struct (the shapes of its fields, each worked out when first met), a map or a list (the shape of its
+    values or items, and the zero a null one becomes)."""
 
     __slots__ = (
-        "items",
+        "_fields",
+        "_items",
+        "_values",
+        "accepts",
         "items_zero",
         "preserve",
         "properties",
         "quantity",
         "struct",
         "types",
-        "values",
         "values_zero",
     )
 
     def __init__(self, node: schemas.SchemaNode):
         self.preserve = bool(node.schema.get("x-kubernetes-preserve-unknown-fields"))
         self.types = node.types
+        self.accepts = frozenset(kind for name in self.types for kind in _JSON_TYPES.get(name, ()))
         self.quantity = node.name == _QUANTITY
         self.struct = node.is_struct
         properties = node.schema.get("properties")
         self.properties: Mapping[str, Any] = properties if isinstance(properties, dict) else {}
         values, items = node.map_values(), node.items()
-        self.values = values.schema_site if values is not None else None
+        self._values = values.schema_site if values is not None else None
         self.values_zero = _zero_of(values)
-        self.items = items.schema_site if items is not None else None
+        self._items = items.schema_site if items is not None else None
         self.items_zero = _zero_of(items)
+        self._fields: dict[str, _Shape] = {}
+
+    def field(self, key: str) -> _Shape:
+        """The shape of a struct's field ``key`` (LookupError: the struct declares no such field)."""
+        try:
+            return self._fields[key]
+        except KeyError:
+            sub = _shape(self.properties.get(key) or self._values)
+            if sub is None:
+                raise LookupError(key) from None
+            self._fields[key] = sub
+            return sub
+
+    @property
+    def values(self) -> _Shape | None:
+        return _shape(self._values)
+
+    @property
+    def items(self) -> _Shape | None:
+        return _shape(self._items)
 
 
 _SHAPES: dict[int, _Shape] = {}
@@ -77,52 +114,65 @@ def _shape(schema: Mapping[str, Any] | None) -> _Shape | None:
     return shape
 
 
+def _joined(trail: list[str]) -> str:
+    return "".join(trail)[1:]  # the root is an object: the path starts with ".field"
+
+
 def _walk(
     shape: _Shape | None,
     value: Any,
-    path: str,
+    trail: list[str],
     found: list[str],
     wrong: list[str] | None = None,
     zero_nulls: bool = False,
 ) -> None:
+    """Check ``value`` against ``shape``; ``trail`` is its JSON path in pieces (``.key``, ``[index]``),
+    joined only for what is reported."""
     if shape is None or shape.preserve:
         return
-    if wrong is not None and value is not None and shape.types:
+    kind = type(value)
+    if wrong is not None and value is not None and shape.accepts and kind not in shape.accepts:
         actual = _json_type(value)
         if actual not in shape.types and not (actual == "integer" and "number" in shape.types):
             expected = "/".join(sorted(shape.types))
-            wrong.append(f"{path}: expected {expected}, got {actual} {json.dumps(value)[:60]}")
+            wrong.append(f"{_joined(trail)}: expected {expected}, got {actual} {json.dumps(value)[:60]}")
             return
-    if (
-        wrong is not None
-        and shape.quantity
-        and isinstance(value, str)
-        and not is_quantity_text(value.strip())
-    ):
-        wrong.append(QUANTITY_FORMAT)  # kube-apiserver's decoder says no more (no path either)
-        return
-    if isinstance(value, dict):
+    if kind is dict or isinstance(value, dict):
         if shape.struct:
             for key, child in value.items():
-                sub = shape.properties.get(key) or shape.values
-                if sub is None:
-                    found.append(f"{path}.{key}" if path else key)
+                trail.append("." + key)
+                try:
+                    sub = shape.field(key)
+                except LookupError:
+                    found.append(_joined(trail))
                 else:
-                    _walk(_shape(sub), child, f"{path}.{key}" if path else key, found, wrong, zero_nulls)
-        elif shape.values is not None:
-            values, zero = _shape(shape.values), shape.values_zero if zero_nulls else None
+                    _walk(sub, child, trail, found, wrong, zero_nulls)
+                trail.pop()
+        elif shape._values is not None:
+            values, zero = shape.values, shape.values_zero if zero_nulls else None
             for key, child in value.items():
                 if child is None and zero is not None:
                     value[key] = zero  # the same key: the dict does not change size
                 else:
-                    _walk(values, child, f"{path}.{key}" if path else key, found, wrong, zero_nulls)
-    elif isinstance(value, list):
-        items, zero = _shape(shape.items), shape.items_zero if zero_nulls else None
+                    trail.append("." + key)
+                    _walk(values, child, trail, found, wrong, zero_nulls)
+                    trail.pop()
+    elif kind is list or isinstance(value, list):
+        items, zero = shape.items, shape.items_zero if zero_nulls else None
         for index, child in enumerate(value):
             if child is None and zero is not None:
                 value[index] = zero
             else:
-                _walk(items, child, f"{path}[{index}]", found, wrong, zero_nulls)
+                trail.append(f"[{index}]")
+                _walk(items, child, trail, found, wrong, zero_nulls)
+                trail.pop()
+    elif (
+        shape.quantity
+        and wrong is not None
+        and isinstance(value, str)
+        and not is_quantity_text(value.strip())
+    ):
+        wrong.append(QUANTITY_FORMAT)  # kube-apiserver's decoder says no more (no path either)
 
 
 def _root(resource: ResourceType) -> _Shape | None:
@@ -165,5 +215,5 @@ def inspected(resource: ResourceType, obj: dict, *, zero_nulls: bool = False) ->
     wrong: list[str] = []
     found: list[str] = []
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
-    _walk(_root(resource), body, "", found, wrong, zero_nulls)
+    _walk(_root(resource), body, [], found, wrong, zero_nulls)
     return wrong, found

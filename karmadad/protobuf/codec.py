@@ -121,18 +121,32 @@ class _Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class _JsonPlan:
-    """A message type as :meth:`Codec.typed` walks JSON of it: per JSON name, the inline field it belongs to
-    (None: the message's own) and the number and converter of its field; per field number, its JSON name
-    and whether a zero (``omitempty``) or a null (``omitzero``) is left out; what is written when absent."""
+class _JsonField:
+    """One JSON name of a message as :meth:`Codec.typed` reads it."""
 
-    by_json: dict[str, tuple[str | None, int, Callable[[Any], Any]]]
-    fields: dict[int, tuple[str, bool, bool]]
+    via: str | None  # the inline field it belongs to (None: the message's own)
+    number: int  # its field's number: Go writes fields in this order
+    json: str
+    convert: Callable[[Any], Any]
+    omit_falsy: bool  # a zero is left out (omitempty)
+    omitzero: bool  # a null is left out
+
+
+@dataclass(frozen=True, slots=True)
+class _JsonPlan:
+    """A message type as :meth:`Codec.typed` walks JSON of it: its fields by JSON name, and what is
+    written when absent."""
+
+    by_json: dict[str, _JsonField]
     absent: tuple[tuple[str, Descriptor | None, Callable[[], Any]], ...]
 
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _first(entry: tuple[int, str, Any]) -> int:
+    return entry[0]
 
 
 def _nothing() -> None:
@@ -563,14 +577,15 @@ class Codec:
 
     def _make_json_plan(self, descriptor: Descriptor) -> _JsonPlan:
         plan = self._plan(descriptor)
-        by_json: dict[str, tuple[str | None, int, Callable[[Any], Any]]] = {}
+        by_json: dict[str, _JsonField] = {}
         for key, (via, field) in plan.by_json.items():
             if via:
-                by_json[key] = (via[0], 0, _identity)
+                by_json[key] = _JsonField(via[0], 0, key, _identity, False, False)
             else:
                 fd = descriptor.fields_by_name[field.name]
-                by_json[key] = (None, fd.number, self._field_converter(fd))
-        fields = {number: (f.json, f.omit_falsy, f.omitzero) for number, f in plan.by_number.items()}
+                by_json[key] = _JsonField(
+                    None, fd.number, field.json, self._field_converter(fd), field.omit_falsy, field.omitzero
+                )
         absent: list[tuple[str, Descriptor | None, Callable[[], Any]]] = []
         for field in plan.written_absent:
             fd = descriptor.fields_by_name[field.name]
@@ -580,7 +595,7 @@ class Codec:
                 absent.append((field.json, None, self._empty_value(_message_type(fd))))
             else:
                 absent.append((field.json, None, partial(_identity, field.zero)))
-        return _JsonPlan(by_json, fields, tuple(absent))
+        return _JsonPlan(by_json, tuple(absent))
 
     def _empty_value(self, descriptor: Descriptor) -> Callable[[], Any]:
         """What ``to_json`` writes for an empty message of this type (an absent struct, a null list item)."""
@@ -681,29 +696,29 @@ class Codec:
         if not isinstance(obj, dict):
             raise _expected("an object", obj)
         plan = self._json_plan(descriptor)
-        present: dict[int, Any] = {}
+        present: list[tuple[int, str, Any]] = []
         inline: dict[str, dict] = {}
         for key, value in obj.items():
-            found = plan.by_json.get(key)
-            if found is None or value is None:
+            field = plan.by_json.get(key)
+            if field is None or value is None:
                 continue
-            via, number, convert = found
-            if via is not None:
-                inline.setdefault(via, {})[key] = value
+            if field.via is not None:
+                inline.setdefault(field.via, {})[key] = value
                 continue
             try:
-                present[number] = convert(value)
+                converted = field.convert(value)
             except ProtobufError as error:
                 raise error.at(key) from None
             except (TypeError, ValueError) as error:
                 raise ProtobufError(str(error), (key,)) from None
-        out: dict[str, Any] = {}
-        for number in sorted(present):
-            value = present[number]
-            json_name, omit_falsy, omitzero = plan.fields[number]
-            if value is _EMPTY or (omit_falsy and not value) or (value is None and omitzero):
-                continue
-            out[json_name] = value
+            if not (
+                converted is _EMPTY
+                or (field.omit_falsy and not converted)
+                or (converted is None and field.omitzero)
+            ):
+                present.append((field.number, field.json, converted))
+        present.sort(key=_first)
+        out: dict[str, Any] = {json_name: value for _, json_name, value in present}
         for json_name, inline_descriptor, empty in plan.absent:
             if inline_descriptor is not None:
                 out.update(self._shaped(inline_descriptor, inline.get(json_name, {})))
