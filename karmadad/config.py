@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from karmadad.quantity import is_quantity_text
+
 # Karmada limits cluster names to 48 characters of a DNS-1123 label.
 _CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CLUSTER_NAME_MAX = 48
@@ -302,6 +304,28 @@ class FailoverConfig(_Section):
     maxNotReadyShare: float = Field(default=0.5, ge=0, le=1)
 
 
+class SimulationConfig(_Section):
+    """Member clusters simulated inside karmadad, so that a first run propagates somewhere with nothing else
+    installed. Each one serves the Kubernetes API on loopback from a store of its own, and runs what it is
+    given on simulated nodes: Pods are scheduled by their requests and node selectors, then become ready;
+    Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs report status from them. Used only while
+    ``clusters`` lists none: a config that lists real members replaces them."""
+
+    clusters: int = Field(default=3, ge=0, le=1000)  # member1, member2, ...; 0 turns the simulation off
+    nodes: int = Field(default=3, ge=1, le=1000)  # per cluster
+    nodeCPU: str = "8"
+    nodeMemory: str = "32Gi"
+    nodePods: int = Field(default=110, ge=1)
+    jobSeconds: float = Field(default=2.0, ge=0)  # how long a Job's simulated Pod runs before it succeeds
+
+    @field_validator("nodeCPU", "nodeMemory")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not is_quantity_text(value):
+            raise PydanticCustomError("quantity", "must be a Kubernetes quantity such as 8, 500m or 32Gi", {})
+        return value
+
+
 class DaemonConfig(_Section):
     dataDir: Path = Path(".karmadad")
     store: StoreConfig = StoreConfig()
@@ -315,6 +339,12 @@ class DaemonConfig(_Section):
     skippedPropagatingNamespaces: list[str] = ["kube-.*"]
     featureGates: FeatureGates = FeatureGates()
     failover: FailoverConfig = FailoverConfig()
+    simulation: SimulationConfig = SimulationConfig()
+
+    @property
+    def simulated_clusters(self) -> int:
+        """How many simulated members run: none once real ones are listed."""
+        return 0 if self.clusters else self.simulation.clusters
 
     @field_validator("skippedPropagatingNamespaces")
     @classmethod

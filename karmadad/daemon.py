@@ -28,7 +28,7 @@ from karmadad.apiserver.crds import CRDServing
 from karmadad.apiserver.openapi import OpenAPI
 from karmadad.apiserver.server import APIServer
 from karmadad.apiserver.tls import GeneratedPKI, server_context
-from karmadad.config import ConfigError, DaemonConfig, load_config
+from karmadad.config import ClusterConfig, ConfigError, DaemonConfig, load_config
 from karmadad.controllers.application_failover import ApplicationFailover
 from karmadad.controllers.binding import BindingController
 from karmadad.controllers.cluster import ClusterController
@@ -51,6 +51,7 @@ from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.propagation.claims import SkippedNamespaces
 from karmadad.sdnotify import SystemdNotifier
+from karmadad.simulation.member import start_simulation
 from karmadad.store import HistoryLimits, Store
 
 log = get_logger("daemon")
@@ -66,6 +67,7 @@ _RESTART_KEYS = (
     "skippedPropagatingNamespaces",
     "featureGates",
     "failover",
+    "simulation",
 )
 STATE_FILE = "karmadad.db"
 
@@ -90,6 +92,7 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier()
         self.readiness = Readiness()
         self._reload_listeners: list[ReloadListener] = []
+        self._simulated: list[ClusterConfig] = []  # how to reach the simulated members, while they run
 
     def on_reload(self, listener: ReloadListener) -> None:
         """Call ``listener(old, new)`` after each successful config reload."""
@@ -178,6 +181,11 @@ class Daemon:
                 await parts.start(members.run)
                 await parts.start(ExecutionController(store, api_server.registry, members, events).run)
                 await self._start_failover(parts, store, events, snapshots)
+                if self.config.simulated_clusters:
+                    self._simulated = await start_simulation(
+                        parts, self.config.simulation, self.config.dataDir
+                    )
+                    self.config = self._with_simulated(self.config)
                 probing = self.config.clusterStatus
                 clusters = ClusterController(
                     store,
@@ -235,6 +243,12 @@ class Daemon:
         await parts.start(ApplicationFailover(store, events, stateful=stateful, graceful=graceful).run)
         await parts.start(WorkloadRebalancers(store).run)
 
+    def _with_simulated(self, config: DaemonConfig) -> DaemonConfig:
+        """The config karmadad runs by: while it lists no real members, the simulated ones are its members."""
+        if config.clusters or not self._simulated:
+            return config
+        return config.model_copy(update={"clusters": list(self._simulated)})
+
     async def reload(self) -> bool:
         """Re-read the config file; keep the running config when the new one is invalid."""
         if self.config_path is None:
@@ -248,7 +262,8 @@ class Daemon:
                 log.error("config reload rejected", problem=problem)
             self.notifier.notify("READY=1")
             return False
-        old, self.config = self.config, new
+        old, self.config = self.config, self._with_simulated(new)
+        new = self.config
         configure_logging(format=new.log.format, level=new.log.level)
         for key in _RESTART_KEYS:
             if getattr(old, key) != getattr(new, key):

@@ -111,8 +111,17 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
 )  # fmt: skip
 
 
+# Served by members only: a control plane has no nodes of its own (Karmada's apiserver has none either).
+NODES = _builtin(*_V1, "Node", "nodes", False, ("no",), sub=_STATUS, columns=printers.NODE_COLUMNS)
+
+
 def default_registry() -> Registry:
     return Registry([*BUILTIN_RESOURCES, *karmada_resource_types()])
+
+
+def member_registry() -> Registry:
+    """What a simulated member serves: the built-in kinds and Nodes."""
+    return Registry([*BUILTIN_RESOURCES, NODES])
 
 
 def schemas_for(resource: ResourceType) -> tuple[str, dict[str, dict]] | None:

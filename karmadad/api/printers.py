@@ -851,6 +851,59 @@ CSI_DRIVER_COLUMNS = (
     ),
     AGE,
 )
+
+
+def _node_status(node: Any) -> str:
+    """``Ready``/``NotReady``/``Unknown`` from the Ready condition, then ``SchedulingDisabled`` if cordoned."""
+    ready: dict = next((c for c in _items(node, "status", "conditions") if c.get("type") == "Ready"), {})
+    states = [{"True": "Ready", "False": "NotReady"}.get(str(ready.get("status")), "Unknown")]
+    if dig(node, "spec", "unschedulable"):
+        states.append("SchedulingDisabled")
+    return ",".join(states)
+
+
+def _node_roles(node: Any) -> str:
+    labels = dig(node, "metadata", "labels") or {}
+    roles = sorted(
+        {
+            key.removeprefix("node-role.kubernetes.io/")
+            for key in labels
+            if key.startswith("node-role.kubernetes.io/")
+        }
+        | ({labels["kubernetes.io/role"]} if labels.get("kubernetes.io/role") else set())
+    )
+    return ",".join(role for role in roles if role) or "<none>"
+
+
+def _node_address(node: Any, kind: str) -> str:
+    addresses = [a.get("address", "") for a in _items(node, "status", "addresses") if a.get("type") == kind]
+    return addresses[0] if addresses else "<none>"
+
+
+NODE_COLUMNS = (
+    NAME,
+    _string("Status", _node_status, "The status of the node"),
+    _string("Roles", _node_roles, "The roles of the node"),
+    AGE,
+    _string("Version", lambda o: _text(o, "status", "nodeInfo", "kubeletVersion"), "Kubelet Version"),
+    _string("Internal-IP", lambda o: _node_address(o, "InternalIP"), "List of internal IPs.", 1),
+    _string("External-IP", lambda o: _node_address(o, "ExternalIP"), "List of external IPs.", 1),
+    _string(
+        "OS-Image", lambda o: _text(o, "status", "nodeInfo", "osImage", default="<unknown>"), "OS image.", 1
+    ),
+    _string(
+        "Kernel-Version",
+        lambda o: _text(o, "status", "nodeInfo", "kernelVersion", default="<unknown>"),
+        "Kernel version.",
+        1,
+    ),
+    _string(
+        "Container-Runtime",
+        lambda o: _text(o, "status", "nodeInfo", "containerRuntimeVersion", default="<unknown>"),
+        "Container Runtime Version.",
+        1,
+    ),
+)
 CSI_NODE_COLUMNS = (
     NAME,
     _integer("Drivers", lambda o: len(_items(o, "spec", "drivers")), "CSI drivers registered on the node"),

@@ -82,11 +82,12 @@ def resource_types(crd: dict) -> list[ResourceType]:
 
 
 class CRDServing:
-    def __init__(self, store: Store, registry: Registry):
+    def __init__(self, store: Store, registry: Registry, *, name: str = "crd"):
+        """``name``: of its work queue, in logs and metrics (a simulated member's has its own)."""
         self.store = store
         self.registry = registry
         self._served: dict[str, list[ResourceType]] = {}
-        self.controller: Controller[str] = Controller("crd", self.reconcile)
+        self.controller: Controller[str] = Controller(name, self.reconcile)
         store.subscribe_index(self._on_change, resources=(CRDS,))
 
     async def run(self, **kwargs) -> None:

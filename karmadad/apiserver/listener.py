@@ -91,7 +91,10 @@ class GuardedListener:
         max_connections: int = MAX_CONNECTIONS,
         max_pending_per_client: int = MAX_PENDING_PER_CLIENT,
         pending_seconds: float = PENDING_SECONDS,
+        observed: bool = True,
     ):
+        """``observed``: the connections count in karmadad's metrics (not those of a simulated member)."""
+        self._observed = observed
         self._factory = protocol_factory
         self._tls = tls
         # never more than the process may open, with room for the store, members and the ops port
@@ -101,6 +104,7 @@ class GuardedListener:
         self._connections: dict[int, _Connection] = {}  # by id(); insertion order = accept order
         self._pending: Counter[str] = Counter()  # pending connections per client address
         self._by_transport: dict[int, _Connection] = {}
+        self._sockets: list[socket.socket] = []
 
     # -- what the HTTP layer tells us ------------------------------------------------------------
 
@@ -113,10 +117,15 @@ class GuardedListener:
 
     # -- serving ---------------------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one the system chose, when asked for port 0)."""
+        return int(self._sockets[0].getsockname()[1])
+
     async def serve(
         self, host: str, port: int, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
-        sockets = _listening_sockets(host, port)
+        sockets = self._sockets = _listening_sockets(host, port)
         try:
             async with anyio.create_task_group() as tasks:
                 for listening in sockets:
@@ -226,7 +235,8 @@ class GuardedListener:
                 self._forget(connection)
             elif not connection.trusted and now - connection.accepted > self._pending_seconds:
                 self._evict(connection)
-        metrics.API_CONNECTIONS.set(len(self._connections))
+        if self._observed:
+            metrics.API_CONNECTIONS.set(len(self._connections))
 
 
 async def _peek(sock: socket.socket, size: int) -> bytes:

@@ -100,7 +100,10 @@ class APIServer:
         readiness: Readiness | None = None,
         service_ranges: ServiceRanges | None = None,
         webhooks: WebhookOptions | None = None,
+        observed: bool = True,
     ):
+        """``observed``: its connections count in karmadad's metrics (not those of a simulated member)."""
+        self.observed = observed
         self.store = store
         self.readiness = readiness
         self.registry = registry
@@ -208,10 +211,10 @@ class APIServer:
         try:
             host, port = split_listen(listen)
             assert runner.server is not None  # AppRunner.setup() made it
-            self.listener = GuardedListener(runner.server, tls)
+            self.listener = GuardedListener(runner.server, tls, observed=self.observed)
             async with anyio.create_task_group() as tasks:
                 await tasks.start(self.listener.serve, host, port)
-                log.info("API serving", listen=listen)
+                log.info("API serving", listen=f"{host}:{self.listener.port}" if port == 0 else listen)
                 task_status.started()
         finally:
             with anyio.CancelScope(shield=True):

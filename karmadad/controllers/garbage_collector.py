@@ -38,9 +38,10 @@ def own_propagation(obj: dict) -> PropagationPolicy:
 
 
 class GarbageCollector:
-    def __init__(self, store: Store, *, workers: int = 2):
+    def __init__(self, store: Store, *, workers: int = 2, name: str = "garbage-collector"):
+        """``name``: of its work queue, in logs and metrics (a simulated member's has its own)."""
         self.store = store
-        self.controller: Controller[str] = Controller("garbage-collector", self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(name, self.reconcile, workers=workers)
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

@@ -95,10 +95,18 @@ def merged_conditions(current: list[dict], wanted: dict[str, tuple[str, str, str
 
 
 class NamespaceLifecycle:
-    def __init__(self, store: Store, *, workers: int = 1, grace_seconds: float = DELETION_GRACE_SECONDS):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = 1,
+        grace_seconds: float = DELETION_GRACE_SECONDS,
+        name: str = "namespace-lifecycle",
+    ):
+        """``name``: of its work queue, in logs and metrics (a simulated member's has its own)."""
         self.store = store
         self.grace_seconds = grace_seconds
-        self.controller: Controller[str] = Controller("namespace-lifecycle", self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(name, self.reconcile, workers=workers)
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

@@ -225,17 +225,22 @@ class Store:
         history: HistoryLimits = DEFAULT_HISTORY,
         watch_buffer: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        observed: bool = True,
     ):
+        """``observed``: the store reports to karmadad's metrics (a simulated member's store does not: its
+        figures would overwrite those of karmadad's own)."""
+        self._observed = observed
         self._file = file
         self._revision = revision  # last revision handed out (maybe not yet durable)
         self._committed_revision = revision
-        metrics.STORE_REVISION.set(revision)
+        if observed:
+            metrics.STORE_REVISION.set(revision)
         self._latest = objects
         self._committed = {resource: dict(items) for resource, items in objects.items()}
         self._history = History(history, revision, clock)
         self._clock = clock
         self._watch_buffer = watch_buffer
-        self._hub = WatchHub()
+        self._hub = WatchHub(observed=observed)
         self._batch = _Batch()
         self._wakeup = asyncio.Event()
         self._serving = False
@@ -754,10 +759,12 @@ class Store:
                 raise self._stopping("a write", error) from error
             for change in batch.changes:
                 change.data = b""
-            metrics.STORE_COMMITS.observe(time.perf_counter() - started)
-            metrics.STORE_BATCH_SIZE.observe(len(batch.changes))
+            if self._observed:
+                metrics.STORE_COMMITS.observe(time.perf_counter() - started)
+                metrics.STORE_BATCH_SIZE.observe(len(batch.changes))
             self._publish(batch.changes)
-            metrics.STORE_REVISION.set(self._committed_revision)
+            if self._observed:
+                metrics.STORE_REVISION.set(self._committed_revision)
             batch.done.set()
 
     def _stopping(self, what: str, error: BaseException) -> StorageError:
@@ -777,7 +784,8 @@ class Store:
         self._latest = {resource: dict(items) for resource, items in self._committed.items()}
         self._revision = self._committed_revision
         self._disk_full_since = self._clock()
-        metrics.STORE_READ_ONLY.set(1)
+        if self._observed:
+            metrics.STORE_READ_ONLY.set(1)
         log.error("the disk is full: karmadad is read-only until space returns", path=str(self._file.path))
 
     async def _recover_from_full_disk(self) -> None:
@@ -797,7 +805,8 @@ class Store:
                 read_only_seconds=round(self._clock() - self._disk_full_since, 1),
             )
             self._disk_full_since = None
-            metrics.STORE_READ_ONLY.set(0)
+            if self._observed:
+                metrics.STORE_READ_ONLY.set(0)
 
     async def _checkpoint_loop(self) -> None:
         checkpointed = self._committed_revision

@@ -139,18 +139,21 @@ class Watcher:
 class WatchHub:
     """Routes each committed change to the watchers of its resource."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, observed: bool = True) -> None:
         self._by_resource: dict[str, set[Watcher]] = {}
+        self._observed = observed  # counted in karmadad's metrics
 
     def add(self, watcher: Watcher) -> None:
         self._by_resource.setdefault(watcher.query.resource, set()).add(watcher)
-        metrics.STORE_WATCHERS.inc()
+        if self._observed:
+            metrics.STORE_WATCHERS.inc()
 
     def remove(self, watcher: Watcher) -> None:
         watchers = self._by_resource.get(watcher.query.resource)
         if watchers is not None and watcher in watchers:
             watchers.discard(watcher)
-            metrics.STORE_WATCHERS.dec()
+            if self._observed:
+                metrics.STORE_WATCHERS.dec()
 
     def publish(self, change: Change) -> None:
         watchers = self._by_resource.get(change.resource)
