@@ -88,6 +88,7 @@ def karmadad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Karmadad]:
             ],
         },
         "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
+        "simulation": {"clusters": 0},  # the API alone: no member clusters
         "store": {"historyEvents": 1000},  # small, so a test can outrun it
     }
     # The ranges the test bed's kube-apiservers allocate from (tests/kube/cluster.py), so Service answers

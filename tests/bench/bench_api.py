@@ -243,6 +243,7 @@ def start_karmadad(workdir: Path) -> tuple[subprocess.Popen, Target, Target]:
             ],
         },
         "metrics": {"listen": f"127.0.0.1:{metrics}"},
+        "simulation": {"clusters": 0},  # the API alone
         "log": {"level": "warning"},
     }
     (workdir / "karmadad.yaml").write_text(yaml.safe_dump(config))

@@ -73,7 +73,11 @@ class DaemonProcess:
 @pytest.fixture
 def ports():
     api, metrics = free_ports(2)
-    return {"api": {"listen": f"127.0.0.1:{api}"}, "metrics": {"listen": f"127.0.0.1:{metrics}"}}
+    return {
+        "api": {"listen": f"127.0.0.1:{api}"},
+        "metrics": {"listen": f"127.0.0.1:{metrics}"},
+        "simulation": {"clusters": 0},  # these tests are about the daemon itself, not its members
+    }
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ class Daemon:
             },
             "metrics": {"listen": self.metrics},
             "clusters": clusters,
+            "simulation": {"clusters": 0},  # real members only, even while none is listed
             **{key: value for key, value in self.extra.items() if key != "api"},
         }
         self.config_path.write_text(yaml.safe_dump(config))
