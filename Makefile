@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: run test check lint kube-binaries
 
+# The first time this downloads and installs karmadad's dependencies (a minute or two): say so, and let pip
+# show what it is fetching, rather than a silent terminal.
 $(BIN)/.installed: pyproject.toml
+	@echo "make: creating $(VENV) and installing karmadad with its dependencies into it (first time: a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[test]'
 	touch $@
 
 run: $(BIN)/.installed
