@@ -1,5 +1,8 @@
 """Command line: ``karmadad run``, ``kubeconfig``, ``check-config`` and ``version``.
 
+Help texts are plain text with an examples epilog each: they are what an operator reads in a terminal, so no
+markup from these docstrings leaks into them.
+
 Exit codes: 0 success, 2 unusable config or command line (before anything starts), 1 a failure
 while running.
 """
@@ -19,18 +22,67 @@ from karmadad.logs import configure_logging
 EXIT_BAD_CONFIG = 2
 EXIT_FAILED = 1
 
+_DESCRIPTION = "karmadad: Karmada's multi-cluster Kubernetes control plane as one daemon."
+_EXAMPLES = """\
+examples:
+  karmadad run --config /etc/karmadad/karmadad.yaml
+  karmadad check-config --config /etc/karmadad/karmadad.yaml
+  karmadad kubeconfig --config /etc/karmadad/karmadad.yaml
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="karmadad", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the daemon")
-    run.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
-    check = commands.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("--config", type=Path, required=True)
-    kubeconfig = commands.add_parser("kubeconfig", help="print a kubeconfig for kubectl")
-    kubeconfig.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
-    kubeconfig.add_argument("--user", help="which configured token user (default: the first)")
-    commands.add_parser("version", help="print the version")
+'karmadad COMMAND --help' tells more about each command."""
+
+
+def _add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, *examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose help has its one-line summary on top and its examples at the bottom."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; also what shell completion is generated from."""
+    parser = argparse.ArgumentParser(
+        prog="karmadad",
+        description=_DESCRIPTION,
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"karmadad {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = _add_command(
+        commands,
+        "run",
+        "run the daemon (SIGTERM stops it, SIGHUP re-reads the config)",
+        "karmadad run                                    # embedded defaults, state in ./.karmadad",
+        "karmadad run --config /etc/karmadad/karmadad.yaml",
+    )
+    run.add_argument("--config", type=Path, metavar="FILE", help="config file (default: embedded defaults)")
+    check = _add_command(
+        commands,
+        "check-config",
+        "check a config file and exit: 0 usable, 2 problems (one line each)",
+        "karmadad check-config --config /etc/karmadad/karmadad.yaml",
+    )
+    check.add_argument("--config", type=Path, metavar="FILE", required=True, help="config file to check")
+    kubeconfig = _add_command(
+        commands,
+        "kubeconfig",
+        "print a kubeconfig (server, CA, token) for kubectl",
+        "karmadad kubeconfig --config /etc/karmadad/karmadad.yaml --user alice",
+    )
+    kubeconfig.add_argument(
+        "--config", type=Path, metavar="FILE", help="config file (default: embedded defaults)"
+    )
+    kubeconfig.add_argument(
+        "--user", metavar="NAME", help="which api.tokens user (default: the first, or the generated admin)"
+    )
+    _add_command(commands, "version", "print the version", "karmadad version")
     return parser
 
 
@@ -72,7 +124,7 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.command == "version":
         print(f"karmadad {__version__}")
         return 0
