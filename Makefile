@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint kube-binaries
+.PHONY: run kubeconfig test check lint kube-binaries
 
 # The first time this downloads and installs karmadad's dependencies (a minute or two): say so, and let pip
 # show what it is fetching, rather than a silent terminal.
@@ -15,6 +15,11 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/karmadad run --config config/karmadad.yaml
+
+# A kubeconfig for kubectl with `make run`'s admin token: outside the checkout, readable by you only (0600).
+KUBECONFIG_FILE ?= $(HOME)/.kube/karmadad.kubeconfig
+kubeconfig: $(BIN)/.installed
+	$(BIN)/karmadad kubeconfig --config config/karmadad.yaml --output $(KUBECONFIG_FILE)
 
 # Builds (first time: tens of minutes) or reuses the Kubernetes binaries of the test member clusters.
 # In CI a failed build fails the run; elsewhere the real-cluster tests are then skipped.

@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "kubeconfig",
         "print a kubeconfig (server, CA, token) for kubectl",
+        "karmadad kubeconfig --config config/karmadad.yaml --output ~/.kube/karmadad.kubeconfig",
         "karmadad kubeconfig --config /etc/karmadad/karmadad.yaml --user alice",
     )
     kubeconfig.add_argument(
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kubeconfig.add_argument(
         "--user", metavar="NAME", help="which api.tokens user (default: the first, or the generated admin)"
+    )
+    kubeconfig.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write it to FILE, readable by you only (mode 0600), instead of printing it",
     )
     _add_command(commands, "version", "print the version", "karmadad version")
     return parser
@@ -115,6 +122,29 @@ def _run(path: Path | None) -> int:
     return EXIT_FAILED if failures else 0
 
 
+def _kubeconfig(path: Path | None, user: str | None, output: Path | None) -> int:
+    from karmadad.kubeconfig import KubeconfigError, build_kubeconfig, write_private_file
+
+    config = _load_or_report(path)
+    if config is None:
+        return EXIT_BAD_CONFIG
+    try:
+        document = build_kubeconfig(config, user)
+    except KubeconfigError as error:
+        print(f"karmadad: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if output is None:
+        sys.stdout.write(document)
+        return 0
+    try:
+        write_private_file(output, document)
+    except OSError as error:
+        print(f"karmadad: {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{output}: written (mode 0600); kubectl --kubeconfig {output} get clusters")
+    return 0
+
+
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return [
         leaf
@@ -129,17 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"karmadad {__version__}")
         return 0
     if args.command == "kubeconfig":
-        from karmadad.kubeconfig import KubeconfigError, build_kubeconfig
-
-        config = _load_or_report(args.config)
-        if config is None:
-            return EXIT_BAD_CONFIG
-        try:
-            sys.stdout.write(build_kubeconfig(config, args.user))
-        except KubeconfigError as error:
-            print(f"karmadad: {error}", file=sys.stderr)
-            return 1
-        return 0
+        return _kubeconfig(args.config, args.user, args.output)
     if args.command == "check-config":
         config = _load_or_report(args.config)
         if config is None:
