@@ -1,4 +1,4 @@
-"""Command line: ``karmadad run``, ``kubeconfig``, ``check-config`` and ``version``.
+"""Command line: ``karmadad run``, ``kubeconfig``, ``check-config``, ``completion`` and ``version``.
 
 Help texts are plain text with an examples epilog each: they are what an operator reads in a terminal, so no
 markup from these docstrings leaks into them.
@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
+import shtab
 
 from karmadad import __version__
 from karmadad.config import ConfigError, DaemonConfig, failover_summary, load_config, missing_member_files
@@ -21,6 +23,8 @@ from karmadad.logs import configure_logging
 
 EXIT_BAD_CONFIG = 2
 EXIT_FAILED = 1
+# The shells shtab has written completion scripts for since its 1.x releases began.
+COMPLETION_SHELLS = ("bash", "zsh")
 
 _DESCRIPTION = "karmadad: Karmada's multi-cluster Kubernetes control plane as one daemon."
 _EXAMPLES = """\
@@ -45,6 +49,12 @@ def _add_command(
     )
 
 
+def _file_argument(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
+    """An option naming a file: the shell completes it with file names."""
+    action = parser.add_argument(flag, type=Path, metavar="FILE", **options)
+    action.complete = shtab.FILE  # type: ignore[attr-defined]  # shtab reads this attribute
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; also what shell completion is generated from."""
     parser = argparse.ArgumentParser(
@@ -62,14 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         "karmadad run                                    # embedded defaults, state in ./.karmadad",
         "karmadad run --config /etc/karmadad/karmadad.yaml",
     )
-    run.add_argument("--config", type=Path, metavar="FILE", help="config file (default: embedded defaults)")
+    _file_argument(run, "--config", help="config file (default: embedded defaults)")
     check = _add_command(
         commands,
         "check-config",
         "check a config file and exit: 0 usable, 2 problems (one line each)",
         "karmadad check-config --config /etc/karmadad/karmadad.yaml",
     )
-    check.add_argument("--config", type=Path, metavar="FILE", required=True, help="config file to check")
+    _file_argument(check, "--config", required=True, help="config file to check")
     kubeconfig = _add_command(
         commands,
         "kubeconfig",
@@ -77,18 +87,23 @@ def build_parser() -> argparse.ArgumentParser:
         "karmadad kubeconfig --config config/karmadad.yaml --output ~/.kube/karmadad.kubeconfig",
         "karmadad kubeconfig --config /etc/karmadad/karmadad.yaml --user alice",
     )
-    kubeconfig.add_argument(
-        "--config", type=Path, metavar="FILE", help="config file (default: embedded defaults)"
-    )
+    _file_argument(kubeconfig, "--config", help="config file (default: embedded defaults)")
     kubeconfig.add_argument(
         "--user", metavar="NAME", help="which api.tokens user (default: the first, or the generated admin)"
     )
-    kubeconfig.add_argument(
+    _file_argument(
+        kubeconfig,
         "--output",
-        type=Path,
-        metavar="FILE",
         help="write it to FILE, readable by you only (mode 0600), instead of printing it",
     )
+    completion = _add_command(
+        commands,
+        "completion",
+        "print a script that completes karmadad's commands and options in your shell",
+        "karmadad completion bash > ~/.local/share/bash-completion/completions/karmadad",
+        "karmadad completion zsh > ~/.zfunc/_karmadad       # with fpath+=(~/.zfunc) before compinit",
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete in")
     _add_command(commands, "version", "print the version", "karmadad version")
     return parser
 
@@ -155,6 +170,9 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "completion":
+        sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+        return 0
     if args.command == "version":
         print(f"karmadad {__version__}")
         return 0
