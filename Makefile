@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 # The first time this downloads and installs karmadad's dependencies (a minute or two): say so, and let pip
 # show what it is fetching, rather than a silent terminal.
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py
 	@echo "make: creating $(VENV) and installing karmadad with its dependencies into it (first time: a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[test]'

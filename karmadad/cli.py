@@ -1,4 +1,4 @@
-"""Command line: ``karmadad run``, ``kubeconfig``, ``check-config``, ``completion`` and ``version``.
+"""Command line: ``karmadad run`` and the commands an operator needs around it.
 
 Help texts are plain text with an examples epilog each: they are what an operator reads in a terminal, so no
 markup from these docstrings leaks into them.
@@ -20,11 +20,14 @@ import shtab
 from karmadad import __version__
 from karmadad.config import ConfigError, DaemonConfig, failover_summary, load_config, missing_member_files
 from karmadad.logs import configure_logging
+from karmadad.shipped import EXAMPLE_CONFIG, SYSTEMD_UNIT, ShippedFolder, shipped_text
 
 EXIT_BAD_CONFIG = 2
 EXIT_FAILED = 1
 # The shells shtab has written completion scripts for since its 1.x releases began.
 COMPLETION_SHELLS = ("bash", "zsh")
+# Commands that print a file shipped with karmadad, for operators without a checkout.
+_SHIPPED_FILES = {"example-config": EXAMPLE_CONFIG, "systemd-unit": SYSTEMD_UNIT}
 
 _DESCRIPTION = "karmadad: Karmada's multi-cluster Kubernetes control plane as one daemon."
 _EXAMPLES = """\
@@ -96,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         help="write it to FILE, readable by you only (mode 0600), instead of printing it",
     )
+    _add_command(
+        commands,
+        "example-config",
+        "print the commented example config (every value the embedded default)",
+        "karmadad example-config > karmadad.yaml",
+        "karmadad example-config | sudo install -o root -g karmadad -m 0640 /dev/stdin /etc/karmadad/karmadad.yaml",
+    )
+    _add_command(
+        commands,
+        "systemd-unit",
+        "print the systemd unit that runs karmadad from /opt/karmadad",
+        "karmadad systemd-unit | sudo install -m 0644 /dev/stdin /etc/systemd/system/karmadad.service",
+    )
     completion = _add_command(
         commands,
         "completion",
@@ -160,6 +176,15 @@ def _kubeconfig(path: Path | None, user: str | None, output: Path | None) -> int
     return 0
 
 
+def _print_shipped(file: tuple[ShippedFolder, str]) -> int:
+    try:
+        sys.stdout.write(shipped_text(file))
+    except OSError as error:  # an install that lost its package data
+        print(f"karmadad: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return [
         leaf
@@ -170,6 +195,8 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in _SHIPPED_FILES:
+        return _print_shipped(_SHIPPED_FILES[args.command])
     if args.command == "completion":
         sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
         return 0
