@@ -2,7 +2,7 @@
 
 The folders stay where an operator looks for them in the source tree and are mapped to the packages
 ``karmadad.shipped_config`` and ``karmadad.shipped_systemd`` (their files are package data, not copies), so
-``karmadad example-config`` and ``karmadad systemd-unit`` print them after a plain ``pip install``. The README
+``karmadad example-config``, ``systemd-unit`` and ``systemd-sysusers`` print them after a plain ``pip install``. The README
 is installed as ``share/doc/karmadad/README.md`` under the install prefix, which the unit's
 ``Documentation=`` names. Everything else about the build is in pyproject.toml.
 """

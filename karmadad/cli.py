@@ -20,14 +20,18 @@ import shtab
 from karmadad import __version__
 from karmadad.config import ConfigError, DaemonConfig, failover_summary, load_config, missing_member_files
 from karmadad.logs import configure_logging
-from karmadad.shipped import EXAMPLE_CONFIG, SYSTEMD_UNIT, ShippedFolder, shipped_text
+from karmadad.shipped import EXAMPLE_CONFIG, SYSTEMD_SYSUSERS, SYSTEMD_UNIT, ShippedFolder, shipped_text
 
 EXIT_BAD_CONFIG = 2
 EXIT_FAILED = 1
 # The shells shtab has written completion scripts for since its 1.x releases began.
 COMPLETION_SHELLS = ("bash", "zsh")
 # Commands that print a file shipped with karmadad, for operators without a checkout.
-_SHIPPED_FILES = {"example-config": EXAMPLE_CONFIG, "systemd-unit": SYSTEMD_UNIT}
+_SHIPPED_FILES = {
+    "example-config": EXAMPLE_CONFIG,
+    "systemd-unit": SYSTEMD_UNIT,
+    "systemd-sysusers": SYSTEMD_SYSUSERS,
+}
 
 _DESCRIPTION = "karmadad: Karmada's multi-cluster Kubernetes control plane as one daemon."
 _EXAMPLES = """\
@@ -111,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         "systemd-unit",
         "print the systemd unit that runs karmadad from /opt/karmadad",
         "karmadad systemd-unit | sudo install -m 0644 /dev/stdin /etc/systemd/system/karmadad.service",
+    )
+    _add_command(
+        commands,
+        "systemd-sysusers",
+        "print the sysusers.d snippet that creates the unit's karmadad system user and group",
+        "karmadad systemd-sysusers | sudo install -m 0644 /dev/stdin /etc/sysusers.d/karmadad.conf",
     )
     completion = _add_command(
         commands,

@@ -1,4 +1,4 @@
-"""The files karmadad ships besides its code: the example config and the systemd unit.
+"""The files karmadad ships besides its code: the example config, the systemd unit and its sysusers.d snippet.
 
 Their one copy is the source tree's ``config/`` and ``systemd/`` folders; a wheel carries them as the package
 data of ``karmadad.shipped_config`` and ``karmadad.shipped_systemd`` (setup.py maps the folders), so an
@@ -13,9 +13,10 @@ from typing import Literal
 
 ShippedFolder = Literal["config", "systemd"]
 
-# What ``karmadad example-config`` and ``karmadad systemd-unit`` print: (folder, file name).
+# What ``karmadad example-config``, ``systemd-unit`` and ``systemd-sysusers`` print: (folder, file name).
 EXAMPLE_CONFIG: tuple[ShippedFolder, str] = ("config", "karmadad.yaml")
 SYSTEMD_UNIT: tuple[ShippedFolder, str] = ("systemd", "karmadad.service")
+SYSTEMD_SYSUSERS: tuple[ShippedFolder, str] = ("systemd", "karmadad.sysusers")
 
 _PACKAGE = Path(__file__).parent
 

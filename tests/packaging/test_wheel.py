@@ -22,6 +22,7 @@ NOT_SOURCE = shutil.ignore_patterns(
 SHIPPED = {
     "karmadad/shipped_config/karmadad.yaml": "config/karmadad.yaml",
     "karmadad/shipped_systemd/karmadad.service": "systemd/karmadad.service",
+    "karmadad/shipped_systemd/karmadad.sysusers": "systemd/karmadad.sysusers",
     "karmadad-0.1.0.data/data/share/doc/karmadad/README.md": "README.md",
     "karmadad-0.1.0.dist-info/licenses/LICENSE": "LICENSE",
 }
@@ -64,7 +65,7 @@ def test_an_installed_wheel_prints_its_shipped_files_without_a_checkout(wheel, t
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)  # a pure-Python wheel installs as it unpacks
     printed = {}
-    for command in ("example-config", "systemd-unit"):
+    for command in ("example-config", "systemd-unit", "systemd-sysusers"):
         program = (
             f"import sys; sys.path.insert(0, {str(site)!r}); import karmadad.shipped, karmadad.cli; "
             f"assert karmadad.shipped.__file__.startswith({str(site)!r}), karmadad.shipped.__file__; "
@@ -77,3 +78,4 @@ def test_an_installed_wheel_prints_its_shipped_files_without_a_checkout(wheel, t
         printed[command] = result.stdout
     assert printed["example-config"] == (ROOT / "config" / "karmadad.yaml").read_text()
     assert printed["systemd-unit"] == (ROOT / "systemd" / "karmadad.service").read_text()
+    assert printed["systemd-sysusers"] == (ROOT / "systemd" / "karmadad.sysusers").read_text()

@@ -1,4 +1,4 @@
-"""``karmadad example-config`` and ``karmadad systemd-unit`` print the project's one copy of those files."""
+"""``karmadad example-config``, ``systemd-unit`` and ``systemd-sysusers`` print the project's one copy of each."""
 
 from pathlib import Path
 
@@ -13,7 +13,11 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.mark.parametrize(
     ("command", "original"),
-    [("example-config", "config/karmadad.yaml"), ("systemd-unit", "systemd/karmadad.service")],
+    [
+        ("example-config", "config/karmadad.yaml"),
+        ("systemd-unit", "systemd/karmadad.service"),
+        ("systemd-sysusers", "systemd/karmadad.sysusers"),
+    ],
 )
 def test_the_command_prints_the_file_byte_for_byte(capsys, command, original):
     assert main([command]) == 0
