@@ -3,15 +3,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint kube-binaries
+.PHONY: run kubeconfig test check lint kube-binaries
 
-$(BIN)/.installed: pyproject.toml
+# The first time this downloads and installs karmadad's dependencies (a minute or two): say so, and let pip
+# show what it is fetching, rather than a silent terminal.
+$(BIN)/.installed: pyproject.toml setup.py
+	@echo "make: creating $(VENV) and installing karmadad with its dependencies into it (first time: a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[test]'
 	touch $@
 
 run: $(BIN)/.installed
 	$(BIN)/karmadad run --config config/karmadad.yaml
+
+# A kubeconfig for kubectl with `make run`'s admin token: outside the checkout, readable by you only (0600).
+KUBECONFIG_FILE ?= $(HOME)/.kube/karmadad.kubeconfig
+kubeconfig: $(BIN)/.installed
+	$(BIN)/karmadad kubeconfig --config config/karmadad.yaml --output $(KUBECONFIG_FILE)
 
 # Builds (first time: tens of minutes) or reuses the Kubernetes binaries of the test member clusters.
 # In CI a failed build fails the run; elsewhere the real-cluster tests are then skipped.

@@ -1,4 +1,7 @@
-"""Command line: ``karmadad run``, ``kubeconfig``, ``check-config`` and ``version``.
+"""Command line: ``karmadad run`` and the commands an operator needs around it.
+
+Help texts are plain text with an examples epilog each: they are what an operator reads in a terminal, so no
+markup from these docstrings leaks into them.
 
 Exit codes: 0 success, 2 unusable config or command line (before anything starts), 1 a failure
 while running.
@@ -9,28 +12,125 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
+import shtab
 
 from karmadad import __version__
 from karmadad.config import ConfigError, DaemonConfig, failover_summary, load_config, missing_member_files
 from karmadad.logs import configure_logging
+from karmadad.shipped import EXAMPLE_CONFIG, SYSTEMD_SYSUSERS, SYSTEMD_UNIT, ShippedFolder, shipped_text
 
 EXIT_BAD_CONFIG = 2
 EXIT_FAILED = 1
+# The shells shtab has written completion scripts for since its 1.x releases began.
+COMPLETION_SHELLS = ("bash", "zsh")
+# Commands that print a file shipped with karmadad, for operators without a checkout.
+_SHIPPED_FILES = {
+    "example-config": EXAMPLE_CONFIG,
+    "systemd-unit": SYSTEMD_UNIT,
+    "systemd-sysusers": SYSTEMD_SYSUSERS,
+}
+
+_DESCRIPTION = "karmadad: Karmada's multi-cluster Kubernetes control plane as one daemon."
+_EXAMPLES = """\
+examples:
+  karmadad run --config /etc/karmadad/karmadad.yaml
+  karmadad check-config --config /etc/karmadad/karmadad.yaml
+  karmadad kubeconfig --config /etc/karmadad/karmadad.yaml
+
+'karmadad COMMAND --help' tells more about each command."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="karmadad", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the daemon")
-    run.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
-    check = commands.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("--config", type=Path, required=True)
-    kubeconfig = commands.add_parser("kubeconfig", help="print a kubeconfig for kubectl")
-    kubeconfig.add_argument("--config", type=Path, help="config file (default: embedded defaults)")
-    kubeconfig.add_argument("--user", help="which configured token user (default: the first)")
-    commands.add_parser("version", help="print the version")
+def _add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, *examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose help has its one-line summary on top and its examples at the bottom."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog="examples:\n" + "\n".join(f"  {example}" for example in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _file_argument(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
+    """An option naming a file: the shell completes it with file names."""
+    action = parser.add_argument(flag, type=Path, metavar="FILE", **options)
+    action.complete = shtab.FILE  # type: ignore[attr-defined]  # shtab reads this attribute
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; also what shell completion is generated from."""
+    parser = argparse.ArgumentParser(
+        prog="karmadad",
+        description=_DESCRIPTION,
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"karmadad {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = _add_command(
+        commands,
+        "run",
+        "run the daemon (SIGTERM stops it, SIGHUP re-reads the config)",
+        "karmadad run                                    # embedded defaults, state in ./.karmadad",
+        "karmadad run --config /etc/karmadad/karmadad.yaml",
+    )
+    _file_argument(run, "--config", help="config file (default: embedded defaults)")
+    check = _add_command(
+        commands,
+        "check-config",
+        "check a config file and exit: 0 usable, 2 problems (one line each)",
+        "karmadad check-config --config /etc/karmadad/karmadad.yaml",
+    )
+    _file_argument(check, "--config", required=True, help="config file to check")
+    kubeconfig = _add_command(
+        commands,
+        "kubeconfig",
+        "print a kubeconfig (server, CA, token) for kubectl",
+        "karmadad kubeconfig --config config/karmadad.yaml --output ~/.kube/karmadad.kubeconfig",
+        "karmadad kubeconfig --config /etc/karmadad/karmadad.yaml --user alice",
+    )
+    _file_argument(kubeconfig, "--config", help="config file (default: embedded defaults)")
+    kubeconfig.add_argument(
+        "--user", metavar="NAME", help="which api.tokens user (default: the first, or the generated admin)"
+    )
+    _file_argument(
+        kubeconfig,
+        "--output",
+        help="write it to FILE, readable by you only (mode 0600), instead of printing it",
+    )
+    _add_command(
+        commands,
+        "example-config",
+        "print the commented example config (every value the embedded default)",
+        "karmadad example-config > karmadad.yaml",
+        "karmadad example-config | sudo install -o root -g karmadad -m 0640 /dev/stdin /etc/karmadad/karmadad.yaml",
+    )
+    _add_command(
+        commands,
+        "systemd-unit",
+        "print the systemd unit that runs karmadad from /opt/karmadad",
+        "karmadad systemd-unit | sudo install -m 0644 /dev/stdin /etc/systemd/system/karmadad.service",
+    )
+    _add_command(
+        commands,
+        "systemd-sysusers",
+        "print the sysusers.d snippet that creates the unit's karmadad system user and group",
+        "karmadad systemd-sysusers | sudo install -m 0644 /dev/stdin /etc/sysusers.d/karmadad.conf",
+    )
+    completion = _add_command(
+        commands,
+        "completion",
+        "print a script that completes karmadad's commands and options in your shell",
+        "karmadad completion bash > ~/.local/share/bash-completion/completions/karmadad",
+        "karmadad completion zsh > ~/.zfunc/_karmadad       # with fpath+=(~/.zfunc) before compinit",
+    )
+    completion.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete in")
+    _add_command(commands, "version", "print the version", "karmadad version")
     return parser
 
 
@@ -63,6 +163,38 @@ def _run(path: Path | None) -> int:
     return EXIT_FAILED if failures else 0
 
 
+def _kubeconfig(path: Path | None, user: str | None, output: Path | None) -> int:
+    from karmadad.kubeconfig import KubeconfigError, build_kubeconfig, write_private_file
+
+    config = _load_or_report(path)
+    if config is None:
+        return EXIT_BAD_CONFIG
+    try:
+        document = build_kubeconfig(config, user)
+    except KubeconfigError as error:
+        print(f"karmadad: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if output is None:
+        sys.stdout.write(document)
+        return 0
+    try:
+        write_private_file(output, document)
+    except OSError as error:
+        print(f"karmadad: {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{output}: written (mode 0600); kubectl --kubeconfig {output} get clusters")
+    return 0
+
+
+def _print_shipped(file: tuple[ShippedFolder, str]) -> int:
+    try:
+        sys.stdout.write(shipped_text(file))
+    except OSError as error:  # an install that lost its package data
+        print(f"karmadad: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return [
         leaf
@@ -72,22 +204,17 @@ def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    if args.command in _SHIPPED_FILES:
+        return _print_shipped(_SHIPPED_FILES[args.command])
+    if args.command == "completion":
+        sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+        return 0
     if args.command == "version":
         print(f"karmadad {__version__}")
         return 0
     if args.command == "kubeconfig":
-        from karmadad.kubeconfig import KubeconfigError, build_kubeconfig
-
-        config = _load_or_report(args.config)
-        if config is None:
-            return EXIT_BAD_CONFIG
-        try:
-            sys.stdout.write(build_kubeconfig(config, args.user))
-        except KubeconfigError as error:
-            print(f"karmadad: {error}", file=sys.stderr)
-            return 1
-        return 0
+        return _kubeconfig(args.config, args.user, args.output)
     if args.command == "check-config":
         config = _load_or_report(args.config)
         if config is None:

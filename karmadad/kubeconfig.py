@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
+import tempfile
+from pathlib import Path
 
 import yaml
 
@@ -51,3 +54,21 @@ def build_kubeconfig(config: DaemonConfig, user: str | None = None) -> str:
         "current-context": f"{name}@karmadad",
     }
     return yaml.safe_dump(document, sort_keys=False)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), whole or not at all.
+
+    A kubeconfig carries a bearer token: it is created private instead of being chmod-ed after the fact (a
+    shell redirect creates it with the umask's mode, often 0644), its directory is made 0700 when missing (as
+    ``~/.kube`` is), and an older file is replaced only by a complete new one.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
