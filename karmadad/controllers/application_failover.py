@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import anyio
 
-from karmadad.api.karmada.resources import BINDINGS
+from karmadad.api.karmada.resources import BINDINGS, describe_karmada_key
 from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import (
@@ -60,7 +60,9 @@ class ApplicationFailover:
         self.stateful = stateful
         self.graceful = graceful
         self.clock = clock
-        self.controller: Controller[BindingKey] = Controller("application-failover", self.reconcile)
+        self.controller: Controller[BindingKey] = Controller(
+            "application-failover", self.reconcile, describe=describe_karmada_key
+        )
         self._unhealthy_since: dict[BindingKey, dict[str, float]] = {}
         store.subscribe(self._on_change, resources=list(BINDINGS))
 
@@ -133,4 +135,4 @@ class ApplicationFailover:
             self._unhealthy_since[key].pop(cluster, None)
             message = eviction_message(cluster, tasks[cluster])
             self.recorder.binding_event(binding, "Normal", REASON_APPLICATION_FAILURE, message)
-            log.info("application failed over", binding="/".join(filter(None, key[1:])), cluster=cluster)
+            log.info("application failed over", binding=describe_karmada_key(key), cluster=cluster)

@@ -19,7 +19,7 @@ from collections import Counter
 
 from karmadad.errors import NotFound
 from karmadad.failover.eviction import parse_time
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller
 from karmadad.store.changes import Change
 from karmadad.store.store import NAMESPACE_FINALIZER, NAMESPACES, Store, now_timestamp
@@ -98,7 +98,12 @@ class NamespaceLifecycle:
     def __init__(self, store: Store, *, workers: int = 1, grace_seconds: float = DELETION_GRACE_SECONDS):
         self.store = store
         self.grace_seconds = grace_seconds
-        self.controller: Controller[str] = Controller("namespace-lifecycle", self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(
+            "namespace-lifecycle",
+            self.reconcile,
+            workers=workers,
+            describe=lambda name: describe_object("Namespace", "", name),
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
@@ -146,7 +151,7 @@ class NamespaceLifecycle:
         spec = {**(ns.get("spec") or {}), "finalizers": finalizers_left}
         if not finalizers_left:
             spec.pop("finalizers")
-        log.info("namespace emptied; finalizing", namespace=name)
+        log.info("namespace emptied; finalizing", object=describe_object("Namespace", "", name))
         await self.store.update(NAMESPACES, {**ns, "spec": spec})
         return None
 

@@ -8,6 +8,9 @@ work) is retried quietly too; raising :class:`Terminal` stops retrying (the reco
 condition or Event; trying again cannot mend it, a change to the object will queue it again); returning a
 number of seconds looks again later; returning None forgets the key's failures.
 
+Logs name a key as its controller describes it (``describe``: ``ResourceBinding shop/web-deployment``, with
+:func:`karmadad.logs.describe_object`), never as the tuple it is.
+
 Keys say *which* object to look at; some controllers also need to know *why* it was queued (a cluster
 changed, the template changed itself, the Work's member objects need comparing). They queue with
 :meth:`Controller.enqueue` and a reason; the reconcile reads :meth:`Controller.reasons` for the key it is
@@ -57,10 +60,13 @@ class Controller(Generic[K]):
         *,
         workers: int = 1,
         priority: Callable[[K], int] | None = None,
+        describe: Callable[[K], str] = str,
     ):
-        """``priority``: keys waiting are handed out highest first (read as a key is queued)."""
+        """``priority``: keys waiting are handed out highest first (read as a key is queued). ``describe``:
+        a key as logs name it (the default suits keys that are names already)."""
         self.name = name
         self.queue: RateLimitingQueue[K] = RateLimitingQueue(name, priority=priority)
+        self.describe = describe
         self._reconcile = reconcile
         self._workers = workers
         self._log = get_logger(name)
@@ -103,7 +109,7 @@ class Controller(Generic[K]):
             try:
                 again = await self._reconcile(key)
             except Requeue as wait:
-                self._log.debug("waiting; requeued", key=str(key), reason=str(wait))
+                self._log.debug("waiting; requeued", key=self.describe(key), reason=str(wait))
                 if wait.after is None:
                     self.queue.add_rate_limited(key)
                 else:
@@ -111,12 +117,14 @@ class Controller(Generic[K]):
             except Terminal as stop:
                 self._terminal.inc()
                 self._log.warning(
-                    "reconcile failed; not retried until the object changes", key=str(key), error=str(stop)
+                    "reconcile failed; not retried until the object changes",
+                    key=self.describe(key),
+                    error=str(stop),
                 )
                 del self._reconciling_reasons[key]
                 self.queue.forget(key)
             except Conflict as conflict:  # someone wrote the object meanwhile: read it again, quietly
-                self._log.debug("conflict; requeued", key=str(key), error=str(conflict))
+                self._log.debug("conflict; requeued", key=self.describe(key), error=str(conflict))
                 self.queue.add_rate_limited(key)
             except BaseException as error:
                 if not isinstance(error, Exception):
@@ -124,7 +132,7 @@ class Controller(Generic[K]):
                 self._errors.inc()
                 retries = self.queue.retries(key)
                 level = self._log.warning if retries < 5 else self._log.error
-                level("reconcile failed; retrying", key=str(key), retries=retries, error=str(error))
+                level("reconcile failed; retrying", key=self.describe(key), retries=retries, error=str(error))
                 self.queue.add_rate_limited(key)
             else:
                 del self._reconciling_reasons[key]  # done: its reasons are answered
