@@ -17,7 +17,6 @@ from collections.abc import Callable
 import anyio
 
 from karmadad.api.karmada.resources import BINDINGS, describe_karmada_key
-from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import (
     REASON_APPLICATION_FAILURE,
@@ -29,6 +28,7 @@ from karmadad.failover.application import (
 from karmadad.failover.eviction import evicted_spec, eviction_message, format_time
 from karmadad.logs import get_logger
 from karmadad.runtime.controller import Controller, Requeue, Terminal
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 
 log = get_logger("application-failover")
@@ -120,9 +120,9 @@ class ApplicationFailover:
             spec = evicted_spec(spec, cluster, {**tasks[cluster], "creationTimestamp": format_time(now)})
         try:
             await self.store.update(key[0], {**binding, "spec": spec})
-        except Conflict:
-            raise
-        except Exception:
+        except Exception as error:
+            if is_race(error):
+                raise  # another writer was first: read again and retried quietly
             for cluster in clusters:
                 self.recorder.binding_event(
                     binding,

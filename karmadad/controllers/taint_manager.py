@@ -28,7 +28,6 @@ from karmadad import metrics
 from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.resources import BINDINGS, CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.config import FailoverConfig
-from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import StateNotCollected, preserved_state
 from karmadad.failover.eviction import (
@@ -45,6 +44,7 @@ from karmadad.failover.eviction import (
 )
 from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 
 log = get_logger("taint-manager")
@@ -247,9 +247,9 @@ class TaintManager:
                 raise Requeue(f"{cluster_name}: {waiting}", after=STATE_RETRY_SECONDS) from None
         try:
             await self.store.update(resource, {**binding, "spec": evicted_spec(spec, cluster_name, task)})
-        except Conflict:
-            raise  # read again and retried quietly
-        except Exception:
+        except Exception as error:
+            if is_race(error):
+                raise  # another writer was first: read again and retried quietly
             self.recorder.binding_event(
                 binding,
                 "Warning",
