@@ -55,12 +55,19 @@ def _run(path: Path | None) -> int:
     # of karmadad's CPU while propagating, measured with tests/bench/bench_propagation.py)
     failures: list[BaseException] = []
     try:
-        anyio.run(Daemon(config, config_path=path).run, backend_options={"use_uvloop": True})
+        daemon = Daemon(config, config_path=path, program=_program(sys.argv[0]))
+        anyio.run(daemon.run, backend_options={"use_uvloop": True})
     except* StorageError as group:  # an unusable state file: one line, no traceback
         failures.extend(_leaves(group))
     for failure in failures:
         print(f"karmadad: store: {failure}", file=sys.stderr)
     return EXIT_FAILED if failures else 0
+
+
+def _program(argv0: str) -> str:
+    """How to run karmadad again, as it was run now: ``.venv/bin/karmadad`` when started so; ``karmadad``
+    when the command line does not say (``python -m karmadad``)."""
+    return argv0 if Path(argv0).name == "karmadad" else "karmadad"
 
 
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:
