@@ -155,7 +155,8 @@ def _run(path: Path | None) -> int:
     # of karmadad's CPU while propagating, measured with tests/bench/bench_propagation.py)
     failures: list[BaseException] = []
     try:
-        anyio.run(Daemon(config, config_path=path).run, backend_options={"use_uvloop": True})
+        daemon = Daemon(config, config_path=path, program=_program(sys.argv[0]))
+        anyio.run(daemon.run, backend_options={"use_uvloop": True})
     except* StorageError as group:  # an unusable state file: one line, no traceback
         failures.extend(_leaves(group))
     for failure in failures:
@@ -193,6 +194,12 @@ def _print_shipped(file: tuple[ShippedFolder, str]) -> int:
         print(f"karmadad: {error.filename}: {error.strerror or error}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def _program(argv0: str) -> str:
+    """How to run karmadad again, as it was run now: ``.venv/bin/karmadad`` when started so; ``karmadad``
+    when the command line does not say (``python -m karmadad``)."""
+    return argv0 if Path(argv0).name == "karmadad" else "karmadad"
 
 
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:

@@ -4,12 +4,17 @@ SIGTERM and SIGINT stop everything gracefully (systemd's stop, Ctrl-C); SIGHUP r
 file and hands the new one to whoever subscribed (a bad file is reported and the old one kept).
 systemd hears ``READY=1`` once every part serves, ``WATCHDOG=1`` while the loop is alive and
 ``STOPPING=1`` when shutdown begins.
+
+Once serving, it says in one line how to point kubectl at it (the ``karmadad kubeconfig`` command for the
+config file it runs on): on the first start, when it has just generated the API's CA and the admin token,
+that is the step a newcomer needs next.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import shlex
 import signal
 import ssl
 from collections.abc import Awaitable, Callable
@@ -22,7 +27,7 @@ from karmadad import __version__
 from karmadad.api.builtin import default_registry, schemas_for
 from karmadad.api.karmada.admission import WebhookOptions
 from karmadad.api.services import ServiceRanges
-from karmadad.apiserver.auth import TokenAuthenticator, configured_tokens
+from karmadad.apiserver.auth import GENERATED_TOKEN_FILE, TokenAuthenticator, configured_tokens
 from karmadad.apiserver.bootstrap import seed_rbac
 from karmadad.apiserver.crds import CRDServing
 from karmadad.apiserver.openapi import OpenAPI
@@ -72,6 +77,18 @@ _RESTART_KEYS = (
 STATE_FILE = "karmadad.db"
 
 
+KUBECONFIG_HOME = (
+    "~/.kube/karmadad.kubeconfig"  # where the README's steps put it: private, outside the checkout
+)
+
+
+def kubeconfig_command(config_path: Path | None, program: str = "karmadad") -> str:
+    """The command that writes a kubeconfig for kubectl to this karmadad: ``karmadad kubeconfig`` given the
+    config file karmadad was started with (none: the embedded defaults, as karmadad runs on them)."""
+    words = [program, "kubeconfig", *(["--config", str(config_path)] if config_path is not None else [])]
+    return f"{shlex.join(words)} --output {KUBECONFIG_HOME}"
+
+
 def prepare_data_dir(path: Path) -> Path:
     """Create the state directory readable by the daemon's user only."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -86,9 +103,12 @@ class Daemon:
         *,
         config_path: Path | None = None,
         notifier: SystemdNotifier | None = None,
+        program: str = "karmadad",
     ):
+        """``program``: how the command line that started karmadad named it, for the commands it suggests."""
         self.config = config
         self.config_path = config_path
+        self.program = program
         self.notifier = notifier or SystemdNotifier()
         self.readiness = Readiness()
         self._reload_listeners: list[ReloadListener] = []
@@ -112,6 +132,22 @@ class Daemon:
         finally:
             await store.close()
         log.info("stopped")
+
+    def generates_credentials(self) -> bool:
+        """Whether starting now generates what a kubeconfig carries (the API's CA, the admin token), as the
+        first start does; configured ones are never generated."""
+        api, data_dir = self.config.api, self.config.dataDir
+        ca_missing = api.tls.certFile is None and not GeneratedPKI(data_dir / "pki").ca_cert.exists()
+        token_missing = not api.tokens and not (data_dir / GENERATED_TOKEN_FILE).exists()
+        return ca_missing or token_missing
+
+    def tell_how_to_connect(self, *, first_start: bool) -> None:
+        """One line with the command that writes a kubeconfig for kubectl to this karmadad."""
+        command = kubeconfig_command(self.config_path, self.program)
+        if first_start:
+            log.info("first start: API credentials generated; get a kubeconfig for kubectl", command=command)
+        else:
+            log.info("get a kubeconfig for kubectl", command=command)
 
     def _api_server(self, store: Store) -> tuple[APIServer, ssl.SSLContext]:
         api = self.config.api
@@ -153,6 +189,7 @@ class Daemon:
                 await parts.start(NamespaceLifecycle(store).run)
                 self.readiness.set("store", lambda: store.writable)
                 self.readiness.set("api", False)
+                first_start = self.generates_credentials()
                 api_server, tls = self._api_server(store)
                 await seed_rbac(store, api_server.registry)
                 await parts.start(CRDServing(store, api_server.registry).run)
@@ -209,6 +246,7 @@ class Daemon:
                     revision=store.revision,
                     clusters=len(self.config.clusters),
                 )
+                self.tell_how_to_connect(first_start=first_start)
                 # What start-up loaded (schemas, OpenAPI, the stored objects) lives as long as the process:
                 # kept out of the cyclic collector's full passes, which otherwise walk it all and hold the
                 # event loop for tens of milliseconds each time.

@@ -36,7 +36,7 @@ from karmadad.api.builtin import default_registry
 from karmadad.api.name_rules import is_dns_subdomain
 from karmadad.api.strategy import prepare_create
 from karmadad.errors import AlreadyExists, Conflict, NotFound
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.store import Store
 
 log = get_logger("events")
@@ -136,7 +136,11 @@ async def sweep_events(store: Store, now: float, ttl: float = EVENT_TTL) -> int:
         except (NotFound, Conflict):
             pass  # gone already, or written again since the sweep looked
         except Exception:
-            log.warning("could not delete an expired event", event=meta["name"], exc_info=True)
+            log.warning(
+                "could not delete an expired event",
+                object=describe_object("Event", meta.get("namespace", ""), meta["name"]),
+                exc_info=True,
+            )
     return deleted
 
 
@@ -262,7 +266,11 @@ class EventRecorder:
                 "could not write event",
                 component=self.component,
                 reason=pending.reason,
-                object=pending.ref.get("name", ""),
+                object=describe_object(
+                    str(pending.ref.get("kind", "")),
+                    pending.ref.get("namespace") or "",
+                    pending.ref.get("name", ""),
+                ),
                 exc_info=True,
             )
 

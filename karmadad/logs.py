@@ -2,7 +2,8 @@
 
 Operators grep and ship these lines (journald, Loki), so an event never spans lines: tracebacks are
 escaped into a field. Components log through :func:`get_logger`, passing facts as keyword fields
-rather than formatting them into the message.
+rather than formatting them into the message; an object (or a work-queue key naming one) is written as
+:func:`describe_object` words it, the same in every component, so one grep follows it through them all.
 
 ``debug`` is for karmadad's own components only. Libraries log whole requests and rows at debug (the
 SQLite driver logs every statement with its parameters, every stored object and Secret among them), so
@@ -20,6 +21,12 @@ from typing import Any, Literal
 
 _ROOT = "karmadad"
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def describe_object(kind: str, namespace: str, name: str) -> str:
+    """``Deployment shop/web``, or ``Cluster member1`` for a cluster-scoped object: how logs (and messages
+    that follow them) name one object, as ``kubectl`` users read it."""
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
 def _timestamp(record: logging.LogRecord) -> str:

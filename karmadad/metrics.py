@@ -48,7 +48,15 @@ WORKQUEUE_WORK_DURATION = Histogram(
     buckets=(1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10),
 )
 RECONCILE_ERRORS = Counter(
-    "karmadad_reconcile_errors_total", "Reconciles that failed and were retried.", ["controller"]
+    "karmadad_reconcile_errors_total",
+    "Reconciles that failed and were retried (a race with another writer is not a failure).",
+    ["controller"],
+)
+RECONCILE_CONFLICTS = Counter(
+    "karmadad_reconcile_conflicts_total",
+    "Reconciles that lost a race with another writer (the object changed, appeared or went meanwhile) "
+    "and were retried: optimistic concurrency at work, not errors.",
+    ["controller"],
 )
 RECONCILE_TERMINAL = Counter(
     "karmadad_reconcile_terminal_total",

@@ -148,6 +148,13 @@ class Registry:
             raise LookupError(f"kind {kind} of {api_version} is not registered")
         return resource
 
+    def kind_of(self, group_resource: str) -> str | None:
+        """The kind of the objects the store keeps under ``group_resource`` (``deployments.apps``)."""
+        for resource in self._by_path.values():
+            if resource.group_resource == group_resource:
+                return resource.kind
+        return None
+
     def all(self) -> list[ResourceType]:
         return list(self._by_path.values())
 

@@ -20,7 +20,7 @@ from karmadad.api.registry import Registry
 from karmadad.api.strategy import KARMADA_GROUPS, prepare_create
 from karmadad.apiserver.rbac import RBAC_GROUP
 from karmadad.errors import AlreadyExists
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.store import Store
 
 log = get_logger("rbac")
@@ -91,4 +91,9 @@ async def seed_rbac(store: Store, registry: Registry) -> None:
             await store.create(resource.group_resource, prepare_create(resource, obj, trusted=True))
         except AlreadyExists:  # made meanwhile by someone else: theirs stands
             continue
-        log.info("created a built-in RBAC object", kind=obj["kind"], name=obj["metadata"]["name"])
+        log.info(
+            "created a built-in RBAC object",
+            object=describe_object(
+                obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+            ),
+        )

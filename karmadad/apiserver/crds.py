@@ -12,7 +12,7 @@ from __future__ import annotations
 from karmadad.api.jsonpath import column_value, parse_steps
 from karmadad.api.registry import Column, Registry, ResourceType, custom_columns
 from karmadad.errors import NotFound
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller
 from karmadad.store import Change, Query, Store
 from karmadad.store.store import now_timestamp
@@ -87,7 +87,9 @@ class CRDServing:
         self.store = store
         self.registry = registry
         self._served: dict[str, list[ResourceType]] = {}
-        self.controller: Controller[str] = Controller(name, self.reconcile)
+        self.controller: Controller[str] = Controller(
+            name, self.reconcile, describe=lambda crd: describe_object("CustomResourceDefinition", "", crd)
+        )
         store.subscribe_index(self._on_change, resources=(CRDS,))
 
     async def run(self, **kwargs) -> None:
@@ -110,7 +112,9 @@ class CRDServing:
         for resource in types:
             if self.registry.get(resource.group, resource.version, resource.plural) is not None:
                 log.warning(
-                    "CRD names a resource already served; ignored", crd=name, resource=resource.plural
+                    "CRD names a resource already served; ignored",
+                    object=describe_object("CustomResourceDefinition", "", name),
+                    resource=resource.plural,
                 )
                 continue
             self.registry.add(resource)

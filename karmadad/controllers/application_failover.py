@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 import anyio
 
-from karmadad.api.karmada.resources import BINDINGS
-from karmadad.errors import Conflict
+from karmadad.api.karmada.resources import BINDINGS, describe_karmada_key
 from karmadad.events import EventRecorder
 from karmadad.failover.application import (
     REASON_APPLICATION_FAILURE,
@@ -29,6 +28,7 @@ from karmadad.failover.application import (
 from karmadad.failover.eviction import evicted_spec, eviction_message, format_time
 from karmadad.logs import get_logger
 from karmadad.runtime.controller import Controller, Requeue, Terminal
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 
 log = get_logger("application-failover")
@@ -60,7 +60,9 @@ class ApplicationFailover:
         self.stateful = stateful
         self.graceful = graceful
         self.clock = clock
-        self.controller: Controller[BindingKey] = Controller("application-failover", self.reconcile)
+        self.controller: Controller[BindingKey] = Controller(
+            "application-failover", self.reconcile, describe=describe_karmada_key
+        )
         self._unhealthy_since: dict[BindingKey, dict[str, float]] = {}
         store.subscribe(self._on_change, resources=list(BINDINGS))
 
@@ -118,9 +120,9 @@ class ApplicationFailover:
             spec = evicted_spec(spec, cluster, {**tasks[cluster], "creationTimestamp": format_time(now)})
         try:
             await self.store.update(key[0], {**binding, "spec": spec})
-        except Conflict:
-            raise
-        except Exception:
+        except Exception as error:
+            if is_race(error):
+                raise  # another writer was first: read again and retried quietly
             for cluster in clusters:
                 self.recorder.binding_event(
                     binding,
@@ -133,4 +135,4 @@ class ApplicationFailover:
             self._unhealthy_since[key].pop(cluster, None)
             message = eviction_message(cluster, tasks[cluster])
             self.recorder.binding_event(binding, "Normal", REASON_APPLICATION_FAILURE, message)
-            log.info("application failed over", binding="/".join(filter(None, key[1:])), cluster=cluster)
+            log.info("application failed over", binding=describe_karmada_key(key), cluster=cluster)

@@ -39,6 +39,7 @@ from karmadad.api.karmada.resources import (
     OVERRIDE_POLICIES,
     RESOURCE_BINDINGS,
     WORKS,
+    describe_karmada_key,
 )
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
@@ -102,7 +103,9 @@ class BindingController:
         self.skipped = skipped
         self.registry = registry
         self.recorder = recorder
-        self.controller: Controller[BindingKey] = Controller("binding", self.reconcile, workers=workers)
+        self.controller: Controller[BindingKey] = Controller(
+            "binding", self.reconcile, workers=workers, describe=describe_karmada_key
+        )
         # the Works of each binding by its permanent id, kept from the change feed: a binding looks at its
         # own Works without going through every Work
         self._works: dict[str, set[tuple[str, str]]] = {}

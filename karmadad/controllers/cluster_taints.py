@@ -14,6 +14,7 @@ from karmadad.api.karmada.resources import CLUSTER_TAINT_POLICIES, CLUSTERS
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.events import EventRecorder
 from karmadad.failover.taint_policies import policy_taints
+from karmadad.logs import describe_object
 from karmadad.runtime.controller import Controller
 from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
@@ -35,7 +36,9 @@ class ClusterTaintPolicies:
         self.store = store
         self.recorder = recorder
         self.snapshots = snapshots
-        self.controller: Controller[str] = Controller("cluster-taint-policy", self.reconcile)
+        self.controller: Controller[str] = Controller(
+            "cluster-taint-policy", self.reconcile, describe=lambda name: describe_object("Cluster", "", name)
+        )
         store.subscribe(self._on_change, resources=[CLUSTERS, CLUSTER_TAINT_POLICIES])
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

@@ -31,6 +31,7 @@ from karmadad.errors import Conflict, NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.interpreter.dependencies import get_dependencies, has_dependency_rule
 from karmadad.interpreter.work import safe_encode
+from karmadad.logs import describe_object
 from karmadad.propagation.claims import binding_name, referenced
 from karmadad.runtime.controller import Controller
 from karmadad.scheduler.webster import fnv32a
@@ -139,7 +140,12 @@ class DependenciesDistributor:
         self.store = store
         self.registry = registry
         self.recorder = recorder
-        self.controller: Controller[BindingKey] = Controller("dependencies", self.reconcile, workers=workers)
+        self.controller: Controller[BindingKey] = Controller(
+            "dependencies",
+            self.reconcile,
+            workers=workers,
+            describe=lambda key: describe_object("ResourceBinding", *key),
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

@@ -45,12 +45,13 @@ from karmadad.api.karmada.resources import (
     OVERRIDE_POLICIES,
     PROPAGATION_POLICIES,
     RESOURCE_BINDINGS,
+    describe_karmada_key,
 )
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.errors import Conflict, NotFound
 from karmadad.events import EventRecorder
 from karmadad.interpreter.replicas import get_replicas, has_replica_rule
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.propagation.claims import (
     Claim,
     SkippedNamespaces,
@@ -134,11 +135,18 @@ class Detector:
         self.registry = registry
         self.recorder = recorder
         self.templates: Controller[TemplateKey] = Controller(
-            "detector", self.reconcile_template, workers=workers
+            "detector", self.reconcile_template, workers=workers, describe=self._describe_template
         )
-        self.policies: Controller[PolicyKey] = Controller("detector-policy", self.reconcile_policy)
+        self.policies: Controller[PolicyKey] = Controller(
+            "detector-policy", self.reconcile_policy, describe=describe_karmada_key
+        )
         self._own_writes: dict[TemplateKey, dict] = {}  # what our last claim write makes of a template
         store.subscribe(self._on_change)
+
+    def _describe_template(self, key: TemplateKey) -> str:
+        """A template's key as logs name it: ``Deployment shop/web`` (a kind no longer served: its resource)."""
+        resource, namespace, name = key
+        return describe_object(self.registry.kind_of(resource) or resource, namespace, name)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         for resource in POLICY_FINALIZERS:
@@ -368,7 +376,9 @@ class Detector:
         existing = self.store.find(resource, meta.get("namespace", ""), meta["name"])
         if existing is None:
             await self.store.create(resource, strategy.prepare_create(binding_type, desired, trusted=True))
-            log.info("binding created", binding=f"{meta.get('namespace', '')}/{meta['name']}", kind=kind)
+            log.info(
+                "binding created", binding=describe_object(kind, meta.get("namespace", ""), meta["name"])
+            )
             return True
         if existing["metadata"].get("deletionTimestamp") or controller_uid(existing) != template[
             "metadata"

@@ -44,7 +44,7 @@ from karmadad.api.karmada.work import CONDITION_APPLIED, CONDITION_DISPATCHING
 from karmadad.api.registry import Registry, ResourceType
 from karmadad.errors import AlreadyExists, BadRequest, Invalid, NotFound, StatusError
 from karmadad.events import EventRecorder
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.members.connection import (
     MemberObjects,
     MemberUnreachable,
@@ -108,7 +108,9 @@ class ExecutionController:
         self.registry = registry
         self.members = members
         self.recorder = recorder
-        self.controller: Controller[WorkKey] = Controller("execution", self.reconcile, workers=workers)
+        self.controller: Controller[WorkKey] = Controller(
+            "execution", self.reconcile, workers=workers, describe=lambda key: describe_object("Work", *key)
+        )
         self._watched: set[int] = set()  # ids of member informers this controller listens to
         self.member_writes = 0  # creates, updates and deletes sent to members (for tests and metrics)
         # (cluster, namespace, name) -> resourceVersion of a member object as karmadad's write answered,

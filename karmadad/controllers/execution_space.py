@@ -14,7 +14,7 @@ from karmadad.api.builtin import default_registry
 from karmadad.api.karmada.names import CLUSTER_FINALIZER, EXECUTION_SPACE_PREFIX, execution_space
 from karmadad.api.karmada.resources import BINDINGS, CLUSTERS
 from karmadad.errors import AlreadyExists, NotFound
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller
 from karmadad.store import Change, Store
 
@@ -28,7 +28,9 @@ _NAMESPACE_TYPE = default_registry().require("", "v1", "namespaces")
 class ExecutionSpaces:
     def __init__(self, store: Store):
         self.store = store
-        self.controller: Controller[str] = Controller("execution-space", self.reconcile)
+        self.controller: Controller[str] = Controller(
+            "execution-space", self.reconcile, describe=lambda name: describe_object("Cluster", "", name)
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

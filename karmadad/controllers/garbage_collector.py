@@ -14,7 +14,7 @@ committed state and writes through the store with preconditions, retrying on con
 from __future__ import annotations
 
 from karmadad.errors import Conflict, NotFound
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller
 from karmadad.store.changes import Change
 from karmadad.store.store import FOREGROUND_FINALIZER, ORPHAN_FINALIZER, PropagationPolicy, Store
@@ -41,7 +41,9 @@ class GarbageCollector:
     def __init__(self, store: Store, *, workers: int = 2, name: str = "garbage-collector"):
         """``name``: of its work queue, in logs and metrics (a simulated member's has its own)."""
         self.store = store
-        self.controller: Controller[str] = Controller(name, self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(
+            name, self.reconcile, workers=workers, describe=self._describe
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
@@ -49,6 +51,15 @@ class GarbageCollector:
             for obj in self.store.list_all(resource):
                 self._on_object(obj)
         await self.controller.run(**kwargs)
+
+    def _describe(self, uid: str) -> str:
+        """A key (a uid) as logs name it: the object it is the uid of, while the store holds one."""
+        found = self.store.by_uid(uid)
+        if found is None:
+            return f"uid {uid}"
+        resource, obj = found
+        meta = obj["metadata"]
+        return describe_object(obj.get("kind") or resource, meta.get("namespace", ""), meta["name"])
 
     # -- which uids to look at ----------------------------------------------------------------
 
@@ -142,9 +153,7 @@ class GarbageCollector:
             return  # already being deleted the way it should be
         log.info(
             "deleting object whose owners are gone",
-            resource=resource,
-            object=meta["name"],
-            namespace=meta.get("namespace", ""),
+            object=describe_object(obj.get("kind") or resource, meta.get("namespace", ""), meta["name"]),
             propagation=policy,
         )
         try:

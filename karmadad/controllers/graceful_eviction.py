@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import anyio
 
-from karmadad.api.karmada.resources import BINDINGS
+from karmadad.api.karmada.resources import BINDINGS, describe_karmada_key
 from karmadad.events import EventRecorder
 from karmadad.failover.eviction import assess_tasks
 from karmadad.logs import get_logger
@@ -40,7 +40,9 @@ class GracefulEviction:
         self.recorder = recorder
         self.timeout = timeout
         self.clock = clock
-        self.controller: Controller[BindingKey] = Controller("graceful-eviction", self.reconcile)
+        self.controller: Controller[BindingKey] = Controller(
+            "graceful-eviction", self.reconcile, describe=describe_karmada_key
+        )
         store.subscribe(self._on_change, resources=list(BINDINGS))
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -71,7 +73,7 @@ class GracefulEviction:
                 new_spec.pop("gracefulEvictionTasks")
             await self.store.update(key[0], {**binding, "spec": new_spec})
             for cluster in assessment.ended:
-                log.info("eviction ended", binding="/".join(filter(None, key[1:])), cluster=cluster)
+                log.info("eviction ended", binding=describe_karmada_key(key), cluster=cluster)
                 self.recorder.binding_event(
                     binding,
                     "Normal",

@@ -17,6 +17,7 @@ from karmadad.api.karmada.resources import CLUSTER_OVERRIDE_POLICIES, CLUSTERS, 
 from karmadad.api.registry import Registry
 from karmadad.errors import NotFound
 from karmadad.events import NORMAL, WARNING, EventRecorder
+from karmadad.logs import describe_object
 from karmadad.overrides import OverrideError, apply_overrides
 from karmadad.overrides.applied import applied_message, applied_references
 from karmadad.propagation.claims import SkippedNamespaces, is_skipped_namespace
@@ -51,7 +52,12 @@ class NamespaceSync:
         self.recorder = recorder
         self.skipped = skipped
         self.registry = registry
-        self.controller: Controller[str] = Controller("namespace", self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(
+            "namespace",
+            self.reconcile,
+            workers=workers,
+            describe=lambda name: describe_object("Namespace", "", name),
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:

@@ -19,7 +19,7 @@ from collections import Counter
 
 from karmadad.errors import NotFound
 from karmadad.failover.eviction import parse_time
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller
 from karmadad.store.changes import Change
 from karmadad.store.store import NAMESPACE_FINALIZER, NAMESPACES, Store, now_timestamp
@@ -106,7 +106,12 @@ class NamespaceLifecycle:
         """``name``: of its work queue, in logs and metrics (a simulated member's has its own)."""
         self.store = store
         self.grace_seconds = grace_seconds
-        self.controller: Controller[str] = Controller(name, self.reconcile, workers=workers)
+        self.controller: Controller[str] = Controller(
+            name,
+            self.reconcile,
+            workers=workers,
+            describe=lambda namespace: describe_object("Namespace", "", namespace),
+        )
         store.subscribe(self._on_change)
 
     async def run(self, **kwargs) -> None:
@@ -154,7 +159,7 @@ class NamespaceLifecycle:
         spec = {**(ns.get("spec") or {}), "finalizers": finalizers_left}
         if not finalizers_left:
             spec.pop("finalizers")
-        log.info("namespace emptied; finalizing", namespace=name)
+        log.info("namespace emptied; finalizing", object=describe_object("Namespace", "", name))
         await self.store.update(NAMESPACES, {**ns, "spec": spec})
         return None
 

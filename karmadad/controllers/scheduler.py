@@ -32,7 +32,7 @@ import anyio
 
 from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
-from karmadad.api.karmada.resources import BINDINGS, CLUSTERS
+from karmadad.api.karmada.resources import BINDINGS, CLUSTERS, describe_karmada_key
 from karmadad.api.registry import Registry
 from karmadad.controllers.cluster_snapshots import ClusterSnapshots
 from karmadad.events import EventRecorder
@@ -161,7 +161,11 @@ class SchedulerController:
         self.registry = registry
         self.recorder = recorder
         self.controller: Controller[BindingKey] = Controller(
-            "scheduler", self.reconcile, workers=workers, priority=self._priority if by_priority else None
+            "scheduler",
+            self.reconcile,
+            workers=workers,
+            priority=self._priority if by_priority else None,
+            describe=describe_karmada_key,
         )
         self.snapshots = snapshots or ClusterSnapshots(store)
         self._failures: dict[BindingKey, int] = {}  # failed schedulings in a row, for the backoff

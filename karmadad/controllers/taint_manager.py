@@ -28,7 +28,6 @@ from karmadad import metrics
 from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.resources import BINDINGS, CLUSTER_RESOURCE_BINDINGS, CLUSTERS, RESOURCE_BINDINGS
 from karmadad.config import FailoverConfig
-from karmadad.errors import Conflict
 from karmadad.events import EventRecorder
 from karmadad.failover.application import StateNotCollected, preserved_state
 from karmadad.failover.eviction import (
@@ -43,8 +42,9 @@ from karmadad.failover.eviction import (
     no_execute_taints,
     purge_mode,
 )
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 
 log = get_logger("taint-manager")
@@ -62,6 +62,12 @@ BINDING_HALTED = (
 )
 KINDS = {RESOURCE_BINDINGS: "ResourceBinding", CLUSTER_RESOURCE_BINDINGS: "ClusterResourceBinding"}
 EvictionKey = tuple[str, str, str, str]  # (binding resource, namespace, name, cluster)
+
+
+def _describe_eviction(key: EvictionKey) -> str:
+    """An eviction's key as logs name it: ``ResourceBinding shop/web-deployment from member1``."""
+    resource, namespace, name, cluster = key
+    return f"{describe_object(KINDS[resource], namespace, name)} from {cluster}"
 
 
 def _targets(binding: dict) -> set[str]:
@@ -101,8 +107,12 @@ class TaintManager:
         self.stateful = stateful
         self.clock = clock
         self.pacer = Pacer(settings.resourceEvictionRate)
-        self.clusters: Controller[str] = Controller("taint-manager", self.sync_cluster)
-        self.evictions: Controller[EvictionKey] = Controller("binding-eviction", self.evict)
+        self.clusters: Controller[str] = Controller(
+            "taint-manager", self.sync_cluster, describe=lambda name: describe_object("Cluster", "", name)
+        )
+        self.evictions: Controller[EvictionKey] = Controller(
+            "binding-eviction", self.evict, describe=_describe_eviction
+        )
         self._queued: set[EvictionKey] = set()  # for eviction_kind_total
         store.subscribe(self._on_change, resources=[CLUSTERS])
 
@@ -237,9 +247,9 @@ class TaintManager:
                 raise Requeue(f"{cluster_name}: {waiting}", after=STATE_RETRY_SECONDS) from None
         try:
             await self.store.update(resource, {**binding, "spec": evicted_spec(spec, cluster_name, task)})
-        except Conflict:
-            raise  # read again and retried quietly
-        except Exception:
+        except Exception as error:
+            if is_race(error):
+                raise  # another writer was first: read again and retried quietly
             self.recorder.binding_event(
                 binding,
                 "Warning",
@@ -251,5 +261,5 @@ class TaintManager:
         self.recorder.binding_event(
             binding, "Normal", REASON_TAINT_UNTOLERATED, eviction_message(cluster_name, task)
         )
-        log.info("evicted", binding=f"{namespace}/{name}" if namespace else name, cluster=cluster_name)
+        log.info("evicted", binding=describe_object(KINDS[resource], namespace, name), cluster=cluster_name)
         return None

@@ -19,7 +19,7 @@ import anyio
 from karmadad.api.karmada.resources import CLUSTER_RESOURCE_BINDINGS, RESOURCE_BINDINGS, WORKLOAD_REBALANCERS
 from karmadad.errors import Conflict, NotFound
 from karmadad.failover.eviction import format_time, parse_time
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.propagation.claims import binding_name
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.store import Change, Store
@@ -56,7 +56,11 @@ class WorkloadRebalancers:
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time):
         self.store = store
         self.clock = clock
-        self.controller: Controller[str] = Controller("workload-rebalancer", self.reconcile)
+        self.controller: Controller[str] = Controller(
+            "workload-rebalancer",
+            self.reconcile,
+            describe=lambda name: describe_object("WorkloadRebalancer", "", name),
+        )
         store.subscribe(self._on_change, resources=[WORKLOAD_REBALANCERS])
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -134,5 +138,8 @@ class WorkloadRebalancers:
             await self.store.delete(
                 WORKLOAD_REBALANCERS, "", meta["name"], resource_version=meta["resourceVersion"]
             )
-            log.info("rebalancer finished and deleted", rebalancer=meta["name"])
+            log.info(
+                "rebalancer finished and deleted",
+                object=describe_object("WorkloadRebalancer", "", meta["name"]),
+            )
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from karmadad.api.karmada.names import MANAGED_LABEL
 from karmadad.interpreter.retain import retain
+from karmadad.logs import describe_object
 
 # what karmadad adds to a member object; removed from it when its Work goes with preserveResourcesOnDeletion
 _KARMADAD_LABEL_PREFIXES = ("karmada.io/", "work.karmada.io/", "resourcebinding.karmada.io/",
@@ -58,8 +59,7 @@ ApplyPlan = Create | Update | Skip | Abort
 def describe(manifest: dict) -> str:
     """``Kind namespace/name`` of a manifest, as messages name it."""
     meta = manifest.get("metadata") or {}
-    namespace, name = meta.get("namespace", ""), meta.get("name", "")
-    return f"{manifest.get('kind')} {namespace + '/' if namespace else ''}{name}"
+    return describe_object(str(manifest.get("kind")), meta.get("namespace", ""), meta.get("name", ""))
 
 
 def is_managed(observed: dict) -> bool:

@@ -45,7 +45,7 @@ from karmadad.errors import (
     ServiceUnavailable,
 )
 from karmadad.jsonvalue import Unencodable, encode
-from karmadad.logs import get_logger
+from karmadad.logs import describe_object, get_logger
 from karmadad.store.changes import Change, ChangeType, History, HistoryLimits, Key
 from karmadad.store.sqlite import Durability, SQLiteFile, StorageError, disk_full, full_disk_error
 from karmadad.store.watch import Query, Watcher, WatchEvent, WatchHub, translate
@@ -131,7 +131,9 @@ def _notify(listener: Callable[[Change], None], change: Change) -> None:
         log.error(
             "a change handler failed; the store goes on",
             handler=handler,
-            resource=change.resource,
+            object=describe_object(
+                change.object.get("kind") or change.resource, change.namespace, change.name
+            ),
             exc_info=True,
         )
 

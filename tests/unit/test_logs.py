@@ -2,7 +2,14 @@ import io
 import json
 import logging
 
-from karmadad.logs import configure_logging, get_logger
+from karmadad.api.builtin import default_registry
+from karmadad.api.karmada.resources import (
+    CLUSTER_RESOURCE_BINDINGS,
+    PROPAGATION_POLICIES,
+    RESOURCE_BINDINGS,
+    describe_karmada_key,
+)
+from karmadad.logs import configure_logging, describe_object, get_logger
 
 
 def capture(fmt: str) -> io.StringIO:
@@ -57,3 +64,26 @@ def test_fields_named_like_record_attributes_are_kept_not_fatal():
     get_logger("gc").info("deleting", name="web", msg_id=3)
     event = json.loads(stream.getvalue())
     assert event["name_"] == "web" and event["msg"] == "deleting"
+
+
+def test_objects_are_named_kind_namespace_slash_name_or_kind_name_when_cluster_scoped():
+    assert describe_object("Deployment", "shop", "web") == "Deployment shop/web"
+    assert describe_object("Cluster", "", "member1") == "Cluster member1"
+    stream = capture("text")
+    get_logger("binding").debug("retrying", key=describe_object("ResourceBinding", "shop", "web-deployment"))
+    assert 'key="ResourceBinding shop/web-deployment"' in stream.getvalue()
+
+
+def test_karmada_keys_are_named_by_their_kind_and_templates_by_the_registry():
+    assert (
+        describe_karmada_key((RESOURCE_BINDINGS, "shop", "web-deployment"))
+        == "ResourceBinding shop/web-deployment"
+    )
+    assert describe_karmada_key((CLUSTER_RESOURCE_BINDINGS, "", "admin-clusterrole")) == (
+        "ClusterResourceBinding admin-clusterrole"
+    )
+    assert describe_karmada_key((PROPAGATION_POLICIES, "shop", "pp")) == "PropagationPolicy shop/pp"
+    registry = default_registry()
+    assert registry.kind_of("deployments.apps") == "Deployment"
+    assert registry.kind_of("configmaps") == "ConfigMap"
+    assert registry.kind_of("widgets.example.com") is None  # a CRD's kind no longer (or not yet) served

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from karmadad.api.jsonpath import column_value
+from karmadad.logs import describe_object
 
 __all__ = [
     "BINDINGS",
@@ -23,6 +24,7 @@ __all__ = [
     "CLUSTER_RESOURCE_BINDINGS",
     "CLUSTER_TAINT_POLICIES",
     "KARMADA_RESOURCES",
+    "KINDS_BY_RESOURCE",
     "OVERRIDE_POLICIES",
     "PROPAGATION_POLICIES",
     "RESOURCES_BY_KIND",
@@ -32,6 +34,7 @@ __all__ = [
     "KarmadaResource",
     "PrinterColumn",
     "column_value",
+    "describe_karmada_key",
     "karmada_resource_types",
 ]
 
@@ -263,6 +266,15 @@ KARMADA_RESOURCES: tuple[KarmadaResource, ...] = (
 )
 
 RESOURCES_BY_KIND: dict[str, KarmadaResource] = {resource.kind: resource for resource in KARMADA_RESOURCES}
+# the kind of each Karmada resource, by the store's key of it
+KINDS_BY_RESOURCE: dict[str, str] = {f"{r.plural}.{r.group}": r.kind for r in KARMADA_RESOURCES}
+
+
+def describe_karmada_key(key: tuple[str, str, str]) -> str:
+    """A work-queue key of a Karmada object, ``(store resource, namespace, name)``, as logs name it:
+    ``ResourceBinding shop/web-deployment``."""
+    resource, namespace, name = key
+    return describe_object(KINDS_BY_RESOURCE.get(resource, resource), namespace, name)
 
 
 # --------------------------------------------------------------------------- column values
