@@ -26,6 +26,8 @@ from anyio.abc import TaskGroup
 from karmadad import __version__
 from karmadad.api.builtin import default_registry, schemas_for
 from karmadad.api.karmada.admission import WebhookOptions
+from karmadad.api.karmada.resources import CLUSTERS
+from karmadad.api.registry import condition_status
 from karmadad.api.services import ServiceRanges
 from karmadad.apiserver.auth import GENERATED_TOKEN_FILE, TokenAuthenticator, configured_tokens
 from karmadad.apiserver.bootstrap import seed_rbac
@@ -233,6 +235,7 @@ class Daemon:
                 )
                 self.on_reload(clusters.on_reload)
                 await parts.start(clusters.run)
+                await self._simulated_ready(store)
                 await parts.start(api_server.serve, self.config.api.listen, tls)
                 self.readiness.set("api", True)
                 parts.start_soon(self.notifier.keep_watchdog_fed)
@@ -280,6 +283,24 @@ class Daemon:
             )
         await parts.start(ApplicationFailover(store, events, stateful=stateful, graceful=graceful).run)
         await parts.start(WorkloadRebalancers(store).run)
+
+    async def _simulated_ready(self, store: Store, within: float = 10.0) -> None:
+        """Wait (a little) for the simulated members to be Ready before the API opens: they run in this
+        process, so a first ``kubectl apply`` right after start-up finds all of them, not whichever was probed
+        first (a binding placed on two of three clusters stays there, as in Karmada)."""
+        names = {cluster.name for cluster in self._simulated}
+        all_ready = anyio.Event()
+
+        def check(_: object = None) -> None:
+            if all(
+                condition_status(store.find(CLUSTERS, "", name) or {}, "Ready") == "True" for name in names
+            ):
+                all_ready.set()
+
+        store.subscribe(check, resources=[CLUSTERS])
+        check()
+        with anyio.move_on_after(within):
+            await all_ready.wait()
 
     def _with_simulated(self, config: DaemonConfig) -> DaemonConfig:
         """The config karmadad runs by: while it lists no real members, the simulated ones are its members."""
