@@ -53,6 +53,7 @@ from karmadad.controllers.scheduler import SchedulerController
 from karmadad.controllers.taint_manager import TaintManager
 from karmadad.controllers.workload_rebalancer import WorkloadRebalancers
 from karmadad.events import EventRecorder, expire_events
+from karmadad.kubeconfig import members_kubeconfig, write_private_file
 from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
@@ -77,6 +78,7 @@ _RESTART_KEYS = (
     "simulation",
 )
 STATE_FILE = "karmadad.db"
+SIMULATED_KUBECONFIG = "simulated/members.kubeconfig"  # kubectl to the simulated members, a context each
 
 
 KUBECONFIG_HOME = (
@@ -223,6 +225,9 @@ class Daemon:
                 if self.config.simulated_clusters:
                     self._simulated = await start_simulation(
                         parts, self.config.simulation, self.config.dataDir
+                    )
+                    write_private_file(
+                        self.config.dataDir / SIMULATED_KUBECONFIG, members_kubeconfig(self._simulated)
                     )
                     self.config = self._with_simulated(self.config)
                 probing = self.config.clusterStatus

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from karmadad.apiserver.auth import generated_admin_token
-from karmadad.config import DaemonConfig
+from karmadad.config import ClusterConfig, DaemonConfig
 from karmadad.ops_server import split_listen
 
 
@@ -52,6 +52,30 @@ def build_kubeconfig(config: DaemonConfig, user: str | None = None) -> str:
         "users": [{"name": name, "user": {"token": token}}],
         "contexts": [{"name": f"{name}@karmadad", "context": {"cluster": "karmadad", "user": name}}],
         "current-context": f"{name}@karmadad",
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def members_kubeconfig(members: list[ClusterConfig]) -> str:
+    """One kubeconfig for kubectl to members reached by ``server``, ``tokenFile`` and ``caFile`` (the simulated
+    ones): a context per member, named as the member, the first one current — as Karmada's quick start hands
+    out ``members.config``."""
+    clusters, users, contexts = [], [], []
+    for member in members:
+        assert member.server and member.tokenFile and member.caFile, member.name
+        ca = base64.b64encode(member.caFile.read_bytes()).decode()
+        clusters.append(
+            {"name": member.name, "cluster": {"server": member.server, "certificate-authority-data": ca}}
+        )
+        users.append({"name": member.name, "user": {"token": member.tokenFile.read_text().strip()}})
+        contexts.append({"name": member.name, "context": {"cluster": member.name, "user": member.name}})
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": clusters,
+        "users": users,
+        "contexts": contexts,
+        "current-context": contexts[0]["name"] if contexts else "",
     }
     return yaml.safe_dump(document, sort_keys=False)
 
