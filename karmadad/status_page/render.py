@@ -75,6 +75,7 @@ meter { display: block; width: 6rem; height: .6rem; }
     background: var(--card); }
   td { border: 0; padding: .15rem 0 .15rem 6.5rem; position: relative; min-height: 1.6rem;
     overflow-wrap: anywhere; }
+  meter { display: inline-block; vertical-align: middle; margin-left: .5rem; width: 5rem; }
   td::before { content: attr(data-label); position: absolute; left: 0; width: 6rem; color: var(--muted);
     font-size: .85em; font-weight: 600; }
 }

@@ -198,8 +198,15 @@ def event_summary(event: dict) -> EventSummary:
     )
 
 
+def _written_order(event: dict) -> tuple[float, int]:
+    """When an Event was last written; among those of one second (timestamps have no finer grain), the
+    store's revision of the write says which came last."""
+    revision = str((event.get("metadata") or {}).get("resourceVersion") or "")
+    return last_written(event) or 0.0, int(revision) if revision.isdigit() else 0
+
+
 def _newest_first(events: Iterable[dict]) -> list[dict]:
-    return sorted(events, key=lambda e: last_written(e) or 0.0, reverse=True)
+    return sorted(events, key=_written_order, reverse=True)
 
 
 def _policy(binding: dict) -> str:

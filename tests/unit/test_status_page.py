@@ -235,6 +235,15 @@ def test_clusters_show_readiness_with_the_reason_when_not_ready_version_capacity
 def test_events_newest_first_and_limits_keep_totals():
     summary = summary_of(sample(), newest_events=2, most_templates=1)
     assert [e.reason for e in summary.events] == ["ScheduleBindingFailed", "ApplyPolicySucceed"]
+    objects = sample()
+    for revision, written in enumerate(objects[EVENTS], start=1):  # all in one second: the store's order
+        written["metadata"]["resourceVersion"] = str(revision)
+        written["lastTimestamp"] = "2025-06-15T15:06:30Z"
+    assert [e.reason for e in summary_of(objects).events] == [
+        "ApplyPolicySucceed",
+        "ScheduleBindingFailed",
+        "ScheduleBindingSucceed",
+    ]
     assert summary.events_total == 3 and summary.events[0].object_name == "lonely-deployment"
     assert [t.name for t in summary.templates] == ["lonely"] and summary.templates_total == 2
     assert "… and 1 more, placed" in render_sections(summary, NOW)
