@@ -354,3 +354,12 @@ async def test_the_page_serves_its_sections_and_json_and_answers_204_while_the_s
         lonely = next(t for t in data["templates"] if t["name"] == "lonely")
         assert lonely["targets"] == [{"cluster": "member1", "replicas": 2, "applied": None, "health": ""}]
         assert lonely["schedulingEvent"]["reason"] == "ScheduleBindingFailed"
+
+
+def test_an_empty_karmadad_says_what_to_do_next():
+    summary = summary_of(Objects())
+    assert (summary.clusters, summary.templates, summary.events) == ((), (), ())
+    page = render_sections(summary, NOW)
+    assert "No member clusters: list them under clusters in the config file." in page
+    assert "No template has a binding yet: apply a workload and a PropagationPolicy." in page
+    assert "No Events in the last hour." in page and "0/0 clusters ready" in page
