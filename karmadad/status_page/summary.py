@@ -12,6 +12,7 @@ revision stays the same; ages are the renderer's business.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -205,10 +206,6 @@ def _written_order(event: dict) -> tuple[float, int]:
     return last_written(event) or 0.0, int(revision) if revision.isdigit() else 0
 
 
-def _newest_first(events: Iterable[dict]) -> list[dict]:
-    return sorted(events, key=_written_order, reverse=True)
-
-
 def _policy(binding: dict) -> str:
     annotations = (binding.get("metadata") or {}).get("annotations") or {}
     if name := _text(annotations.get(PP_NAME)):
@@ -272,14 +269,33 @@ def template_summary(resource: str, binding: dict, scheduling_event: dict | None
     )
 
 
-def _scheduling_events_by_object(events: list[dict]) -> dict[str, dict]:
-    """The newest scheduling Event about each object, by the object's uid (``events`` newest first)."""
-    newest: dict[str, dict] = {}
+def _newest_scheduling_events(events: Iterable[dict], uids: set[str]) -> dict[str, dict]:
+    """The newest scheduling Event about each object whose uid is in ``uids``."""
+    newest: dict[str, tuple[tuple[float, int], dict]] = {}
     for event in events:
         uid = _text((event.get("involvedObject") or {}).get("uid"))
-        if uid and event.get("reason") in SCHEDULING_REASONS:
-            newest.setdefault(uid, event)
-    return newest
+        if uid in uids and event.get("reason") in SCHEDULING_REASONS:
+            order = _written_order(event)
+            if uid not in newest or order > newest[uid][0]:
+                newest[uid] = (order, event)
+    return {uid: event for uid, (_, event) in newest.items()}
+
+
+def _listing_order(binding: dict) -> tuple[int, str, str, str]:
+    """Where a binding's template comes in the list: what needs a look first, then by namespace, name, kind.
+    Cheap, as it is worked out for every binding; the full summary is made for those shown only."""
+    template = (binding.get("spec") or {}).get("resource") or {}
+    state = placement_state(binding, _condition(binding, "Scheduled"))
+    return (
+        _STATE_ORDER[state],
+        _text(template.get("namespace")),
+        _text(template.get("name")),
+        _text(template.get("kind")),
+    )
+
+
+def _uid(obj: dict) -> str:
+    return _text((obj.get("metadata") or {}).get("uid"))
 
 
 def summarize(
@@ -290,26 +306,28 @@ def summarize(
     most_templates: int = MOST_TEMPLATES,
 ) -> StatusSummary:
     """The status page's summary of ``objects`` (the store at ``revision``)."""
-    events = _newest_first(objects.list_all(EVENTS))
-    scheduling_events = _scheduling_events_by_object(events)
     clusters = sorted((cluster_summary(c) for c in objects.list_all(CLUSTERS)), key=lambda c: c.name)
-    templates = [
-        template_summary(
-            resource,
-            binding,
-            scheduling_events.get(_text((binding.get("metadata") or {}).get("uid"))),
-        )
+    bindings = [
+        (_listing_order(binding), resource, binding)
         for resource in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
         for binding in objects.list_all(resource)
     ]
-    templates.sort(key=lambda t: (_STATE_ORDER[t.state], t.namespace, t.name, t.kind))
+    bindings.sort(key=lambda listed: listed[0])
+    shown = bindings[:most_templates]
+    events = objects.list_all(EVENTS)
+    scheduling_events = _newest_scheduling_events(events, {_uid(binding) for _, _, binding in shown} - {""})
+    templates = [
+        template_summary(resource, binding, scheduling_events.get(_uid(binding)))
+        for _, resource, binding in shown
+    ]
+    unplaced = _STATE_ORDER["unplaced"]
     return StatusSummary(
         revision=revision,
         clusters=tuple(clusters),
-        templates=tuple(templates[:most_templates]),
-        templates_total=len(templates),
-        templates_unplaced=sum(1 for t in templates if t.state == "unplaced"),
-        events=tuple(event_summary(e) for e in events[:newest_events]),
+        templates=tuple(templates),
+        templates_total=len(bindings),
+        templates_unplaced=sum(1 for order, _, _ in bindings if order[0] == unplaced),
+        events=tuple(event_summary(e) for e in heapq.nlargest(newest_events, events, key=_written_order)),
         events_total=len(events),
     )
 

@@ -246,6 +246,7 @@ def test_events_newest_first_and_limits_keep_totals():
     ]
     assert summary.events_total == 3 and summary.events[0].object_name == "lonely-deployment"
     assert [t.name for t in summary.templates] == ["lonely"] and summary.templates_total == 2
+    assert summary.templates_unplaced == 1 and summary.templates[0].scheduling_event is not None
     assert "… and 1 more, placed" in render_sections(summary, NOW)
 
 
