@@ -18,6 +18,7 @@ import shlex
 import signal
 import ssl
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -60,6 +61,7 @@ from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.propagation.claims import SkippedNamespaces
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.simulation.member import start_simulation
+from karmadad.status_page.routes import StatusPage
 from karmadad.store import HistoryLimits, Store
 
 log = get_logger("daemon")
@@ -186,7 +188,13 @@ class Daemon:
                 self.readiness.set("ops", False)
                 self.readiness.set("store", False)
                 members = Members()
-                await parts.start(serve_ops, self.config.metrics.listen, self.readiness, members)
+                status_page = StatusPage(store)
+                await parts.start(
+                    partial(serve_ops, routes=status_page.routes()),
+                    self.config.metrics.listen,
+                    self.readiness,
+                    members,
+                )
                 self.readiness.set("ops", True)
                 await parts.start(store.serve)
                 await parts.start(GarbageCollector(store).run)

@@ -1,6 +1,7 @@
 """The operations endpoint: ``/metrics`` for Prometheus, ``/healthz`` and ``/readyz`` for probes, and
 ``/debug/informers`` (what each member informer holds: synced, object count, revision; with
-``?objects=1`` every cached key and its resourceVersion — names only, never contents).
+``?objects=1`` every cached key and its resourceVersion — names only, never contents). The daemon adds
+routes of its own (the status page at ``/``), which this module knows nothing about.
 
 It listens apart from the Kubernetes API (plain HTTP on loopback by default) so that scraping and
 probing need no credentials and keep working while the API is busy or not yet serving.
@@ -8,7 +9,7 @@ probing need no credentials and keep working while the API is busy or not yet se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import anyio
 from aiohttp import web
@@ -69,7 +70,10 @@ def informer_report(members: Members, objects: bool) -> list[dict]:
 
 
 def build_ops_app(
-    readiness: Readiness, registry: CollectorRegistry = REGISTRY, members: Members | None = None
+    readiness: Readiness,
+    registry: CollectorRegistry = REGISTRY,
+    members: Members | None = None,
+    routes: Iterable[web.AbstractRouteDef] = (),
 ) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
@@ -94,6 +98,7 @@ def build_ops_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_routes(routes)
     return app
 
 
@@ -107,10 +112,12 @@ async def serve_ops(
     readiness: Readiness,
     members: Members | None = None,
     *,
+    routes: Iterable[web.AbstractRouteDef] = (),
     task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve until cancelled; reports started once the socket listens."""
-    runner = web.AppRunner(build_ops_app(readiness, members=members), access_log=None, handle_signals=False)
+    """Serve until cancelled; reports started once the socket listens. ``routes``: what else to serve."""
+    app = build_ops_app(readiness, members=members, routes=routes)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
         host, port = split_listen(listen)
