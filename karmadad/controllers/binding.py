@@ -57,6 +57,7 @@ from karmadad.propagation.claims import (
 from karmadad.propagation.work import plan_works, target_clusters
 from karmadad.propagation.work_status import aggregated_status
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 from karmadad.store.changes import spec_changed
 
@@ -312,7 +313,8 @@ class BindingController:
             except NotFound:
                 return
             except Exception as error:
-                self.recorder.event(binding, WARNING, "AggregateStatusFailed", str(error))
+                if not is_race(error):  # a lost race is retried at once, as Karmada retries on conflict
+                    self.recorder.event(binding, WARNING, "AggregateStatusFailed", str(error))
                 raise
             told = f"Update {_KINDS[resource]}({_ref(binding)}) with AggregatedStatus successfully."
             self.recorder.event(binding, NORMAL, "AggregateStatusSucceed", told)
@@ -332,7 +334,7 @@ class BindingController:
         except NotFound:
             return
         except Exception as error:
-            if has_aggregate_rule(template):
+            if has_aggregate_rule(template) and not is_race(error):
                 self.recorder.event(template, WARNING, "AggregateStatusFailed", str(error))
             raise
         if has_aggregate_rule(template):

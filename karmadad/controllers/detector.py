@@ -71,6 +71,7 @@ from karmadad.propagation.claims import (
     without_claim,
 )
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
 from karmadad.store.changes import specification
 
@@ -311,9 +312,10 @@ class Detector:
             desired = desired_binding(claimed, policy, replicas, requirements, self._priority(policy))
             changed = await self._write_binding(claimed, desired)
         except Exception as error:
-            self.recorder.event(
-                obj, "Warning", "ApplyPolicyFailed", f"Apply {_policy_ref(policy)} failed: {error}"
-            )
+            if not is_race(error):  # a lost race is retried, not a failure to tell the user about
+                self.recorder.event(
+                    obj, "Warning", "ApplyPolicyFailed", f"Apply {_policy_ref(policy)} failed: {error}"
+                )
             raise
         if changed:
             self.recorder.event(

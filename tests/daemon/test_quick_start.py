@@ -138,6 +138,8 @@ def test_the_quick_start_spreads_nginx_over_three_simulated_members(demo: Demo):
         line for line in demo.log.read_text().splitlines() if re.search(r"level=(warning|error)", line)
     ]
     assert warnings == []
+    warning_events = demo.karmadad("get", "events", "-A", "--field-selector", "type=Warning", "-o", "name")
+    assert warning_events == "", "a race lost and retried is no Warning to the user"
 
 
 def test_weighted_split(demo: Demo):
