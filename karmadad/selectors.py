@@ -500,7 +500,19 @@ def label_selector_from_struct(selector: Mapping[str, Any] | None) -> LabelSelec
     match_expressions = list(match_expressions)
     if not match_labels and not match_expressions:
         return LabelSelector()
+    if not match_expressions and all(isinstance(v, str) for v in match_labels.values()):
+        return _match_labels_selector(tuple(match_labels.items()))
+    return _selector_of(match_labels, match_expressions)
 
+
+@lru_cache(maxsize=4096)
+def _match_labels_selector(labels: tuple[tuple[str, str], ...]) -> LabelSelector:
+    """The selector of a ``matchLabels``-only struct (most of them: workloads select their template's labels
+    so), made once per set of labels; selectors are immutable."""
+    return _selector_of(dict(labels), [])
+
+
+def _selector_of(match_labels: Mapping[str, Any], match_expressions: list[Any]) -> LabelSelector:
     requirements: list[Requirement] = []
     for key, value in match_labels.items():
         where = f"matchLabels[{key}]"

@@ -23,6 +23,7 @@ _JSON_TYPES = {
 
 
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_SCALARS = frozenset({str, int, float, bool})
 
 
 _TYPE_NAMES: dict[type, str] = {
@@ -59,6 +60,7 @@ class _Shape:
         "_values",
         "accepts",
         "items_zero",
+        "leaves",
         "preserve",
         "properties",
         "quantity",
@@ -72,6 +74,14 @@ class _Shape:
         self.types = node.types
         self.accepts = frozenset(kind for name in self.types for kind in _JSON_TYPES.get(name, ()))
         self.quantity = node.name == _QUANTITY
+        # The types of value that need no walk below this schema: right-typed scalars (but a quantity's
+        # text, which is checked), nulls, and anything where unknown fields are kept.
+        if self.preserve:
+            self.leaves: frozenset[type] = frozenset({*_SCALARS, type(None), dict, list})
+        elif self.quantity:
+            self.leaves = frozenset({type(None)})
+        else:
+            self.leaves = (_SCALARS & self.accepts if self.accepts else _SCALARS) | {type(None)}
         self.struct = node.is_struct
         properties = node.schema.get("properties")
         self.properties: Mapping[str, Any] = properties if isinstance(properties, dict) else {}
@@ -140,20 +150,21 @@ def _walk(
     if kind is dict or isinstance(value, dict):
         if shape.struct:
             for key, child in value.items():
-                trail.append("." + key)
                 try:
                     sub = shape.field(key)
                 except LookupError:
-                    found.append(_joined(trail))
-                else:
+                    found.append(_joined([*trail, "." + key]))
+                    continue
+                if type(child) not in sub.leaves:
+                    trail.append("." + key)
                     _walk(sub, child, trail, found, wrong, zero_nulls)
-                trail.pop()
+                    trail.pop()
         elif shape._values is not None:
             values, zero = shape.values, shape.values_zero if zero_nulls else None
             for key, child in value.items():
                 if child is None and zero is not None:
                     value[key] = zero  # the same key: the dict does not change size
-                else:
+                elif values is None or type(child) not in values.leaves:
                     trail.append("." + key)
                     _walk(values, child, trail, found, wrong, zero_nulls)
                     trail.pop()
@@ -162,7 +173,7 @@ def _walk(
         for index, child in enumerate(value):
             if child is None and zero is not None:
                 value[index] = zero
-            else:
+            elif items is None or type(child) not in items.leaves:
                 trail.append(f"[{index}]")
                 _walk(items, child, trail, found, wrong, zero_nulls)
                 trail.pop()

@@ -145,10 +145,6 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _first(entry: tuple[int, str, Any]) -> int:
-    return entry[0]
-
-
 def _nothing() -> None:
     return None
 
@@ -717,7 +713,7 @@ class Codec:
                 or (converted is None and field.omitzero)
             ):
                 present.append((field.number, field.json, converted))
-        present.sort(key=_first)
+        present.sort()  # by field number: numbers are unique, so the rest of a tuple is never compared
         out: dict[str, Any] = {json_name: value for _, json_name, value in present}
         for json_name, inline_descriptor, empty in plan.absent:
             if inline_descriptor is not None:

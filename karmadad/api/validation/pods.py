@@ -10,6 +10,7 @@ values have their Go types and defaulted fields are set.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from typing import Any
 
 from karmadad.api.field_errors import (
@@ -332,9 +333,21 @@ def _quantity_text(value: Any) -> str:
 
 
 def _resources(resources: Any, path: str) -> list[Cause]:
-    """``validateResourceRequirements`` for a container."""
+    """``validateResourceRequirements`` for a container: worked out once per set of amounts and path
+    (containers repeat the same few; the check is pure and its causes immutable)."""
     resources = resources or {}
     limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
+    try:
+        return list(_resource_causes(path, tuple(limits.items()), tuple(requests.items())))
+    except TypeError:  # an amount that is no quantity (a list, say) cannot be a key: checked as it is
+        return list(_resource_causes.__wrapped__(path, tuple(limits.items()), tuple(requests.items())))
+
+
+@lru_cache(maxsize=4096)
+def _resource_causes(
+    path: str, limit_items: tuple[tuple[str, Any], ...], request_items: tuple[tuple[str, Any], ...]
+) -> tuple[Cause, ...]:
+    limits, requests = dict(limit_items), dict(request_items)
     causes: list[Cause] = []
     compute = False
     hugepages = False
@@ -375,7 +388,7 @@ def _resources(resources: Any, path: str) -> list[Cause]:
                 )
     if hugepages and not compute:
         causes.append(forbidden(path, "HugePages require cpu or memory"))
-    return causes
+    return tuple(causes)
 
 
 def _handler(handler: dict, path: str) -> list[Cause]:
