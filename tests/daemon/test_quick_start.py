@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.api.conftest import wait_until_ready
 from tests.integration.test_kube_harness import kubectl
 from tests.kube.cluster import free_ports
 
@@ -26,20 +27,6 @@ ROOT = Path(__file__).parents[2]
 SAMPLES = ROOT / "config" / "samples"
 PROPAGATED_WITHIN = 20.0
 MEMBERS = ("member1", "member2", "member3")
-
-
-def serving(metrics: str, proc: subprocess.Popen, log: Path, within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"http://{metrics}/readyz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"karmadad not ready within {within}s:\n{log.read_text()}")
 
 
 def eventually(check: Callable[[], object], within: float, what: str) -> object:
@@ -92,7 +79,7 @@ def demo(kube_binaries, tmp_path_factory) -> Iterator[Demo]:
             stderr=subprocess.STDOUT,
         )
     try:
-        serving(metrics, proc, log)
+        wait_until_ready(metrics, proc, log)
         kubeconfig = workdir / "home" / ".kube" / "karmadad.kubeconfig"
         command = ["kubeconfig", "--config", str(config_path), "--output", str(kubeconfig)]
         subprocess.run(
