@@ -143,6 +143,9 @@ def _admit_karmada(
 
 # Built-in kinds whose updates must name the resourceVersion they replace (AllowUnconditionalUpdate false).
 _CONDITIONAL_UPDATES = frozenset({"poddisruptionbudgets.policy", "leases.coordination.k8s.io"})
+# Karmada serves these groups' kinds as custom resources of its apiserver, which refuses their unconditional
+# updates; Clusters come from its aggregated apiserver, whose strategy allows them.
+_KARMADA_CUSTOM_GROUPS = KARMADA_GROUPS - {"cluster.karmada.io"}
 
 
 def prepare_status_update(resource: ResourceType, old: dict, obj: dict) -> dict:
@@ -159,8 +162,13 @@ def prepare_status_update(resource: ResourceType, old: dict, obj: dict) -> dict:
 
 def require_resource_version(resource: ResourceType, obj: dict) -> None:
     """Refuse an unconditional update (a PUT without resourceVersion) of the kinds kube-apiserver refuses it
-    for: custom resources, PodDisruptionBudgets and Leases. Others take the current version."""
-    if not (resource.custom or resource.group_resource in _CONDITIONAL_UPDATES):
+    for: custom resources (Karmada's policies, bindings and Works among them), PodDisruptionBudgets and
+    Leases. Others take the current version."""
+    if not (
+        resource.custom
+        or resource.group_resource in _CONDITIONAL_UPDATES
+        or resource.group in _KARMADA_CUSTOM_GROUPS
+    ):
         return
     meta = obj.get("metadata") or {}
     if not meta.get("resourceVersion"):

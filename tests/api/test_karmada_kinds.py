@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
+from tests.api.rawhttp import Client
+
 POLICIES = """
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
@@ -158,3 +162,46 @@ def test_clusters_and_bindings_are_served(kubectl):
     assert "resourcebindings" in resources and "works" in resources
     assert kubectl("get", "clusters").returncode == 0
     assert kubectl("get", "rb", "-A").returncode == 0
+
+
+REPLACED_POLICY = """
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata:
+  name: replaced
+spec:
+  resourceSelectors:
+    - apiVersion: apps/v1
+      kind: Deployment
+      name: replaced
+  placement:
+    clusterAffinity:
+      clusterNames: [member1]
+"""
+
+
+def test_policies_are_replaced_only_naming_the_version_they_replace(karmadad, kubectl):
+    """Karmada serves its policies as custom resources: a PUT without resourceVersion is refused, as
+    kube-apiserver refuses it for every custom resource (``kubectl replace`` fills it in; a raw PUT does not)."""
+    path = "/apis/policy.karmada.io/v1alpha1/namespaces/default/propagationpolicies/replaced"
+    kubectl("create", "-f", "-", stdin=REPLACED_POLICY)
+    client = Client(karmadad.api)
+    try:
+        policy = yaml.safe_load(REPLACED_POLICY)
+        policy["spec"]["placement"]["clusterAffinity"]["clusterNames"] = ["member2"]
+        status, refused = client.send_json("PUT", path, policy)
+        assert (status, refused["reason"]) == (422, "Invalid"), refused
+        assert refused["details"]["causes"] == [
+            {
+                "reason": "FieldValueInvalid",
+                "message": "Invalid value: 0: must be specified for an update",
+                "field": "metadata.resourceVersion",
+            }
+        ]
+        current = json.loads(kubectl("get", "pp", "replaced", "-o", "json").stdout)
+        policy["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        status, stored = client.send_json("PUT", path, policy)
+        assert status == 200 and stored["spec"]["placement"]["clusterAffinity"]["clusterNames"] == ["member2"]
+    finally:
+        client.close()
+        kubectl("delete", "pp", "replaced", "--ignore-not-found")
