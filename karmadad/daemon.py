@@ -55,6 +55,7 @@ from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.propagation.claims import SkippedNamespaces
+from karmadad.propagation.latency import PropagationLatency
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.simulation.member import start_simulation
 from karmadad.store import HistoryLimits, Store
@@ -199,8 +200,16 @@ class Daemon:
                 await parts.start(ExecutionSpaces(store).run)
                 skipped = SkippedNamespaces.of(self.config.skippedPropagatingNamespaces)
                 by_priority = self.config.featureGates.PriorityBasedScheduling
+                latency = PropagationLatency()  # a template's change to its members holding it
                 await parts.start(
-                    Detector(store, api_server.registry, events, skipped=skipped, priorities=by_priority).run
+                    Detector(
+                        store,
+                        api_server.registry,
+                        events,
+                        skipped=skipped,
+                        priorities=by_priority,
+                        latency=latency,
+                    ).run
                 )
                 snapshots = ClusterSnapshots(store)
                 await parts.start(
@@ -210,13 +219,20 @@ class Daemon:
                 )
                 await parts.start(
                     BindingController(
-                        store, api_server.registry, events, skipped=skipped, snapshots=snapshots
+                        store,
+                        api_server.registry,
+                        events,
+                        skipped=skipped,
+                        snapshots=snapshots,
+                        latency=latency,
                     ).run
                 )
                 await parts.start(NamespaceSync(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(DependenciesDistributor(store, api_server.registry, events).run)
                 await parts.start(members.run)
-                await parts.start(ExecutionController(store, api_server.registry, members, events).run)
+                await parts.start(
+                    ExecutionController(store, api_server.registry, members, events, latency=latency).run
+                )
                 await self._start_failover(parts, store, events, snapshots)
                 if self.config.simulated_clusters:
                     self._simulated = await start_simulation(
