@@ -59,6 +59,7 @@ from karmadad.logs import configure_logging, get_logger
 from karmadad.members.registry import Members
 from karmadad.ops_server import Readiness, serve_ops, split_listen
 from karmadad.propagation.claims import SkippedNamespaces
+from karmadad.propagation.latency import PropagationLatency
 from karmadad.sdnotify import SystemdNotifier
 from karmadad.simulation.member import start_simulation
 from karmadad.status_page.routes import StatusPage
@@ -137,7 +138,8 @@ class Daemon:
         try:
             await self._serve(store)
         finally:
-            await store.close()
+            with anyio.CancelScope(shield=True):  # cancelled from outside, too: its threads must end
+                await store.close()
         log.info("stopped")
 
     def generates_credentials(self) -> bool:
@@ -212,8 +214,16 @@ class Daemon:
                 await parts.start(ExecutionSpaces(store).run)
                 skipped = SkippedNamespaces.of(self.config.skippedPropagatingNamespaces)
                 by_priority = self.config.featureGates.PriorityBasedScheduling
+                latency = PropagationLatency()  # a template's change to its members holding it
                 await parts.start(
-                    Detector(store, api_server.registry, events, skipped=skipped, priorities=by_priority).run
+                    Detector(
+                        store,
+                        api_server.registry,
+                        events,
+                        skipped=skipped,
+                        priorities=by_priority,
+                        latency=latency,
+                    ).run
                 )
                 snapshots = ClusterSnapshots(store)
                 await parts.start(
@@ -223,13 +233,20 @@ class Daemon:
                 )
                 await parts.start(
                     BindingController(
-                        store, api_server.registry, events, skipped=skipped, snapshots=snapshots
+                        store,
+                        api_server.registry,
+                        events,
+                        skipped=skipped,
+                        snapshots=snapshots,
+                        latency=latency,
                     ).run
                 )
                 await parts.start(NamespaceSync(store, api_server.registry, events, skipped=skipped).run)
                 await parts.start(DependenciesDistributor(store, api_server.registry, events).run)
                 await parts.start(members.run)
-                await parts.start(ExecutionController(store, api_server.registry, members, events).run)
+                await parts.start(
+                    ExecutionController(store, api_server.registry, members, events, latency=latency).run
+                )
                 await self._start_failover(parts, store, events, snapshots)
                 if self.config.simulated_clusters:
                     self._simulated = await start_simulation(

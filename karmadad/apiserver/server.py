@@ -8,11 +8,13 @@ resource requests go to :class:`ResourceAPI`.
 from __future__ import annotations
 
 import ssl
+import time
 
 import anyio
 from aiohttp import web
 from anyio.abc import TaskStatus
 
+from karmadad import metrics
 from karmadad.api.karmada.admission import WebhookOptions
 from karmadad.api.registry import Registry
 from karmadad.api.services import ServiceAllocator, ServiceRanges
@@ -46,6 +48,55 @@ IDLE_SECONDS = 90  # kube-apiserver's idle timeout for kept-alive connections
 _VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 _OPEN_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 USER = web.RequestKey("user", User)
+RESOURCE = web.RequestKey("resource", ResourcePath)  # a request for a resource the registry serves
+COMPONENT = "apiserver"  # kube-apiserver's component label for the requests it serves itself
+APPLY_PATCH = "application/apply-patch+yaml"
+_METRIC_VERBS = frozenset(
+    {"APPLY", "CONNECT", "DELETE", "DELETECOLLECTION", "GET", "LIST", "PATCH", "POST", "PUT", "WATCH"}
+)
+_CONNECT_SUBRESOURCES = frozenset({"log", "exec", "portforward", "attach", "proxy"})
+
+
+def request_metric_labels(
+    method: str, watch: bool, content_type: str, dry_run: list[str], parsed: ResourcePath | None
+) -> tuple[str, ...]:
+    """``apiserver_request_duration_seconds``'s labels for a request, as kube-apiserver reports them: the
+    verb by method and scope (GET of a collection is LIST, ``?watch`` WATCH, an apply patch APPLY), the
+    dry-run values sorted, and for a request of a served resource its group, version, resource,
+    subresource and scope (resource, namespace or cluster). Anything else has these empty."""
+    if parsed is None:
+        scope = group = version = resource = subresource = ""
+    else:
+        group, version, resource, subresource = (
+            parsed.group,
+            parsed.version,
+            parsed.plural,
+            parsed.subresource,
+        )
+        if parsed.name or (method == "POST" and not subresource):
+            scope = "resource"
+        elif parsed.namespace:
+            scope = "namespace"
+        else:
+            scope = "cluster"
+    verb = method
+    if method in ("GET", "HEAD"):
+        verb = "WATCH" if watch else ("LIST" if scope in ("namespace", "cluster") else "GET")
+    elif method == "PATCH" and content_type == APPLY_PATCH:
+        verb = "APPLY"
+    if subresource in _CONNECT_SUBRESOURCES:
+        verb = "CONNECT"
+    if verb not in _METRIC_VERBS:
+        verb = "other"
+    dry = ",".join(sorted(set(dry_run))) if all(v == "All" for v in dry_run) else "invalid"
+    return (verb, dry, group, version, resource, subresource, scope, COMPONENT)
+
+
+def _metric_labels(request: web.Request) -> tuple[str, ...]:
+    dry_run = request.query.getall("dryRun", []) if "dryRun" in request.query_string else []
+    watch = "watch" in request.query_string and request.query.get("watch") in TRUE_VALUES
+    parsed = request.get(RESOURCE)
+    return request_metric_labels(request.method, watch, request.content_type, dry_run, parsed)
 
 
 def request_verb(request: web.Request, has_name: bool) -> str:
@@ -120,9 +171,31 @@ class APIServer:
         self.listener: GuardedListener | None = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._guard])
+        middlewares = [self._measure, self._guard] if self.observed else [self._guard]
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
         app.router.add_route("*", "/{tail:.*}", self._route)
         return app
+
+    @web.middleware
+    async def _measure(self, request: web.Request, handler) -> web.StreamResponse:
+        """Count every answered request and time it (``apiserver_request_total``,
+        ``apiserver_request_duration_seconds``). A watch the client leaves had been answered 200 when it
+        began; any other request the client left was never answered, and is not counted."""
+        started = time.perf_counter()
+        code = 0
+        try:
+            response = await handler(request)
+            code = response.status
+            return response
+        except web.HTTPException as error:
+            code = error.status
+            raise
+        finally:
+            labels = _metric_labels(request)
+            if code == 0 and labels[0] == "WATCH":
+                code = 200
+            if code:
+                metrics.record_api_request(labels, code, time.perf_counter() - started)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
@@ -166,6 +239,7 @@ class APIServer:
         resource = self.registry.get(parsed.group, parsed.version, parsed.plural)
         if resource is None:
             raise NotFound("the server could not find the requested resource")
+        request[RESOURCE] = parsed
         verb = request_verb(request, bool(parsed.name))
         user = request[USER]
         protobuf = codec().speaks(resource.api_version, resource.kind)

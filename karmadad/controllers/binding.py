@@ -22,6 +22,9 @@ is dropped once none is left, so nothing it put into a member is forgotten.
 
 from __future__ import annotations
 
+import time
+
+from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.karmada import shapes
 from karmadad.api.karmada.admission import BINDING_CONTROLLER_FINALIZERS, PERMANENT_ID_LABELS
@@ -54,6 +57,7 @@ from karmadad.propagation.claims import (
     is_template_resource,
     referenced,
 )
+from karmadad.propagation.latency import PropagationLatency
 from karmadad.propagation.work import plan_works, target_clusters
 from karmadad.propagation.work_status import aggregated_status
 from karmadad.runtime.controller import Controller, Requeue
@@ -98,9 +102,12 @@ class BindingController:
         workers: int = 8,
         skipped: SkippedNamespaces = is_skipped_namespace,
         snapshots: ClusterSnapshots | None = None,
+        latency: PropagationLatency | None = None,
     ):
-        """``snapshots``: the clusters as shared with the scheduler (else a cache of its own)."""
+        """``snapshots``: the clusters as shared with the scheduler (else a cache of its own). ``latency``:
+        told which clusters a template's generation goes to once its Works are written."""
         self.store = store
+        self.latency = latency
         self.skipped = skipped
         self.registry = registry
         self.recorder = recorder
@@ -224,7 +231,17 @@ class BindingController:
             return None
         if SYNC_WORKS in self.controller.reasons(key):
             if self._synced.get(key) != self._sync_inputs(resource, binding, template):
-                await self._sync_works(resource, binding, template)
+                started, error = time.perf_counter(), None
+                try:
+                    await self._sync_works(resource, binding, template)
+                except Exception as failed:
+                    error = failed
+                    raise
+                finally:
+                    if error is None or not is_race(error):  # a race lost is retried, not failed
+                        result = metrics.result_of(error)
+                        elapsed = time.perf_counter() - started
+                        metrics.BINDING_SYNC_WORK_DURATION.labels(result).observe(elapsed)
                 self._synced[key] = self._sync_inputs(resource, binding, template)
         await self._aggregate(resource, binding, template)
         return None
@@ -276,6 +293,10 @@ class BindingController:
                 cluster = desired["metadata"]["namespace"].removeprefix(EXECUTION_SPACE_PREFIX)
                 errors.append(f"cluster {cluster}: {error}")
                 refused = True
+        if self.latency is not None and not errors:
+            meta = template["metadata"]
+            clusters = [w["metadata"]["namespace"].removeprefix(EXECUTION_SPACE_PREFIX) for w in plan.desired]
+            self.latency.targets(meta.get("uid", ""), int(meta.get("generation") or 0), clusters)
         if errors:
             message = f"Failed to sync works: {'; '.join(errors)}"
             self.recorder.event(binding, "Warning", "SyncWorkFailed", message)

@@ -149,6 +149,22 @@ def pod_figures(pods: list[dict]) -> tuple[dict, dict]:
     )
 
 
+def cluster_figures(ready: bool, status: dict) -> dict[str, float]:
+    """What Karmada's cluster gauges report of a Cluster's status (keys of
+    :data:`karmadad.metrics.CLUSTER_STATUS_GAUGES`): readiness always, the node and resource figures once
+    the status has them."""
+    figures = {"ready": 1.0 if ready else 0.0}
+    if nodes := status.get("nodeSummary"):
+        figures["nodes"] = float(nodes.get("totalNum") or 0)
+        figures["ready_nodes"] = float(nodes.get("readyNum") or 0)
+    summary = status.get("resourceSummary") or {}
+    for part in ("allocatable", "allocated"):
+        if (amounts := summary.get(part)) is not None:
+            for name in ("cpu", "memory", "pods"):
+                figures[f"{part}.{name}"] = parse_quantity(amounts.get(name) or 0)
+    return figures
+
+
 async def discover_api_enablements(connection: MemberConnection) -> tuple[list[dict], bool]:
     """The member's served group-versions and their resources (no subresources), sorted; and whether
     every group-version answered."""
@@ -286,6 +302,7 @@ class ClusterController:
         for name in self.members.names() - names:
             await self.members.disconnect(name)
             self._observed.pop(name, None)
+            metrics.forget_cluster(name)
 
     async def _member_caches(self, name: str) -> tuple[Informer, Informer]:
         """The member's shared Node and Pod informers; a first status waits briefly for them to fill."""
@@ -302,8 +319,7 @@ class ClusterController:
         for name in {c.name for c in old.clusters} - {c.name for c in new.clusters}:
             await self.members.disconnect(name)
             self._observed.pop(name, None)
-            with contextlib.suppress(KeyError):
-                metrics.CLUSTER_READY.remove(name)
+            metrics.forget_cluster(name)
         await self.register(new)  # a changed entry reconnects on its next use (Members.connection)
         self._wakeup.set()
 
@@ -344,10 +360,12 @@ class ClusterController:
     # -- status -----------------------------------------------------------------------------------
 
     async def _probe_safely(self, entry: ClusterConfig) -> None:
+        started = time.perf_counter()
         try:
             await self._probe(entry)
         except Exception:
             log.error("cluster status update failed", cluster=entry.name, exc_info=True)
+        metrics.CLUSTER_SYNC_STATUS_DURATION.labels(entry.name).observe(time.perf_counter() - started)
 
     async def _observe(self, entry: ClusterConfig) -> tuple[bool, str, str, MemberConnection | None]:
         connection = await self.members.connection(entry)
@@ -417,7 +435,8 @@ class ClusterController:
                     "allocated": allocated,
                     "allocating": allocating,
                 }
-        metrics.CLUSTER_READY.labels(entry.name).set(1 if ready else 0)
+        for figure, value in cluster_figures(ready, status).items():
+            metrics.CLUSTER_STATUS_GAUGES[figure].labels(entry.name).set(value)
         await self._write(cluster, status, ready, reason)
 
     async def _refresh_api_enablements(self, name: str, connection: MemberConnection, status: dict) -> None:

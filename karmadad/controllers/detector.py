@@ -24,11 +24,13 @@ retried with backoff, as Karmada's detector does.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import anyio
 import anyio.lowlevel
 
+from karmadad import metrics
 from karmadad.api import strategy
 from karmadad.api.karmada.names import (
     CLAIMED_BY,
@@ -70,6 +72,7 @@ from karmadad.propagation.claims import (
     with_claim,
     without_claim,
 )
+from karmadad.propagation.latency import PropagationLatency
 from karmadad.runtime.controller import Controller, Requeue
 from karmadad.runtime.failures import is_race
 from karmadad.store import Change, Store
@@ -127,10 +130,13 @@ class Detector:
         workers: int = 32,
         skipped: SkippedNamespaces = is_skipped_namespace,
         priorities: bool = False,
+        latency: PropagationLatency | None = None,
     ):
         """``priorities`` (Karmada's PriorityBasedScheduling gate): bindings carry the value of their
-        policy's ``schedulePriority`` PriorityClass, and wait while it does not exist."""
+        policy's ``schedulePriority`` PriorityClass, and wait while it does not exist. ``latency``: told
+        of each template's new generation, where its propagation's clock starts."""
         self.store = store
+        self.latency = latency
         self.skipped = skipped
         self.priorities = priorities
         self.registry = registry
@@ -173,6 +179,8 @@ class Detector:
             if change.type == "DELETED":  # a claimed template whose binding went gets it back
                 self._enqueue_referenced(change.object)
         elif is_template_resource(resource) and not self.skipped(change.namespace):
+            if self.latency is not None and change.type != "DELETED":
+                self._start_clock(change)
             key = (resource, change.namespace, change.name)
             if change.type == "MODIFIED":
                 new = specification(change.object)
@@ -184,6 +192,17 @@ class Detector:
                     return
             if change.type != "DELETED":
                 self.templates.enqueue(key, CHANGED_ITSELF)
+
+    def _start_clock(self, change: Change) -> None:
+        """A template created or given a new generation: its propagation begins now."""
+        assert self.latency is not None
+        meta = change.object["metadata"]
+        generation = meta.get("generation")
+        before = (
+            (change.before or {}).get("metadata", {}).get("generation") if change.type == "MODIFIED" else None
+        )
+        if isinstance(generation, int) and generation != before:
+            self.latency.changed(meta.get("uid", ""), generation)
 
     def _claimed_lazily(self, obj: dict) -> bool:
         claim = claim_of(obj)
@@ -298,6 +317,7 @@ class Detector:
         unless the policy is lazy and only a policy changed (``changed_itself`` false): then the claim is
         written and the binding waits for the template's own next change, as in Karmada."""
         self._check_dependent_overrides(policy)  # before the claim, and no failure: it waits, as in Karmada
+        started = time.perf_counter()
         try:
             claimed = with_claim(obj, policy)
             if claimed != obj:
@@ -316,7 +336,9 @@ class Detector:
                 self.recorder.event(
                     obj, "Warning", "ApplyPolicyFailed", f"Apply {_policy_ref(policy)} failed: {error}"
                 )
+                _count_policy_apply(metrics.ERROR, started)
             raise
+        _count_policy_apply(metrics.SUCCESS, started)
         if changed:
             self.recorder.event(
                 claimed, "Normal", "ApplyPolicySucceed", f"Apply {_policy_ref(policy)} succeed"
@@ -480,6 +502,11 @@ class Detector:
         except NotFound:
             pass
         return None
+
+
+def _count_policy_apply(result: str, started: float) -> None:
+    metrics.POLICY_APPLY_ATTEMPTS.labels(result).inc()
+    metrics.POLICY_APPLY_DURATION.labels(result).observe(time.perf_counter() - started)
 
 
 def _policy_ref(policy: dict) -> str:

@@ -23,10 +23,12 @@ the member.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import anyio
 
+from karmadad import metrics
 from karmadad.api.conditions import is_true, with_condition
 from karmadad.api.karmada import shapes
 from karmadad.api.karmada.cluster import CONDITION_READY
@@ -34,6 +36,7 @@ from karmadad.api.karmada.names import (
     CONFLICT_RESOLUTION,
     EXECUTION_FINALIZER,
     EXECUTION_SPACE_PREFIX,
+    TEMPLATE_GENERATION,
     TEMPLATE_UID,
     WORK_NAME,
     WORK_NAMESPACE,
@@ -64,12 +67,14 @@ from karmadad.propagation.apply_plan import (
     plan_apply,
     plan_removal,
 )
+from karmadad.propagation.latency import PropagationLatency
 from karmadad.propagation.work_status import (
     applied_condition,
     dispatching_change,
     manifest_status,
 )
 from karmadad.runtime.controller import Controller, Requeue, Terminal
+from karmadad.runtime.failures import is_race
 from karmadad.runtime.informer import Handler, Informer
 from karmadad.store import Change, Store
 from karmadad.store.changes import specification
@@ -78,6 +83,7 @@ log = get_logger("execution")
 
 WorkKey = tuple[str, str]  # (namespace, name)
 APPLY = "apply"  # the reason a Work is queued when its member objects must be compared with it again
+UPDATED = "updated"  # Karmada's operationResult of an update that was sent
 SYNC_WAIT_SECONDS = 5.0  # how long a reconcile waits for a new member informer to fill
 # what a member refuses for the manifest itself: refused again until the Work changes, so not retried
 _REFUSED_AS_WRITTEN = (Invalid, BadRequest)
@@ -103,8 +109,11 @@ class ExecutionController:
         recorder: EventRecorder,
         *,
         workers: int = 16,
+        latency: PropagationLatency | None = None,
     ):
+        """``latency``: told when a member holds a template's generation (its propagation's end)."""
         self.store = store
+        self.latency = latency
         self.registry = registry
         self.members = members
         self.recorder = recorder
@@ -207,11 +216,24 @@ class ExecutionController:
             raise Requeue(f"cluster {cluster_name} is not ready")
         manifests = (spec.get("workload") or {}).get("manifests") or []
         applied_before = is_true(work, CONDITION_APPLIED)
-        outcomes = [
-            await self._sync(cluster_name, client, work, manifest, tried, applied_before)
-            for manifest in manifests
-        ]
+        started = time.perf_counter()
+        try:
+            outcomes = [
+                await self._sync(cluster_name, client, work, manifest, tried, applied_before)
+                for manifest in manifests
+            ]
+        except Exception as error:
+            if tried and not isinstance(error, Requeue) and not is_race(error):
+                metrics.WORK_SYNC_WORKLOAD_DURATION.labels(metrics.ERROR).observe(
+                    time.perf_counter() - started
+                )
+            raise
         failures = [outcome.problem for outcome in outcomes if outcome.problem]
+        if tried:
+            result = metrics.ERROR if failures else metrics.SUCCESS
+            metrics.WORK_SYNC_WORKLOAD_DURATION.labels(result).observe(time.perf_counter() - started)
+            if not failures:
+                self._held(cluster_name, manifests)
         statuses = [
             manifest_status(ordinal, outcome.resource, manifest, outcome.observed)
             for ordinal, (manifest, outcome) in enumerate(zip(manifests, outcomes, strict=True))
@@ -249,7 +271,7 @@ class ExecutionController:
         if isinstance(plan, Abort):
             return _Outcome(resource, observed, plan.reason)
         try:
-            written = await self._write(client, resource, plan)
+            written = await self._write(client, resource, plan, cluster=cluster, recreate=applied)
         except StatusError as error:
             problem = f"{describe(manifest)}: {error.reason}: {error.message}"
             self._tell(work, manifest, "Warning", "SyncFailed", problem)
@@ -274,21 +296,50 @@ class ExecutionController:
                 raise Requeue(f"the member's {resource.plural} are not listed yet")
         return informer
 
-    async def _write(self, client: MemberObjects, resource: ResourceType, plan: Create | Update) -> dict:
+    def _held(self, cluster: str, manifests: list[dict]) -> None:
+        """The member holds these manifests as written: tell the propagation clock of their templates."""
+        if self.latency is None:
+            return
+        for manifest in manifests:
+            annotations = (manifest.get("metadata") or {}).get("annotations") or {}
+            generation = annotations.get(TEMPLATE_GENERATION, "")
+            if generation.isdigit():
+                self.latency.held(annotations.get(TEMPLATE_UID, ""), int(generation), cluster)
+
+    async def _write(
+        self,
+        client: MemberObjects,
+        resource: ResourceType,
+        plan: Create | Update,
+        *,
+        cluster: str,
+        recreate: bool,
+    ) -> dict:
         """Carry out a create or an update; the member's object as it answered. A Conflict (the object moved
-        since the informer saw it) propagates: the controller looks again, quietly."""
-        what = describe(plan.manifest if isinstance(plan, Create) else plan.final)
+        since the informer saw it) propagates: the controller looks again, quietly. ``recreate``: the member
+        held the Work's objects before (a create puts back what went missing)."""
+        manifest = plan.manifest if isinstance(plan, Create) else plan.final
+        what = describe(manifest)
         self.member_writes += 1
+        labels = (manifest.get("apiVersion", ""), manifest.get("kind", ""), cluster)
         try:
             if isinstance(plan, Create):
                 log.debug("creating a member object", object=what)
-                return await client.create(resource, plan.manifest)
-            log.debug("updating a member object", object=what, field=plan.field)
-            return await client.replace(resource, plan.final)
+                written = await client.create(resource, plan.manifest)
+            else:
+                log.debug("updating a member object", object=what, field=plan.field)
+                written = await client.replace(resource, plan.final)
         except AlreadyExists:  # our cache is behind the member: look again once it has caught up
             raise Requeue(f"{what} appeared in the member before its informer saw it") from None
         except MemberUnreachable as error:
+            _count_member_write(plan, labels, metrics.ERROR, recreate=recreate)
             raise Requeue(f"member not reachable: {error}") from None
+        except Exception as error:
+            if not is_race(error):  # a Conflict: looked at again from the member's newer object
+                _count_member_write(plan, labels, metrics.ERROR, recreate=recreate)
+            raise
+        _count_member_write(plan, labels, metrics.SUCCESS, recreate=recreate)
+        return written
 
     def _tell(self, work: dict, manifest: dict, kind: str, reason: str, problem: str = "") -> None:
         """Record a write to a member as Karmada does: the same Event on the Work and on the template."""
@@ -375,8 +426,30 @@ class ExecutionController:
                 if isinstance(plan, Release):
                     await client.replace(resource, plan.kept)
                 elif isinstance(plan, Delete):
-                    await client.delete(resource, namespace, name)
+                    try:
+                        await client.delete(resource, namespace, name)
+                    except Exception as error:
+                        if not isinstance(error, NotFound):
+                            _count_member_delete(manifest, cluster_name, metrics.ERROR)
+                        raise
+                    _count_member_delete(manifest, cluster_name, metrics.SUCCESS)
             except NotFound:
                 continue  # gone meanwhile
             except MemberUnreachable as error:
                 raise Requeue(f"member not reachable: {error}") from None
+
+
+def _count_member_write(
+    plan: Create | Update, labels: tuple[str, str, str], result: str, *, recreate: bool
+) -> None:
+    """A create or update sent to a member, in Karmada's counters (``labels``: apiversion, kind, cluster)."""
+    if isinstance(plan, Create):
+        metrics.CREATE_RESOURCE_TO_CLUSTER.inc(result, *labels, "true" if recreate else "false")
+    else:
+        metrics.UPDATE_RESOURCE_TO_CLUSTER.inc(result, *labels, UPDATED)
+
+
+def _count_member_delete(manifest: dict, cluster: str, result: str) -> None:
+    metrics.DELETE_RESOURCE_FROM_CLUSTER.inc(
+        result, manifest.get("apiVersion", ""), manifest.get("kind", ""), cluster
+    )

@@ -26,10 +26,12 @@ answer writes nothing and tells nothing.
 from __future__ import annotations
 
 import json
+import time
 from typing import Literal
 
 import anyio
 
+from karmadad import metrics
 from karmadad.api.conditions import condition, is_true, with_condition
 from karmadad.api.karmada.names import APPLIED_PLACEMENT
 from karmadad.api.karmada.resources import BINDINGS, CLUSTERS, describe_karmada_key
@@ -39,8 +41,14 @@ from karmadad.events import EventRecorder
 from karmadad.logs import get_logger
 from karmadad.propagation.claims import DEFAULT_SCHEDULER, claim_of
 from karmadad.runtime.controller import Controller, Requeue
+from karmadad.runtime.failures import is_race
 from karmadad.scheduler.core import ScheduleResult, schedule
-from karmadad.scheduler.reschedule import always_rescheduled, needs_rescheduling
+from karmadad.scheduler.reschedule import (
+    always_rescheduled,
+    needs_rescheduling,
+    placement_changed,
+    replicas_changed,
+)
 from karmadad.scheduler.snapshot import snapshot
 from karmadad.store import Change, Store
 from karmadad.store.store import now_timestamp
@@ -56,6 +64,10 @@ UNSCHEDULABLE_FLUSH = 300.0
 BACKOFF_INITIAL = 1.0
 BACKOFF_MAX = 10.0
 UNFIT = ("NoClusterFit", "Unschedulable")
+# Karmada's schedule_type label values, and its scheduling queue's incoming event types
+RECONCILE_SCHEDULE, SCALE_SCHEDULE = "ReconcileSchedule", "ScaleSchedule"
+BINDING_ADD, BINDING_UPDATE, CLUSTER_CHANGED = "BindingAdd", "BindingUpdate", "ClusterChanged"
+SCHEDULE_ATTEMPT_FAILURE = "ScheduleAttemptFailure"
 
 
 class SchedulingFailed(Requeue):
@@ -68,6 +80,18 @@ def retry_after(reason: str, failures: int) -> float:
     if reason in UNFIT:
         return UNSCHEDULABLE_FLUSH
     return min(BACKOFF_INITIAL * 2 ** max(failures - 1, 0), BACKOFF_MAX)
+
+
+def schedule_type(spec: dict, status: dict, applied_placement: str | None) -> str:
+    """Karmada's name for why a binding is scheduled: ScaleSchedule when only its replicas changed,
+    ReconcileSchedule for everything else (placement, a triggered or cluster-driven reschedule, ...)."""
+    if not placement_changed(
+        spec.get("placement") or {},
+        applied_placement,
+        str(status.get("schedulerObservingAffinityName") or ""),
+    ) and replicas_changed(spec):
+        return SCALE_SCHEDULE
+    return RECONCILE_SCHEDULE
 
 
 def placement_json(placement: dict) -> str:
@@ -174,7 +198,7 @@ class SchedulerController:
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         for resource in BINDINGS:
             for binding in self.store.list_all(resource):
-                self._enqueue(resource, binding)
+                self._enqueue(resource, binding, BINDING_ADD)
         await self.controller.run(task_status=task_status)
 
     # -- events -> keys ---------------------------------------------------------------------------
@@ -182,16 +206,17 @@ class SchedulerController:
     def _priority(self, key: BindingKey) -> int:
         return schedule_priority(self.store.find(*key) or {})
 
-    def _enqueue(self, resource: str, binding: dict) -> None:
+    def _enqueue(self, resource: str, binding: dict, event: str) -> None:
         meta = binding["metadata"]
+        metrics.SCHEDULER_QUEUE_INCOMING.labels(event).inc()
         self.controller.queue.add((resource, meta.get("namespace", ""), meta["name"]))
 
     def _on_change(self, change: Change) -> None:
         if change.resource in BINDINGS:
             if change.type == "ADDED":
-                self._enqueue(change.resource, change.object)
+                self._enqueue(change.resource, change.object, BINDING_ADD)
             elif change.type == "MODIFIED" and self._binding_changed(change.before, change.object):
-                self._enqueue(change.resource, change.object)
+                self._enqueue(change.resource, change.object, BINDING_UPDATE)
         elif change.resource == CLUSTERS:
             scope = cluster_change_scope(change)
             if scope is None:
@@ -205,6 +230,7 @@ class SchedulerController:
                     ):
                         meta = binding["metadata"]
                         key = (resource, meta.get("namespace", ""), meta["name"])
+                        metrics.SCHEDULER_QUEUE_INCOMING.labels(CLUSTER_CHANGED).inc()
                         self.controller.enqueue(key, CLUSTERS_CHANGED)
 
     @staticmethod
@@ -242,17 +268,40 @@ class SchedulerController:
                     resource, {**binding, "status": {**status, "schedulerObservedGeneration": generation}}
                 )
             return None
-        result = schedule(spec, status, snapshots)
-        triggered = (spec.get("rescheduleTriggeredAt") or "") > (status.get("lastScheduledTime") or "")
-        updated = scheduled_binding(binding, result, triggered=triggered)
-        if updated != binding:
-            await self.store.update(resource, updated)
-            self._record(binding, result)
+        started = time.perf_counter()
+        kind = schedule_type(spec, status, applied)
+        steps: dict[str, float] = {}
+        error: BaseException | None = None
+        try:
+            result = schedule(spec, status, snapshots, steps=steps)
+            triggered = (spec.get("rescheduleTriggeredAt") or "") > (status.get("lastScheduledTime") or "")
+            updated = scheduled_binding(binding, result, triggered=triggered)
+            if updated != binding:
+                await self.store.update(resource, updated)
+                self._record(binding, result)
+        except Exception as failed:
+            error = failed
+            raise
+        finally:
+            self._observe(kind, started, steps, error if error is not None else result.reason != "Success")
         if result.reason == "Success":
             self._failures.pop(key, None)
             return None
         failures = self._failures[key] = self._failures.get(key, 0) + 1
+        metrics.SCHEDULER_QUEUE_INCOMING.labels(SCHEDULE_ATTEMPT_FAILURE).inc()
         raise SchedulingFailed(result.message, after=retry_after(result.reason, failures))
+
+    @staticmethod
+    def _observe(kind: str, started: float, steps: dict[str, float], failed: BaseException | bool) -> None:
+        """One scheduling attempt in Karmada's scheduler metrics. A write that lost a race with another
+        writer is not an attempt's result: the binding is scheduled again from what that writer wrote."""
+        for step, seconds in steps.items():
+            metrics.SCHEDULING_ALGORITHM_DURATION.labels(step).observe(seconds)
+        if isinstance(failed, BaseException) and is_race(failed):
+            return
+        result = metrics.ERROR if failed else metrics.SCHEDULED
+        metrics.SCHEDULE_ATTEMPTS.labels(result, kind).inc()
+        metrics.E2E_SCHEDULING_DURATION.labels(result, kind).observe(time.perf_counter() - started)
 
     def _record(self, binding: dict, result: ScheduleResult) -> None:
         if result.reason == "Success":

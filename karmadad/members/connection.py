@@ -251,12 +251,14 @@ class MemberConnection:
                 raw = await response.read()
                 status = response.status
         except Exception as error:  # aiohttp/ssl/timeout errors all mean "not reachable"
-            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb).inc()
+            elapsed = time.perf_counter() - started
+            metrics.MEMBER_REQUEST_DURATION.labels(self.name, verb, metrics.NO_ANSWER).observe(elapsed)
+            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb, metrics.NO_ANSWER).inc()
             raise MemberUnreachable(f"{type(error).__name__}: {error}") from None
-        finally:
-            metrics.MEMBER_REQUEST_DURATION.labels(self.name, verb).observe(time.perf_counter() - started)
+        code = str(status)
+        metrics.MEMBER_REQUEST_DURATION.labels(self.name, verb, code).observe(time.perf_counter() - started)
         if status >= 500 or status == 429:
-            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb).inc()
+            metrics.MEMBER_REQUEST_ERRORS.labels(self.name, verb, code).inc()
         try:
             return status, orjson.loads(raw)
         except orjson.JSONDecodeError:

@@ -15,7 +15,7 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
 import anyio
@@ -84,6 +84,11 @@ class WorkQueue(Generic[K]):
         self._adds = metrics.WORKQUEUE_ADDS.labels(name)
         self._queue_latency = metrics.WORKQUEUE_QUEUE_DURATION.labels(name)
         self._work_duration = metrics.WORKQUEUE_WORK_DURATION.labels(name)
+        metrics.WORK_IN_PROGRESS.track(self)  # unfinished work and the longest runner, read when scraped
+
+    def processing_since(self) -> tuple[Callable[[], float], Iterable[float]]:
+        """The queue's clock, and when each key being processed now was handed out."""
+        return self._clock, self._started_at.values()
 
     def add(self, key: K) -> None:
         if self._shutting_down or key in self._dirty:

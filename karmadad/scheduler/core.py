@@ -12,6 +12,7 @@ patches ``spec.clusters``, the applied-placement annotation and the Scheduled co
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,9 @@ from karmadad.scheduler.webster import names_descending
 __all__ = ["ScheduleResult", "needs_rescheduling", "schedule"]
 
 LOCALITY_SCORE = 100
+# Karmada's names for the steps its scheduling-algorithm latency is broken down by.
+STEP_FILTER, STEP_SCORE, STEP_SELECT, STEP_ASSIGN = "Filter", "Score", "Select", "AssignReplicas"
+StepTimes = dict[str, float]  # seconds spent per step, summed over the affinity terms tried
 _UNMATCHED_TIER = 1000
 
 
@@ -98,6 +102,7 @@ def _attempt(
     clusters: Sequence[ClusterSnapshot],
     term: Mapping[str, Any] | None,
     empty_workload_propagation: bool,
+    steps: StepTimes,
 ) -> _Attempt:
     placement = binding.placement
     total = len(clusters)
@@ -114,7 +119,10 @@ def _attempt(
     else:
         affinities, label = None, "placement.clusterAffinity"
 
+    clock = time.perf_counter
+    began = clock()
     fit, reasons = run_filters(build_filter(binding.spec, placement, affinities, label), clusters)
+    began = _took(steps, STEP_FILTER, began)
     summary = fit_summary(len(fit), total, reasons) if reasons or not total else ""
     if not fit:
         raise NoClusterFit(summary)
@@ -140,7 +148,9 @@ def _attempt(
             tier = 0 if tier_of is None else tier_of(cluster)
             append(Candidate((tier, -score, -available, name, cluster, score, allocatable, available)))
         candidates.sort(key=order_key)
+        began = _took(steps, STEP_SCORE, began)
         selected = select_clusters(candidates, placement, replicas)
+        began = _took(steps, STEP_SELECT, began)
         if not selected:
             raise SelectionFailure("no clusters available to schedule")
         targets = assign_replicas(
@@ -152,6 +162,7 @@ def _attempt(
             descending=binding.descending,
             empty_workload_propagation=empty_workload_propagation,
         )
+        _took(steps, STEP_ASSIGN, began)
     except SchedulingFailure as failure:
         if summary:
             failure.message = f"{failure.message}; {summary}"
@@ -160,26 +171,36 @@ def _attempt(
     return _Attempt(targets, len(fit), summary)
 
 
+def _took(steps: StepTimes, step: str, began: float) -> float:
+    """Add the time since ``began`` to ``step``; now, for the next step to start from."""
+    now = time.perf_counter()
+    steps[step] = steps.get(step, 0.0) + now - began
+    return now
+
+
 def schedule(
     spec: Mapping[str, Any],
     status: Mapping[str, Any] | None,
     clusters: Sequence[ClusterSnapshot],
     *,
     empty_workload_propagation: bool = True,
+    steps: StepTimes | None = None,
 ) -> ScheduleResult:
     """Where a ResourceBinding's resource goes, as Karmada's scheduler decides it, with an explanation.
 
     ``spec`` and ``status`` are the binding's; ``clusters`` every known cluster's snapshot.
     ``empty_workload_propagation`` keeps a workload scaled to 0 on every selected cluster (see
-    :mod:`karmadad.scheduler.division`).
+    :mod:`karmadad.scheduler.division`). ``steps``, when given, gathers the seconds each step took (the
+    shell reports them; the decision does not depend on them).
     """
+    steps = {} if steps is None else steps
     status = status or {}
     binding = _Binding(spec, status)
     total = len(clusters)
     terms = [t for t in binding.placement.get("clusterAffinities") or () if isinstance(t, Mapping)]
     if not terms:
         try:
-            attempt = _attempt(binding, clusters, None, empty_workload_propagation)
+            attempt = _attempt(binding, clusters, None, empty_workload_propagation, steps)
         except SchedulingFailure as failure:
             return ScheduleResult([], "", failure.reason, failure.message, failure.fit, total)
         message = f"{SUCCESS} {attempt.summary}" if attempt.summary else SUCCESS
@@ -194,7 +215,7 @@ def schedule(
     for term in terms[start:]:
         name = str(term.get("affinityName", ""))
         try:
-            attempt = _attempt(binding, clusters, term, empty_workload_propagation)
+            attempt = _attempt(binding, clusters, term, empty_workload_propagation, steps)
         except SchedulingFailure as failure:
             first = first or failure
             segments.append(f"{affinity_label(name)}: {failure.message}")
