@@ -328,6 +328,8 @@ class Daemon:
         all_ready = anyio.Event()
 
         def check(_: object = None) -> None:
+            if all_ready.is_set():  # the store keeps its listeners: once ready, a change costs nothing
+                return
             if all(
                 condition_status(store.find(CLUSTERS, "", name) or {}, "Ready") == "True" for name in names
             ):

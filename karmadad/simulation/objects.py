@@ -353,20 +353,17 @@ def job_status(job: Mapping[str, Any], pods: Sequence[Mapping[str, Any]], now: s
     }
     if done >= completions:
         new["completionTime"] = status.get("completionTime", now)
-        message = "Reached expected number of succeeded pods"
-        new["conditions"] = [
+        new["conditions"] = status.get("conditions") or [  # once complete, a Job stays as it was
             {
                 "type": kind,
                 "status": "True",
                 "lastProbeTime": now,
                 "lastTransitionTime": now,
                 "reason": "CompletionsReached",
-                "message": message,
+                "message": "Reached expected number of succeeded pods",
             }
             for kind in ("SuccessCriteriaMet", "Complete")
         ]
-        if old := status.get("conditions"):
-            new["conditions"] = old  # once complete, a Job stays as it was
         new.pop("active", None)
     return new
 

@@ -35,7 +35,7 @@ from karmadad.events import NORMAL, WARNING, EventRecorder
 from karmadad.failover.eviction import parse_time
 from karmadad.runtime.controller import Controller
 from karmadad.simulation import objects
-from karmadad.simulation.scheduling import place, requests_of, selects
+from karmadad.simulation.scheduling import NodeRoom, place, requests_of, selects
 from karmadad.store.changes import Change
 from karmadad.store.store import Store, now_timestamp
 
@@ -86,12 +86,9 @@ class WorkloadSimulator:
         self.store = store
         self.cluster = cluster
         self.settings = settings
-        self._types = {
-            resource: registry.require(*group_version, plural)
-            for resource, (group_version, plural) in {
-                PODS: (("", "v1"), "pods"),
-                REPLICASETS: (("apps", "v1"), "replicasets"),
-            }.items()
+        self._types = {  # what the simulator itself creates
+            PODS: registry.require("", "v1", "pods"),
+            REPLICASETS: registry.require("apps", "v1", "replicasets"),
         }
         self._pod_network = f"10.{100 + index % 150}"
         self._next_ip = 0
@@ -190,6 +187,9 @@ class WorkloadSimulator:
         elif resource == JOBS:
             await self._job(obj)
         return None
+
+    def _nodes(self) -> list[NodeRoom]:
+        return [objects.node_room(node) for node in self.store.list_all(NODES)]
 
     def _owned(self, owner: dict, resource: str) -> list[dict]:
         return [
@@ -332,7 +332,7 @@ class WorkloadSimulator:
 
     async def _daemonset(self, ds: dict) -> None:
         template = (ds.get("spec") or {}).get("template") or {}
-        nodes = [objects.node_room(n) for n in self.store.list_all(NODES)]
+        nodes = self._nodes()
         targets = {n.name for n in nodes if selects(template.get("spec") or {}, n)}
         pods = self._owned(ds, PODS)
         have = {(p.get("spec") or {}).get("nodeName") for p in pods}
@@ -363,7 +363,7 @@ class WorkloadSimulator:
         spec = pod.get("spec") or {}
         now = now_timestamp()
         if not spec.get("nodeName"):
-            nodes = [objects.node_room(n) for n in self.store.list_all(NODES)]
+            nodes = self._nodes()
             placement = place(spec, nodes, self._used)
             if placement.node is None:
                 self._pending.add(key)
