@@ -89,6 +89,23 @@ def _decode(resource: ResourceType, obj: dict, *, with_status: bool = False) -> 
         return crd_schemas.prepared(resource.extra.get("schema"), obj).obj
     if not _is_builtin(resource):
         return obj
+    obj = _before_typing(resource, obj, keep_status)
+    try:
+        obj = codec().typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
+    except ProtobufError as error:
+        raise BadRequest(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: {error}'
+        ) from None
+    return _defaulted(resource, obj)
+
+
+def _defaulted(resource: ResourceType, typed: dict) -> dict:
+    return defaulting.defaulted(resource.api_version, resource.kind, typed)
+
+
+def _before_typing(resource: ResourceType, obj: dict, keep_status: bool) -> dict:
+    """A built-in object as its kind's decoding sees it before its Go type does: without the status its
+    writes never take, Secrets' and ConfigMaps' data decoded, a Service's decoding defaults given."""
     if not keep_status and resource.plural != "namespaces" and "status" in obj:
         obj = {key: value for key, value in obj.items() if key != "status"}
     if not resource.group and resource.version == "v1":
@@ -96,13 +113,22 @@ def _decode(resource: ResourceType, obj: dict, *, with_status: bool = False) -> 
             obj = services.defaulted_service(obj)
         elif (decoder := core_v1.DECODERS.get(resource.kind)) is not None:
             obj = decoder(obj)
+    return obj
+
+
+def plainly_decoded(resource: ResourceType, obj: dict) -> dict | None:
+    """A built-in object written for a create or an update, in its Go type's form, when it is plain
+    (``Codec.plainly_typed``): kube-apiserver's decoder would take it without a remark, so there are no
+    field checks to make, and :func:`prepare_create` and :func:`prepare_update` take it with
+    ``decoded=True``. None for anything else: its fields are checked (``karmadad.api.fields``) and its
+    preparation decodes it."""
+    if resource.custom or not _is_builtin(resource):
+        return None
     try:
-        obj = codec().typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
-    except ProtobufError as error:
-        raise BadRequest(
-            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: {error}'
-        ) from None
-    return defaulting.defaulted(resource.api_version, resource.kind, obj)
+        obj = _before_typing(resource, obj, "status" not in resource.subresources)
+    except Exception:  # unchecked input: the fields' check or the decoding says why, in their order
+        return None
+    return codec().plainly_typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
 
 
 def _object_causes(resource: ResourceType, obj: dict, old: dict | None = None) -> list[Cause]:
@@ -189,14 +215,15 @@ def prepare_create(
     webhooks: WebhookOptions | None = None,
     uid: str | None = None,
     priority_classes: preparation.PriorityClasses | None = None,
+    decoded: bool = False,
 ) -> dict:
     """The object to store for a create request (a new dict; ``obj`` is not changed). ``trusted``: built
     by a controller from admitted objects, so Karmada kinds skip their schema pass. ``allocations``:
     where a Service's clusterIP and node ports come from (none: a Service is stored without them).
     ``webhooks``: the switches of Karmada's webhook (none: its defaults). ``uid``: the one the store will
     give the object, for the kinds whose preparation uses it (a Job's selector). ``priority_classes``: what a
-    Pod's priority comes from."""
-    obj = _decode(resource, obj)
+    Pod's priority comes from. ``decoded``: ``obj`` is what :func:`plainly_decoded` made."""
+    obj = _defaulted(resource, obj) if decoded else _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(
@@ -223,10 +250,11 @@ def prepare_update(
     trusted: bool = False,
     allocations: services.AllocationTransaction | None = None,
     webhooks: WebhookOptions | None = None,
+    decoded: bool = False,
 ) -> dict:
-    """The object to store for an update of the main resource (``trusted``, ``allocations`` and
-    ``webhooks`` as for :func:`prepare_create`)."""
-    obj = _decode(resource, obj)
+    """The object to store for an update of the main resource (``trusted``, ``allocations``,
+    ``webhooks`` and ``decoded`` as for :func:`prepare_create`)."""
+    obj = _defaulted(resource, obj) if decoded else _decode(resource, obj)
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise _invalid(

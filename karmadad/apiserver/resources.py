@@ -34,6 +34,7 @@ from karmadad.errors import (
     Invalid,
     MethodNotAllowed,
     NotFound,
+    StatusError,
     UnsupportedMediaType,
 )
 from karmadad.protobuf.codec import codec
@@ -116,6 +117,16 @@ def _dry_run(params: Any) -> bool:
     return bool(values)
 
 
+def field_validation(params: Any) -> str:
+    """The request's ``fieldValidation`` (Warn when not given)."""
+    mode = params.get("fieldValidation", "Warn")
+    if mode not in ("Ignore", "Warn", "Strict"):
+        raise BadRequest(
+            f'Invalid value: "{mode}": fieldValidation must be one of "Ignore", "Warn", "Strict"'
+        )
+    return mode
+
+
 def check_fields(
     resource: ResourceType,
     obj: dict,
@@ -131,11 +142,7 @@ def check_fields(
     ``zero_nulls``: null map values and list items of plain scalar types become their zero in ``obj``, as
     the typed decoder makes them (not for apply patches, where null says something else).
     """
-    mode = params.get("fieldValidation", "Warn")
-    if mode not in ("Ignore", "Warn", "Strict"):
-        raise BadRequest(
-            f'Invalid value: "{mode}": fieldValidation must be one of "Ignore", "Warn", "Strict"'
-        )
+    mode = field_validation(params)
     if typed:
         return
     wrong, unknown = fields.inspected(resource, obj, zero_nulls=zero_nulls)
@@ -160,7 +167,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _Response = TypeVar("_Response", bound=web.StreamResponse)
 
 
-def with_warnings(response: _Response, warnings: list[str]) -> _Response:
+Warnings = list[str]  # what an answer warns of, in its Warning headers
+
+
+def with_warnings(response: _Response, warnings: Warnings) -> _Response:
     """Warnings as ``299 - "text"`` headers; the text is the client's field names, so control characters
     (a newline would split the header) are written as escapes."""
     for warning in warnings:
@@ -419,19 +429,52 @@ class ResourceAPI:
             meta["name"] = name
         return {**body, "metadata": meta}
 
+    def _written(
+        self,
+        request: web.Request,
+        resource: ResourceType,
+        path: ResourcePath,
+        body: dict,
+        warnings: Warnings,
+    ) -> tuple[dict, bool]:
+        """The object a create or an update of the main resource writes: ``body`` with its identity checked
+        (apiVersion and kind, namespace and name from the URL; named from ``generateName`` when created),
+        and whether it is decoded already (``strategy.plainly_decoded``). A body that is not plain has its
+        fields checked first, as kube-apiserver's decoder refuses a body before anything else looks at it;
+        unknown fields go to ``warnings`` (fieldValidation Warn)."""
+        field_validation(request.query)
+        protobuf = request.content_type == PROTOBUF
+        creating = request.method == "POST"
+
+        def identified() -> dict:
+            obj = self._check_identity(resource, path, body, name=path.name)
+            return self.store.named(resource.group_resource, obj) if creating else obj
+
+        if not protobuf:
+            try:
+                decoded = strategy.plainly_decoded(resource, identified())
+            except StatusError:
+                decoded = None  # the fields' check may refuse the body first
+            if decoded is not None:
+                return decoded, True
+        check_fields(resource, body, request.query, warnings, typed=protobuf)
+        return identified(), False
+
     async def create(self, request: web.Request, resource: ResourceType, path: ResourcePath) -> web.Response:
         body = await _object_body(request)
         if path.subresource:
             raise MethodNotAllowed("create is not supported on subresources")
-        warnings: list[str] = []
-        check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
         dry_run = _dry_run(request.query)
-        identified = self.store.named(resource.group_resource, self._check_identity(resource, path, body))
-        created = await self._create(resource, identified, dry_run)
+        warnings: list[str] = []
+        obj, decoded = self._written(request, resource, path, body, warnings)
+        created = await self._create(resource, obj, dry_run, decoded=decoded)
         return with_warnings(self._render(request, resource, created, 201), warnings)
 
-    async def _create(self, resource: ResourceType, obj: dict, dry_run: bool) -> dict:
-        """Prepare ``obj`` (named already) with the uid it is about to get, and store it."""
+    async def _create(
+        self, resource: ResourceType, obj: dict, dry_run: bool, *, decoded: bool = False
+    ) -> dict:
+        """Prepare ``obj`` (named already; ``decoded``: see :meth:`_written`) with the uid it is about to
+        get, and store it."""
         with self._allocations(resource, dry_run) as allocations:
             uid = new_uid()
             prepared = strategy.prepare_create(
@@ -441,6 +484,7 @@ class ResourceAPI:
                 webhooks=self.webhooks,
                 uid=uid,
                 priority_classes=self._priority_classes,
+                decoded=decoded,
             )
             return await self.store.create(resource.group_resource, prepared, dry_run=dry_run, uid=uid)
 
@@ -450,14 +494,20 @@ class ResourceAPI:
         if path.subresource == "scale":
             return answer(request, await self._update_scale(resource, path, body, dry_run))
         warnings: list[str] = []
-        check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
-        obj = self._check_identity(resource, path, body, name=path.name)
-        if not path.subresource:
+        decoded = False
+        if path.subresource:
+            check_fields(resource, body, request.query, warnings, typed=request.content_type == PROTOBUF)
+            obj = self._check_identity(resource, path, body, name=path.name)
+        else:
+            obj, decoded = self._written(request, resource, path, body, warnings)
             strategy.require_resource_version(resource, obj)
-        updated = await self._write(resource, path, obj, dry_run)
+        updated = await self._write(resource, path, obj, dry_run, decoded=decoded)
         return with_warnings(self._render(request, resource, updated), warnings)
 
-    async def _write(self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool) -> dict:
+    async def _write(
+        self, resource: ResourceType, path: ResourcePath, obj: dict, dry_run: bool, *, decoded: bool = False
+    ) -> dict:
+        """Write ``obj`` over the current object (``decoded``: see :meth:`_written`)."""
         current = self._latest(resource, path)
         if path.subresource in ("status", "finalize"):
             if path.subresource == "finalize":
@@ -473,7 +523,7 @@ class ResourceAPI:
             )
         with self._allocations(resource, dry_run) as allocations:
             prepared = strategy.prepare_update(
-                resource, current, obj, allocations=allocations, webhooks=self.webhooks
+                resource, current, obj, allocations=allocations, webhooks=self.webhooks, decoded=decoded
             )
             return await self.store.update(resource.group_resource, prepared, dry_run=dry_run)
 

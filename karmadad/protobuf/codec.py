@@ -39,6 +39,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, EncodeError
 
 from karmadad import decoding
+from karmadad.quantity import is_quantity_text
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
@@ -139,10 +140,15 @@ class _JsonPlan:
 
     by_json: dict[str, _JsonField]
     absent: tuple[tuple[str, Descriptor | None, Callable[[], Any]], ...]
+    strict: bool  # see Codec.plainly_typed
 
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _not_plain(value: Any) -> Any:
+    raise ProtobufError("an embedded raw object is not plain")
 
 
 def _nothing() -> None:
@@ -174,8 +180,9 @@ def _parse_time(text: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _checker(fd: FieldDescriptor) -> Callable[[Any], Any]:
-    """The check (and conversion) of a JSON value for a scalar field, as Go's JSON decoder would make."""
+def _checker(fd: FieldDescriptor, strict: bool = False) -> Callable[[Any], Any]:
+    """The check (and conversion) of a JSON value for a scalar field, as Go's JSON decoder would make
+    (``strict``: no conversion, an integral number written as a float is refused)."""
     if fd.type == fd.TYPE_BYTES:
 
         def check_bytes(value: Any) -> bytes:
@@ -206,7 +213,7 @@ def _checker(fd: FieldDescriptor) -> Callable[[Any], Any]:
     if fd.cpp_type in (fd.CPPTYPE_INT32, fd.CPPTYPE_INT64, fd.CPPTYPE_UINT32, fd.CPPTYPE_UINT64):
 
         def check_integer(value: Any) -> int:
-            if isinstance(value, float) and value.is_integer():
+            if isinstance(value, float) and value.is_integer() and not strict:
                 return int(value)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _expected("an integer", value)
@@ -239,7 +246,7 @@ class Codec:
         if custom != handled:  # a release that brings a new self-marshalling type needs code here
             raise RuntimeError(f"types writing their own JSON not handled: {sorted(custom ^ handled)}")
         self._plans: dict[str, _Plan] = {}
-        self._json_plans: dict[str, _JsonPlan] = {}
+        self._json_plans: dict[tuple[str, bool], _JsonPlan] = {}
         self._classes: dict[str, type[DynamicMessage]] = {}
         self._nesting = threading.local()  # how deep embedded envelopes go (bodies decode on threads too)
         self._unknown = self._class(_UNKNOWN)
@@ -551,7 +558,26 @@ class Codec:
         if name is None:
             return obj
         descriptor = self._pool.FindMessageTypeByName(name)
-        return {"apiVersion": api_version, "kind": kind, **self._shaped(descriptor, obj)}
+        return {"apiVersion": api_version, "kind": kind, **self._shaped(self._json_plan(descriptor), obj)}
+
+    def plainly_typed(self, obj: dict) -> dict | None:
+        """:meth:`typed`, when ``obj`` is plain; None when it is not, or its kind has no message.
+
+        Plain: every field is one its type declares, and every value is exactly of its field's JSON type,
+        with nothing for Go's decoder to convert or to make up: no integer written as a float, no null map
+        value or list item, no embedded raw object, every quantity well-formed. Such an object is one
+        kube-apiserver's strict decoding takes without a remark, so the caller has no field check to
+        make (``karmadad.api.fields``), and its typed form comes from the one walk."""
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        name = self.message_name(api_version, kind)
+        if name is None:
+            return None
+        plan = self._json_plan(self._pool.FindMessageTypeByName(name), strict=True)
+        body = {key: value for key, value in obj.items() if key != "apiVersion" and key != "kind"}
+        try:
+            return {"apiVersion": api_version, "kind": kind, **self._shaped(plan, body)}
+        except (ProtobufError, TypeError, ValueError):
+            return None
 
     def typed_through_messages(self, obj: dict) -> dict:
         """:meth:`typed` the long way, through a message: the reference it is tested against."""
@@ -565,13 +591,15 @@ class Codec:
 
     # -- JSON -> typed JSON, without messages -------------------------------------------------------
 
-    def _json_plan(self, descriptor: Descriptor) -> _JsonPlan:
-        plan = self._json_plans.get(descriptor.full_name)
+    def _json_plan(self, descriptor: Descriptor, strict: bool = False) -> _JsonPlan:
+        """How :meth:`typed` (or, ``strict``, :meth:`plainly_typed`) walks JSON of a message type."""
+        key = (descriptor.full_name, strict)
+        plan = self._json_plans.get(key)
         if plan is None:
-            plan = self._json_plans[descriptor.full_name] = self._make_json_plan(descriptor)
+            plan = self._json_plans[key] = self._make_json_plan(descriptor, strict)
         return plan
 
-    def _make_json_plan(self, descriptor: Descriptor) -> _JsonPlan:
+    def _make_json_plan(self, descriptor: Descriptor, strict: bool) -> _JsonPlan:
         plan = self._plan(descriptor)
         by_json: dict[str, _JsonField] = {}
         for key, (via, field) in plan.by_json.items():
@@ -579,8 +607,9 @@ class Codec:
                 by_json[key] = _JsonField(via[0], 0, key, _identity, False, False)
             else:
                 fd = descriptor.fields_by_name[field.name]
+                convert = self._field_converter(fd, strict)
                 by_json[key] = _JsonField(
-                    None, fd.number, field.json, self._field_converter(fd), field.omit_falsy, field.omitzero
+                    None, fd.number, field.json, convert, field.omit_falsy, field.omitzero
                 )
         absent: list[tuple[str, Descriptor | None, Callable[[], Any]]] = []
         for field in plan.written_absent:
@@ -591,7 +620,7 @@ class Codec:
                 absent.append((field.json, None, self._empty_value(_message_type(fd))))
             else:
                 absent.append((field.json, None, partial(_identity, field.zero)))
-        return _JsonPlan(by_json, tuple(absent))
+        return _JsonPlan(by_json, tuple(absent), strict)
 
     def _empty_value(self, descriptor: Descriptor) -> Callable[[], Any]:
         """What ``to_json`` writes for an empty message of this type (an absent struct, a null list item)."""
@@ -599,13 +628,13 @@ class Codec:
         if name in _SPECIAL:
             special = {QUANTITY: "0", INT_OR_STRING: 0}.get(name)
             return lambda: special
-        return lambda: self._shaped(descriptor, {})
+        return lambda: self._shaped(self._json_plan(descriptor), {})
 
-    def _field_converter(self, fd: FieldDescriptor) -> Callable[[Any], Any]:
+    def _field_converter(self, fd: FieldDescriptor, strict: bool) -> Callable[[Any], Any]:
         """The JSON ``to_json`` writes for a present field set from a value (``_EMPTY``: not present after
         all, as an empty list or map is not)."""
         if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
-            element = self._element_converter(fd.message_type.fields_by_name["value"])
+            element = self._element_converter(fd.message_type.fields_by_name["value"], strict)
 
             def convert_map(value: Any) -> Any:
                 if not isinstance(value, dict):
@@ -613,6 +642,8 @@ class Codec:
                 out = {}
                 for key in sorted(value):  # Go writes a map's keys sorted
                     if value[key] is None:
+                        if strict:
+                            raise ProtobufError("a null map value is not plain")
                         continue
                     try:
                         out[key] = element(value[key])
@@ -622,8 +653,10 @@ class Codec:
 
             return convert_map
         if fd.is_repeated:
-            element = self._element_converter(fd)
+            element = self._element_converter(fd, strict)
             empty = self._empty_value(_message_type(fd)) if fd.type == fd.TYPE_MESSAGE else None
+            if strict:
+                empty = None  # a null item is not plain: the element's check refuses it
 
             def convert_list(value: Any) -> Any:
                 if not isinstance(value, list):
@@ -637,9 +670,9 @@ class Codec:
                 return items if items else _EMPTY
 
             return convert_list
-        return self._element_converter(fd)
+        return self._element_converter(fd, strict)
 
-    def _element_converter(self, fd: FieldDescriptor) -> Callable[[Any], Any]:
+    def _element_converter(self, fd: FieldDescriptor, strict: bool) -> Callable[[Any], Any]:
         """One value of a field (or list item, or map value) as ``to_json`` writes it back."""
         if fd.type == fd.TYPE_MESSAGE:
             sub = _message_type(fd)
@@ -657,6 +690,8 @@ class Codec:
                 def convert_quantity(value: Any) -> str:
                     if isinstance(value, bool) or not isinstance(value, str | int | float):
                         raise _expected("a quantity (a string or a number)", value)
+                    if strict and not (isinstance(value, str) and is_quantity_text(value.strip())):
+                        raise ProtobufError("only a well-formed quantity text is plain")
                     return (value if isinstance(value, str) else json.dumps(value)) or "0"
 
                 return convert_quantity
@@ -669,9 +704,11 @@ class Codec:
 
                 return convert_int_or_string
             if name in (RAW_EXTENSION, FIELDS_V1):
+                if strict:
+                    return _not_plain
                 return lambda value: orjson.loads(orjson.dumps(value))
-            return lambda value: self._shaped(sub, value)
-        check = _checker(fd)
+            return lambda value: self._shaped(self._json_plan(sub, strict), value)
+        check = _checker(fd, strict)
         if fd.type == fd.TYPE_BYTES:
             return lambda value: base64.b64encode(check(value)).decode()
         bounds = _INTEGER_RANGES.get(fd.cpp_type)
@@ -687,16 +724,19 @@ class Codec:
 
         return convert_integer
 
-    def _shaped(self, descriptor: Descriptor, obj: Any) -> dict:
+    def _shaped(self, plan: _JsonPlan, obj: Any) -> dict:
         """What ``to_json`` writes for a message filled from ``obj``, worked out on the JSON."""
         if not isinstance(obj, dict):
             raise _expected("an object", obj)
-        plan = self._json_plan(descriptor)
         present: list[tuple[int, str, Any]] = []
         inline: dict[str, dict] = {}
         for key, value in obj.items():
             field = plan.by_json.get(key)
-            if field is None or value is None:
+            if field is None:
+                if plan.strict:
+                    raise ProtobufError(f"unknown field {key!r} is not plain")
+                continue
+            if value is None:
                 continue
             if field.via is not None:
                 inline.setdefault(field.via, {})[key] = value
@@ -717,7 +757,8 @@ class Codec:
         out: dict[str, Any] = {json_name: value for _, json_name, value in present}
         for json_name, inline_descriptor, empty in plan.absent:
             if inline_descriptor is not None:
-                out.update(self._shaped(inline_descriptor, inline.get(json_name, {})))
+                inline_plan = self._json_plan(inline_descriptor, plan.strict)
+                out.update(self._shaped(inline_plan, inline.get(json_name, {})))
             elif json_name not in out:
                 out[json_name] = empty()
         return out
