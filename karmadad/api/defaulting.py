@@ -452,13 +452,14 @@ def _reaches(name: str) -> bool:
     return bool(_plan(name))
 
 
-def _apply(name: str, value: Any, resource_list: bool = False) -> Any:
+def _apply(name: str, value: Any, owned: bool, resource_list: bool = False) -> Any:
     if name == _QUANTITY:
         canonical = canonical_quantity(value, resource_list=resource_list)
         return value if canonical is None else canonical
     if not isinstance(value, dict):
         return value
-    value = dict(value)
+    if not owned:
+        value = dict(value)
     defaulter = _BY_DEFINITION.get(name)
     if defaulter is not None:
         defaulter(value)
@@ -467,15 +468,25 @@ def _apply(name: str, value: Any, resource_list: bool = False) -> Any:
         if sub is None:
             continue
         if shape == "one":
-            value[field] = _apply(target, sub)
+            value[field] = _apply(target, sub, owned)
         elif shape == "list" and isinstance(sub, list):
-            value[field] = [_apply(target, item) for item in sub]
+            if owned:
+                for index, item in enumerate(sub):
+                    sub[index] = _apply(target, item, owned)
+            else:
+                value[field] = [_apply(target, item, owned) for item in sub]
         elif shape == "map" and isinstance(sub, dict):
-            value[field] = {key: _apply(target, item, in_list) for key, item in sub.items()}
+            if owned:
+                for key, item in sub.items():
+                    sub[key] = _apply(target, item, owned, in_list)  # the same keys: the map keeps its size
+            else:
+                value[field] = {key: _apply(target, item, owned, in_list) for key, item in sub.items()}
     return value
 
 
-def defaulted(api_version: str, kind: str, obj: dict) -> dict:
-    """``obj`` (a built-in kind) with kube-apiserver's defaults and canonical quantities: a new dict."""
+def defaulted(api_version: str, kind: str, obj: dict, *, owned: bool = False) -> dict:
+    """``obj`` (a built-in kind) with kube-apiserver's defaults and canonical quantities: a new dict, or
+    ``obj`` itself when ``owned`` (it is the caller's own, nothing else holds any part of it: defaulting it
+    in place spares the copy)."""
     name = schemas.definition_name(api_version, kind)
-    return obj if name is None else _apply(name, obj)
+    return obj if name is None else _apply(name, obj, owned)

@@ -91,16 +91,18 @@ def _decode(resource: ResourceType, obj: dict, *, with_status: bool = False) -> 
         return obj
     obj = _before_typing(resource, obj, keep_status)
     try:
-        obj = codec().typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
+        typed = codec().typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
     except ProtobufError as error:
         raise BadRequest(
             f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: {error}'
         ) from None
-    return _defaulted(resource, obj)
+    fresh = codec().message_name(resource.api_version, resource.kind) is not None
+    return defaulting.defaulted(resource.api_version, resource.kind, typed, owned=fresh)
 
 
 def _defaulted(resource: ResourceType, typed: dict) -> dict:
-    return defaulting.defaulted(resource.api_version, resource.kind, typed)
+    """What :func:`plainly_decoded` made, defaulted (in place: the typed form is new, and the caller's)."""
+    return defaulting.defaulted(resource.api_version, resource.kind, typed, owned=True)
 
 
 def _before_typing(resource: ResourceType, obj: dict, keep_status: bool) -> dict:

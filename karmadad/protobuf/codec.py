@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -121,9 +121,8 @@ class _Plan:
     by_json: dict[str, tuple[tuple[str, ...], _Field]]  # JSON name -> (inline fields on the way, field)
 
 
-@dataclass(frozen=True, slots=True)
-class _JsonField:
-    """One JSON name of a message as :meth:`Codec.typed` reads it."""
+class _JsonField(NamedTuple):
+    """One JSON name of a message as :meth:`Codec.typed` reads it (a tuple: the walk unpacks it at once)."""
 
     via: str | None  # the inline field it belongs to (None: the message's own)
     number: int  # its field's number: Go writes fields in this order
@@ -141,6 +140,7 @@ class _JsonPlan:
     by_json: dict[str, _JsonField]
     absent: tuple[tuple[str, Descriptor | None, Callable[[], Any]], ...]
     strict: bool  # see Codec.plainly_typed
+    numbers: dict[str, int]  # the field number of each JSON name written
 
 
 def _identity(value: Any) -> Any:
@@ -620,7 +620,8 @@ class Codec:
                 absent.append((field.json, None, self._empty_value(_message_type(fd))))
             else:
                 absent.append((field.json, None, partial(_identity, field.zero)))
-        return _JsonPlan(by_json, tuple(absent), strict)
+        numbers = {field.json: field.number for field in by_json.values() if field.via is None}
+        return _JsonPlan(by_json, tuple(absent), strict, numbers)
 
     def _empty_value(self, descriptor: Descriptor) -> Callable[[], Any]:
         """What ``to_json`` writes for an empty message of this type (an absent struct, a null list item)."""
@@ -707,7 +708,7 @@ class Codec:
                 if strict:
                     return _not_plain
                 return lambda value: orjson.loads(orjson.dumps(value))
-            return lambda value: self._shaped(self._json_plan(sub, strict), value)
+            return self._message_converter(sub, strict)
         check = _checker(fd, strict)
         if fd.type == fd.TYPE_BYTES:
             return lambda value: base64.b64encode(check(value)).decode()
@@ -724,37 +725,52 @@ class Codec:
 
         return convert_integer
 
+    def _message_converter(self, descriptor: Descriptor, strict: bool) -> Callable[[Any], dict]:
+        """A value of a message field as :meth:`_shaped` writes it; the plan is found when first needed
+        (message types may contain themselves)."""
+        found: list[_JsonPlan] = []
+
+        def convert_message(value: Any) -> dict:
+            if not found:
+                found.append(self._json_plan(descriptor, strict))
+            return self._shaped(found[0], value)
+
+        return convert_message
+
     def _shaped(self, plan: _JsonPlan, obj: Any) -> dict:
         """What ``to_json`` writes for a message filled from ``obj``, worked out on the JSON."""
         if not isinstance(obj, dict):
             raise _expected("an object", obj)
-        present: list[tuple[int, str, Any]] = []
+        out: dict[str, Any] = {}
+        last, in_order = -1, True
         inline: dict[str, dict] = {}
+        field_of = plan.by_json.get
         for key, value in obj.items():
-            field = plan.by_json.get(key)
+            field = field_of(key)
             if field is None:
                 if plan.strict:
                     raise ProtobufError(f"unknown field {key!r} is not plain")
                 continue
             if value is None:
                 continue
-            if field.via is not None:
-                inline.setdefault(field.via, {})[key] = value
+            via, number, json_name, convert, omit_falsy, omitzero = field
+            if via is not None:
+                inline.setdefault(via, {})[key] = value
                 continue
             try:
-                converted = field.convert(value)
+                converted = convert(value)
             except ProtobufError as error:
                 raise error.at(key) from None
             except (TypeError, ValueError) as error:
                 raise ProtobufError(str(error), (key,)) from None
             if not (
-                converted is _EMPTY
-                or (field.omit_falsy and not converted)
-                or (converted is None and field.omitzero)
+                converted is _EMPTY or (omit_falsy and not converted) or (converted is None and omitzero)
             ):
-                present.append((field.number, field.json, converted))
-        present.sort()  # by field number: numbers are unique, so the rest of a tuple is never compared
-        out: dict[str, Any] = {json_name: value for _, json_name, value in present}
+                out[json_name] = converted
+                in_order = in_order and number > last
+                last = number
+        if not in_order:  # Go writes fields in their number's order
+            out = {json_name: out[json_name] for json_name in sorted(out, key=plan.numbers.__getitem__)}
         for json_name, inline_descriptor, empty in plan.absent:
             if inline_descriptor is not None:
                 inline_plan = self._json_plan(inline_descriptor, plan.strict)

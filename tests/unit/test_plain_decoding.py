@@ -84,7 +84,9 @@ def _field_mismatches(fd: FieldDescriptor, shape: fields._Shape, path: str, seen
         if shape.struct or not _accepts(shape, dict) or shape.values is None:
             yield f"{path}: a map, where the schema has none"
             return
-        yield from _value_mismatches(fd.message_type.fields_by_name["value"], shape.values, f"{path}[k]", seen)
+        yield from _value_mismatches(
+            fd.message_type.fields_by_name["value"], shape.values, f"{path}[k]", seen
+        )
     elif fd.is_repeated:
         if not _accepts(shape, list) or shape.items is None:
             yield f"{path}: a list, where the schema has none"
