@@ -111,10 +111,10 @@ def decoded_secret(secret: dict) -> dict:
 
 
 def decoded_config_map(config_map: dict) -> dict:
-    """``config_map`` as kube-apiserver decodes a v1 ConfigMap (a new dict): ``binaryData`` checked and
-    canonical."""
+    """``config_map`` as kube-apiserver decodes a v1 ConfigMap: ``binaryData`` checked and canonical (a new
+    dict; ``config_map`` itself when it has no ``binaryData`` map to decode)."""
     if not isinstance(config_map.get("binaryData"), dict):
-        return dict(config_map)
+        return config_map
     binary = _canonical_base64("ConfigMap", "binaryData", config_map["binaryData"])
     return {**config_map, "binaryData": binary}
 

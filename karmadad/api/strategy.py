@@ -107,7 +107,8 @@ def _defaulted(resource: ResourceType, typed: dict) -> dict:
 
 def _before_typing(resource: ResourceType, obj: dict, keep_status: bool) -> dict:
     """A built-in object as its kind's decoding sees it before its Go type does: without the status its
-    writes never take, Secrets' and ConfigMaps' data decoded, a Service's decoding defaults given."""
+    writes never take, Secrets' and ConfigMaps' data decoded, a Service's decoding defaults given (``obj``
+    itself when none of that applies)."""
     if not keep_status and resource.plural != "namespaces" and "status" in obj:
         obj = {key: value for key, value in obj.items() if key != "status"}
     if not resource.group and resource.version == "v1":
@@ -123,12 +124,16 @@ def plainly_decoded(resource: ResourceType, obj: dict) -> dict | None:
     (``Codec.plainly_typed``): kube-apiserver's decoder would take it without a remark, so there are no
     field checks to make, and :func:`prepare_create` and :func:`prepare_update` take it with
     ``decoded=True``. None for anything else: its fields are checked (``karmadad.api.fields``) and its
-    preparation decodes it."""
+    preparation decodes it. Plain is judged on the body as written, which is what the field checks see:
+    a body that its kind's decoding changes before its Go type sees it (a status to drop, a Secret, a
+    Service, a ConfigMap's binary data) takes the checked path."""
     if resource.custom or not _is_builtin(resource):
         return None
     try:
-        obj = _before_typing(resource, obj, "status" not in resource.subresources)
+        unchanged = _before_typing(resource, obj, "status" not in resource.subresources) is obj
     except Exception:  # unchecked input: the fields' check or the decoding says why, in their order
+        return None
+    if not unchanged:
         return None
     return codec().plainly_typed({**obj, "apiVersion": resource.api_version, "kind": resource.kind})
 
