@@ -4,11 +4,14 @@
 routes of its own (the status page at ``/``), which this module knows nothing about.
 
 It listens apart from the Kubernetes API (plain HTTP on loopback by default) so that scraping and
-probing need no credentials and keep working while the API is busy or not yet serving.
+probing need no credentials and keep working while the API is busy or not yet serving. On loopback it
+answers only requests addressed to a loopback name (the ``Host`` header): a web page the operator opens
+cannot point a name of its own at 127.0.0.1 (DNS rebinding) and read the status page through the browser.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 
 import anyio
@@ -69,12 +72,41 @@ def informer_report(members: Members, objects: bool) -> list[dict]:
     return report
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, without port or brackets) names this machine's loopback."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(header: str) -> str:
+    """The name in a ``Host`` header: without its port, IPv6 brackets gone."""
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+@web.middleware
+async def _loopback_hosts_only(request: web.Request, handler) -> web.StreamResponse:
+    if not is_loopback(_host_name(request.headers.get("Host", ""))):
+        return web.Response(status=421, text="this endpoint answers requests for a loopback host only\n")
+    return await handler(request)
+
+
 def build_ops_app(
     readiness: Readiness,
     registry: CollectorRegistry = REGISTRY,
     members: Members | None = None,
     routes: Iterable[web.AbstractRouteDef] = (),
+    *,
+    loopback_hosts_only: bool = False,
 ) -> web.Application:
+    """``loopback_hosts_only``: answer 421 Misdirected Request to requests whose ``Host`` is not a loopback
+    name (for a listener on loopback)."""
+
     async def metrics(request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
         return web.Response(body=encoder(registry), headers={"Content-Type": content_type})
@@ -92,7 +124,7 @@ def build_ops_app(
         objects = request.query.get("objects") in ("1", "true")
         return web.json_response(informer_report(members, objects) if members is not None else [])
 
-    app = web.Application()
+    app = web.Application(middlewares=[_loopback_hosts_only] if loopback_hosts_only else [])
     app.router.add_get("/debug/informers", informers)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
@@ -116,11 +148,11 @@ async def serve_ops(
     task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; reports started once the socket listens. ``routes``: what else to serve."""
-    app = build_ops_app(readiness, members=members, routes=routes)
+    host, port = split_listen(listen)
+    app = build_ops_app(readiness, members=members, routes=routes, loopback_hosts_only=is_loopback(host))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        host, port = split_listen(listen)
         await web.TCPSite(runner, host, port).start()
         task_status.started()
         await anyio.sleep_forever()
