@@ -629,7 +629,8 @@ class Codec:
         if name in _SPECIAL:
             special = {QUANTITY: "0", INT_OR_STRING: 0}.get(name)
             return lambda: special
-        return lambda: self._shaped(self._json_plan(descriptor), {})
+        convert = self._message_converter(descriptor, strict=False)
+        return lambda: convert({})
 
     def _field_converter(self, fd: FieldDescriptor, strict: bool) -> Callable[[Any], Any]:
         """The JSON ``to_json`` writes for a present field set from a value (``_EMPTY``: not present after

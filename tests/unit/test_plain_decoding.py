@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,8 +26,8 @@ from karmadad.protobuf.codec import (
     TIME,
     codec,
 )
+from tests.api.manifests import corpus_documents
 
-CORPUS = Path(__file__).parent.parent / "api" / "corpus"
 _INTEGERS = (
     FieldDescriptor.CPPTYPE_INT32,
     FieldDescriptor.CPPTYPE_INT64,
@@ -135,16 +133,7 @@ def test_what_the_codec_takes_as_plain_the_schema_takes_without_remark(key):
     assert list(_mismatches(codec()._pool.FindMessageTypeByName(name), root, "", set())) == []
 
 
-def _corpus() -> list[dict]:
-    documents = []
-    for path in sorted(CORPUS.glob("*.yaml")):
-        for document in yaml.safe_load_all(path.read_text()):
-            if document:
-                documents.append(document.get("update", document))
-    return [doc for doc in documents if (doc.get("apiVersion"), doc.get("kind")) in SERVED]
-
-
-CORPUS_DOCUMENTS = _corpus()
+CORPUS_DOCUMENTS = [doc for doc in corpus_documents() if (doc.get("apiVersion"), doc.get("kind")) in SERVED]
 
 
 def _agrees(doc: dict) -> bool:

@@ -5,23 +5,10 @@ absent structs, quantities, times, int-or-strings, raw extensions, bytes, intege
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from karmadad.protobuf.codec import ProtobufError, codec
-
-CORPUS = Path(__file__).parent.parent / "api" / "corpus"
-
-
-def _corpus() -> list[dict]:
-    documents = []
-    for path in sorted(CORPUS.glob("*.yaml")):
-        for document in yaml.safe_load_all(path.read_text()):
-            if document:
-                documents.append(document.get("update", document))
-    return documents
+from tests.api.manifests import corpus_documents
 
 
 def _pod(spec: dict) -> dict:
@@ -120,7 +107,9 @@ def _answer(method, obj: dict):
         return ("refused", str(error))
 
 
-@pytest.mark.parametrize("obj", _corpus(), ids=lambda obj: f"{obj['kind']}/{obj['metadata']['name']}")
+@pytest.mark.parametrize(
+    "obj", corpus_documents(), ids=lambda obj: f"{obj['kind']}/{obj['metadata']['name']}"
+)
 def test_the_corpus_takes_the_same_typed_form_both_ways(obj):
     assert _answer(codec().typed, obj) == _answer(codec().typed_through_messages, obj)
 
