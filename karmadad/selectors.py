@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from karmadad.text_cache import short_text_cache
 
 __all__ = [
     "NOTHING",
@@ -93,14 +95,10 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def label_key_problems(key: str) -> list[str]:
+@short_text_cache
+def label_key_problems(key: str) -> tuple[str, ...]:
     """Reasons ``key`` is not a qualified name (``IsQualifiedName``, apimachinery's ``IsLabelKey``: label and
-    annotation keys, finalizers, resource names), in its words (empty list when it is valid)."""
-    return list(_label_key_problems(key))
-
-
-@lru_cache(maxsize=8192)  # the same keys come again and again
-def _label_key_problems(key: str) -> tuple[str, ...]:
+    annotation keys, finalizers, resource names), in its words (empty when it is valid)."""
     name_hint = _regex_hint(_LABEL_NAME_MSG, _LABEL_NAME_FMT, "MyName", "my.name", "123-abc")
     parts = key.split("/")
     if len(parts) > 2:
@@ -129,13 +127,9 @@ def _label_key_problems(key: str) -> tuple[str, ...]:
     return tuple(problems)
 
 
-def label_value_problems(value: str) -> list[str]:
-    """Reasons ``value`` is not a label value (``IsLabelValue``; empty list when it is valid)."""
-    return list(_label_value_problems(value))
-
-
-@lru_cache(maxsize=8192)
-def _label_value_problems(value: str) -> tuple[str, ...]:
+@short_text_cache
+def label_value_problems(value: str) -> tuple[str, ...]:
+    """Reasons ``value`` is not a label value (``IsLabelValue``; empty when it is valid)."""
     problems: list[str] = []
     if _byte_len(value) > _LABEL_VALUE_MAX:
         problems.append(f"must be no more than {_LABEL_VALUE_MAX} bytes")
@@ -144,7 +138,7 @@ def _label_value_problems(value: str) -> tuple[str, ...]:
     return tuple(problems)
 
 
-def _key_message(key: str, problems: list[str]) -> str:
+def _key_message(key: str, problems: Sequence[str]) -> str:
     return f"invalid label key {_quote(key)}: {'; '.join(problems)}"
 
 

@@ -9,6 +9,7 @@ import re
 
 from karmadad.selectors import label_key_problems as qualified_name_problems
 from karmadad.selectors import label_value_problems
+from karmadad.text_cache import short_text_cache
 
 __all__ = [
     "config_key_problems",
@@ -47,29 +48,32 @@ LABEL_FORMAT = (
 )
 
 
-def subdomain_problems(value: str) -> list[str]:
+@short_text_cache
+def subdomain_problems(value: str) -> tuple[str, ...]:
     """``IsDNS1123Subdomain``: why ``value`` is no DNS-1123 subdomain, in kube-apiserver's words."""
     problems = [f"must be no more than {MAX_NAME_LENGTH} characters"] if len(value) > MAX_NAME_LENGTH else []
     if not _DNS1123_SUBDOMAIN.fullmatch(value):
         problems.append(_SUBDOMAIN_FORMAT)
-    return problems
+    return tuple(problems)
 
 
-def label_problems(value: str) -> list[str]:
+@short_text_cache
+def label_problems(value: str) -> tuple[str, ...]:
     """``IsDNS1123Label``: why ``value`` is no DNS-1123 label, in kube-apiserver's words."""
     limit = MAX_NAMESPACE_NAME_LENGTH
     problems = [f"must be no more than {limit} characters"] if len(value) > limit else []
     if not DNS1123_LABEL.fullmatch(value):
         dotted = _DNS1123_SUBDOMAIN.fullmatch(value) is not None
         problems.append("must not contain dots" if dotted else LABEL_FORMAT)
-    return problems
+    return tuple(problems)
 
 
-def path_segment_problems(value: str) -> list[str]:
+@short_text_cache
+def path_segment_problems(value: str) -> tuple[str, ...]:
     """``IsValidPathSegmentName``: names that cannot be one segment of a URL path."""
     if value in (".", ".."):
-        return [f"may not be '{value}'"]
-    return [f"may not contain '{char}'" for char in ("/", "%") if char in value]
+        return (f"may not be '{value}'",)
+    return tuple(f"may not contain '{char}'" for char in ("/", "%") if char in value)
 
 
 def _regex_error(message: str, pattern: str, *examples: str) -> str:
@@ -79,20 +83,22 @@ def _regex_error(message: str, pattern: str, *examples: str) -> str:
 
 
 _PORT_NAME = re.compile(r"[-a-z0-9]+")
+_LETTER = re.compile("[a-z]")
 
 
-def port_name_problems(name: str) -> list[str]:
+@short_text_cache
+def port_name_problems(name: str) -> tuple[str, ...]:
     """``IsValidPortName`` (an IANA service name): at most 15 characters, a letter, no double hyphen."""
     problems = ["must be no more than 15 characters"] if len(name) > 15 else []
     if not _PORT_NAME.fullmatch(name):
         problems.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search("[a-z]", name):
+    if not _LETTER.search(name):
         problems.append("must contain at least one letter (a-z)")
     if "--" in name:
         problems.append("must not contain consecutive hyphens")
     if name.startswith("-") or name.endswith("-"):
         problems.append("must not begin or end with a hyphen")
-    return problems
+    return tuple(problems)
 
 
 def port_number_problems(port: int) -> list[str]:
@@ -100,13 +106,14 @@ def port_number_problems(port: int) -> list[str]:
     return [] if 1 <= port <= 65535 else ["must be between 1 and 65535, inclusive"]
 
 
-def env_var_name_problems(name: str) -> list[str]:
+@short_text_cache
+def env_var_name_problems(name: str) -> tuple[str, ...]:
     """``IsRelaxedEnvVarName``: printable ASCII but ``=`` (the rule since RelaxedEnvironmentVariableValidation)."""
     if any(ord(char) > 126 or ord(char) < 32 or char == "=" for char in name):
-        return [
-            "a valid environment variable name must consist only of printable ASCII characters other than '='"
-        ]
-    return []
+        return (
+            "a valid environment variable name must consist only of printable ASCII characters other than '='",
+        )
+    return ()
 
 
 _PERCENT_FORMAT = "[0-9]+%"
@@ -116,9 +123,10 @@ _PERCENT_HINT = _regex_error(
 )
 
 
-def percent_problems(value: str) -> list[str]:
+@short_text_cache
+def percent_problems(value: str) -> tuple[str, ...]:
     """``IsValidPercent``."""
-    return [] if _PERCENT.fullmatch(value) else [_PERCENT_HINT]
+    return () if _PERCENT.fullmatch(value) else (_PERCENT_HINT,)
 
 
 _CONFIG_KEY_FORMAT = "[-._a-zA-Z0-9]+"
@@ -132,7 +140,8 @@ _CONFIG_KEY_HINT = _regex_error(
 )
 
 
-def config_key_problems(key: str) -> list[str]:
+@short_text_cache
+def config_key_problems(key: str) -> tuple[str, ...]:
     """``IsConfigMapKey``: a key that can be a file name (ConfigMap and Secret keys, key selectors)."""
     problems = [f"must be no more than {MAX_NAME_LENGTH} characters"] if len(key) > MAX_NAME_LENGTH else []
     if not _CONFIG_KEY.fullmatch(key):
@@ -141,4 +150,4 @@ def config_key_problems(key: str) -> list[str]:
         problems.append(f"must not be '{key}'")
     elif key.startswith(".."):
         problems.append("must not start with '..'")
-    return problems
+    return tuple(problems)

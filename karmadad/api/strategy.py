@@ -46,11 +46,11 @@ _PATH_SEGMENT_NAMES = frozenset(
 _UNCHECKED_NAMES = frozenset({"events"})
 
 
-def name_problems(resource: ResourceType, name: str) -> list[str]:
+def name_problems(resource: ResourceType, name: str) -> tuple[str, ...]:
     """Why ``name`` cannot name an object of ``resource``, as kube-apiserver checks names of that kind."""
     key = resource.group_resource
     if key in _UNCHECKED_NAMES:
-        return []
+        return ()
     if key in _PATH_SEGMENT_NAMES:
         return path_segment_problems(name)
     return label_problems(name) if key in _LABEL_NAMES else subdomain_problems(name)

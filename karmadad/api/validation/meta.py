@@ -18,8 +18,10 @@ def label_causes(labels: Any, path: str) -> list[Cause]:
     """``ValidateLabels``: keys are qualified names, values label values; both reported at ``path``."""
     causes: list[Cause] = []
     for key, value in (labels or {}).items():
-        causes.extend(invalid(path, key, problem) for problem in qualified_name_problems(key))
-        causes.extend(invalid(path, value, problem) for problem in label_value_problems(value))
+        if problems := qualified_name_problems(key):
+            causes.extend(invalid(path, key, problem) for problem in problems)
+        if problems := label_value_problems(value):
+            causes.extend(invalid(path, value, problem) for problem in problems)
     return causes
 
 

@@ -18,7 +18,6 @@ from karmadad.api.field_errors import (
     duplicate,
     forbidden,
     invalid,
-    nonnegative,
     not_found,
     not_supported,
     required,
@@ -78,12 +77,23 @@ _VOLUME_SOURCES = (
     "flexVolume", "configMap", "azureFile", "vsphereVolume", "photonPersistentDisk", "portworxVolume",
     "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
 )  # fmt: skip
+_VOLUME_SOURCE_ORDER = {kind: order for order, kind in enumerate(_VOLUME_SOURCES)}
 _HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc", "sleep")
 _STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+_PROBES = (("liveness", "livenessProbe"), ("readiness", "readinessProbe"), ("startup", "startupProbe"))
+_PROBE_COUNTS = (
+    "initialDelaySeconds",
+    "timeoutSeconds",
+    "periodSeconds",
+    "successThreshold",
+    "failureThreshold",
+)
 
 
 def _dns_label(value: str, path: str) -> list[Cause]:
-    return [invalid(path, value, problem) for problem in label_problems(value)]
+    if problems := label_problems(value):
+        return [invalid(path, value, problem) for problem in problems]
+    return []
 
 
 def _file_mode(value: Any, path: str) -> list[Cause]:
@@ -175,8 +185,8 @@ def _env(env: Any, path: str) -> list[Cause]:
         name = var.get("name", "")
         if not name:
             causes.append(required(f"{at}.name"))
-        else:
-            causes.extend(invalid(f"{at}.name", name, problem) for problem in env_var_name_problems(name))
+        elif problems := env_var_name_problems(name):
+            causes.extend(invalid(f"{at}.name", name, problem) for problem in problems)
         source = var.get("valueFrom")
         if source is None:
             continue
@@ -433,14 +443,10 @@ def _probe(probe: Any, path: str, kind: str) -> list[Cause]:
     if probe is None:
         return []
     causes = _handler(probe, path)
-    for field in (
-        "initialDelaySeconds",
-        "timeoutSeconds",
-        "periodSeconds",
-        "successThreshold",
-        "failureThreshold",
-    ):
-        causes.extend(nonnegative(probe.get(field, 0), f"{path}.{field}"))
+    for field in _PROBE_COUNTS:
+        count = probe.get(field, 0)
+        if isinstance(count, int) and count < 0:
+            causes.append(invalid(f"{path}.{field}", count, NEGATIVE))
     grace = probe.get("terminationGracePeriodSeconds")
     if isinstance(grace, int) and grace <= 0:
         causes.append(invalid(f"{path}.terminationGracePeriodSeconds", grace, "must be greater than 0"))
@@ -513,8 +519,9 @@ def _containers(containers: list[dict], volumes: dict[str, dict], path: str) -> 
         names.add(name)
         if container.get("lifecycle") is not None:
             causes.extend(_lifecycle(container["lifecycle"], f"{at}.lifecycle"))
-        for kind in ("liveness", "readiness", "startup"):
-            causes.extend(_probe(container.get(f"{kind}Probe"), f"{at}.{kind}Probe", kind))
+        for kind, field in _PROBES:
+            if (probe := container.get(field)) is not None:
+                causes.extend(_probe(probe, f"{at}.{field}", kind))
         causes.extend(_container_restart_policy(container.get("restartPolicy"), at))
     causes.extend(_host_port_conflicts(containers, path, set()))
     return causes
@@ -557,10 +564,9 @@ def _volume_source(volume: dict, path: str) -> list[Cause]:
     """``validateVolumeSource``: exactly one source, and the common sources well formed."""
     causes: list[Cause] = []
     found = False
-    for kind in _VOLUME_SOURCES:
-        source = volume.get(kind)
-        if source is None:
-            continue
+    given = [kind for kind, source in volume.items() if source is not None and kind in _VOLUME_SOURCE_ORDER]
+    for kind in sorted(given, key=_VOLUME_SOURCE_ORDER.__getitem__):
+        source = volume[kind]
         if found:
             causes.append(forbidden(f"{path}.{kind}", "may not specify more than 1 volume type"))
             continue
