@@ -468,11 +468,19 @@ _STRUCT_OPERATORS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotE
 
 
 def _checked_requirement(key: str, operator: str, values: tuple[str, ...], path_of: Any) -> Requirement:
+    """The clause of a struct selector (``operator`` one of :data:`_STRUCT_OPERATORS`' or ``=``), checked
+    once: problems are told at ``path_of(part, index)``."""
     problems = _requirement_problems(key, operator, values)
     if problems:
         messages = [f"{path_of(part, index)}: {detail}" for part, index, detail in problems]
         raise SelectorError(_aggregate(messages))
-    return Requirement(key, operator, values)
+    requirement = object.__new__(Requirement)  # checked above: the constructor would check it again
+    object.__setattr__(requirement, "key", key)
+    object.__setattr__(requirement, "operator", operator)
+    object.__setattr__(
+        requirement, "values", tuple(sorted(set(values))) if operator in _SET_OPERATORS else values
+    )
+    return requirement
 
 
 def label_selector_from_struct(selector: Mapping[str, Any] | None) -> LabelSelector:
@@ -483,13 +491,16 @@ def label_selector_from_struct(selector: Mapping[str, Any] | None) -> LabelSelec
     """
     if selector is None:
         return NOTHING
-    if not isinstance(selector, Mapping):
+    # dicts and lists first: they are what JSON gives, and the abstract types' checks are slow
+    if not isinstance(selector, dict | Mapping):
         raise SelectorError(f"label selector must be an object, not {type(selector).__name__}")
     match_labels = selector.get("matchLabels") or {}
     match_expressions = selector.get("matchExpressions") or []
-    if not isinstance(match_labels, Mapping):
+    if not isinstance(match_labels, dict | Mapping):
         raise SelectorError("matchLabels: must be an object mapping label keys to values")
-    if isinstance(match_expressions, str | bytes | Mapping) or not isinstance(match_expressions, Iterable):
+    if not isinstance(match_expressions, list) and (
+        isinstance(match_expressions, str | bytes | Mapping) or not isinstance(match_expressions, Iterable)
+    ):
         raise SelectorError("matchExpressions: must be a list")
     match_expressions = list(match_expressions)
     if not match_labels and not match_expressions:
@@ -509,10 +520,11 @@ def _match_labels_selector(labels: tuple[tuple[str, str], ...]) -> LabelSelector
 def _selector_of(match_labels: Mapping[str, Any], match_expressions: list[Any]) -> LabelSelector:
     requirements: list[Requirement] = []
     for key, value in match_labels.items():
-        where = f"matchLabels[{key}]"
         if not isinstance(key, str) or not isinstance(value, str):
-            raise SelectorError(f"{where}: label keys and values must be strings")
-        requirements.append(_checked_requirement(key, "=", (value,), lambda _part, _index, w=where: w))
+            raise SelectorError(f"matchLabels[{key}]: label keys and values must be strings")
+        requirements.append(
+            _checked_requirement(key, "=", (value,), lambda _part, _index, key=key: f"matchLabels[{key}]")
+        )
 
     for position, expression in enumerate(match_expressions):
         base = f"matchExpressions[{position}]"
