@@ -557,6 +557,14 @@ def scale_causes(scale: dict | None, obj: dict) -> list[Cause]:
     ]
 
 
+def value_causes(schema: dict, value: Any) -> list[Cause]:
+    """What the schema's value checks (types, formats, enums, bounds; no CEL) find wrong with ``value``,
+    its causes pathed from the value itself (a default in a CRD's schema is checked so)."""
+    checker = _Checker()
+    checker.check(schema, value, "")
+    return checker.causes
+
+
 def schema_causes(
     schema: dict | None, obj: dict, scale: dict | None = None, old: dict | None = None
 ) -> list[Cause]:

@@ -332,7 +332,24 @@ def _ingress_class(obj: dict) -> None:
         _set(_child(_child(obj, "spec"), "parameters"), "scope", "Cluster")
 
 
+# --- apiextensions.k8s.io/v1 ---------------------------------------------------------------------
+
+
+def _custom_resource_definition_spec(spec: dict) -> None:
+    """``SetDefaults_CustomResourceDefinitionSpec``: names from the kind, no conversion."""
+    names = _child(spec, "names")
+    kind = names.get("kind") or ""
+    if kind:
+        _set(names, "singular", kind.lower())
+        _set(names, "listKind", kind + "List")
+    if spec.get("conversion") is None:
+        spec["conversion"] = {"strategy": "None"}
+
+
 _BY_DEFINITION: dict[str, Defaulter] = {
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec": (
+        _custom_resource_definition_spec
+    ),
     _CORE + "Container": _container,
     _CORE + "EphemeralContainer": _container,
     _CORE + "ContainerPort": _fixed(protocol="TCP"),

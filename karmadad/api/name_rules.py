@@ -13,6 +13,7 @@ from karmadad.text_cache import short_text_cache
 
 __all__ = [
     "config_key_problems",
+    "dns1035_label_problems",
     "env_var_name_problems",
     "is_dns_subdomain",
     "label_problems",
@@ -65,6 +66,24 @@ def label_problems(value: str) -> tuple[str, ...]:
     if not DNS1123_LABEL.fullmatch(value):
         dotted = _DNS1123_SUBDOMAIN.fullmatch(value) is not None
         problems.append("must not contain dots" if dotted else LABEL_FORMAT)
+    return tuple(problems)
+
+
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_FORMAT = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+    "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for "
+    "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+
+
+@short_text_cache
+def dns1035_label_problems(value: str) -> tuple[str, ...]:
+    """``IsDNS1035Label``: why ``value`` is no DNS-1035 label (a letter first), in kube-apiserver's words."""
+    limit = MAX_NAMESPACE_NAME_LENGTH
+    problems = [f"must be no more than {limit} characters"] if len(value) > limit else []
+    if not _DNS1035_LABEL.fullmatch(value):
+        problems.append(_DNS1035_FORMAT)
     return tuple(problems)
 
 

@@ -30,6 +30,7 @@ from karmadad.store.store import now_timestamp
 __all__ = ["for_create", "for_update"]
 
 TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+_CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
 _JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
 _JOB_NAME_LABELS = ("job-name", "batch.kubernetes.io/job-name")
 
@@ -201,6 +202,9 @@ def for_create(
         return _admitted_pod(obj, priority_classes or _NO_CLASSES)
     if (group, kind) == ("", "PersistentVolume"):
         return {**obj, "status": {"phase": "Pending", "lastPhaseTransitionTime": now_timestamp()}}
+    if (group, kind) == _CRD:
+        status = {"conditions": None, "acceptedNames": {"plural": "", "kind": ""}, "storedVersions": None}
+        return {**obj, "status": with_storage_version(status, obj)}
     return obj
 
 
@@ -211,4 +215,18 @@ def for_update(group: str, kind: str, obj: dict, old: dict) -> dict:
         if (obj.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
             generation += 1
         return _with_template_generation(obj, generation)
+    if (group, kind) == _CRD:
+        return {**obj, "status": with_storage_version(old.get("status") or {}, obj)}
     return obj
+
+
+def with_storage_version(status: dict, crd: dict) -> dict:
+    """A CustomResourceDefinition's status with its storage version among the stored ones (appended once
+    it is new: objects stored in earlier versions keep theirs listed)."""
+    storage = next(
+        (v.get("name") for v in (crd.get("spec") or {}).get("versions") or () if v.get("storage")), None
+    )
+    stored = list(status.get("storedVersions") or ())
+    if storage is None or storage in stored:
+        return status
+    return {**status, "storedVersions": [*stored, storage]}

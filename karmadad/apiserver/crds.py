@@ -10,6 +10,7 @@ deleted, removes every custom resource of it before letting the CRD go (the
 from __future__ import annotations
 
 from karmadad.api.jsonpath import column_value, parse_steps
+from karmadad.api.preparation import with_storage_version
 from karmadad.api.registry import Column, Registry, ResourceType, custom_columns
 from karmadad.errors import NotFound
 from karmadad.logs import describe_object, get_logger
@@ -161,7 +162,7 @@ class CRDServing:
                 }
         status["conditions"] = list(conditions.values())
         status["acceptedNames"] = spec.get("names") or {}
-        status["storedVersions"] = [v["name"] for v in spec.get("versions") or () if v.get("storage")]
+        status = with_storage_version(status, crd)
         if status != crd.get("status"):
             await self.store.update(CRDS, {**crd, "status": status}, subresource="status")
 
