@@ -26,6 +26,7 @@ from typing import Any
 
 import celpy
 
+from karmadad.api.cel_library import FUNCTIONS
 from karmadad.api.field_errors import (
     duplicate,
     forbidden,
@@ -436,7 +437,7 @@ def rule_syntax_problem(rule: str) -> str | None:
 @lru_cache(maxsize=1024)
 def _program(rule: str) -> Any:
     environment = _environment()
-    return environment.program(environment.compile(rule))
+    return environment.program(environment.compile(rule), functions=FUNCTIONS)
 
 
 _NO_OLD = object()
