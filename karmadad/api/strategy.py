@@ -187,7 +187,7 @@ def prepare_status_update(resource: ResourceType, old: dict, obj: dict) -> dict:
     status strategies check it; the rest stays the stored object's (the store takes only the status)."""
     decoded = _decode(resource, obj, with_status=True)
     if _is_builtin(resource):
-        causes = validation.status_causes(resource.group, resource.kind, decoded)
+        causes = validation.status_causes(resource.group, resource.kind, decoded, old)
         if causes:
             raise _invalid(resource, decoded, causes)
     return {**decoded, "apiVersion": resource.api_version, "kind": resource.kind}

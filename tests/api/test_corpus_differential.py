@@ -407,6 +407,12 @@ STATUS_WRITES = {
     ),
     "daemon counts": ("ondelete", {"numberReady": -1, "desiredNumberScheduled": 2, "numberMisscheduled": 0}),
 }
+# Status writes over a status written first for real (the controllers' collision counter set to 2).
+COUNTER_WRITES = {
+    "collisions lowered": ("recreate", {"replicas": 0, "collisionCount": 1}),
+    "collisions dropped": ("partitioned", {"replicas": 0}),
+    "collisions raised": ("ondelete", {"numberReady": 0, "collisionCount": 3}),
+}
 
 
 @pytest.mark.parametrize("case", list(STATUS_WRITES))
@@ -427,6 +433,49 @@ def test_status_writes_answer_as_kube_apiserver_does(both, case):
             assert ours["message"] == theirs["message"], written
         else:
             assert ours["status"] == theirs["status"], written
+    finally:
+        for client in both:
+            client.request("DELETE", item)
+
+
+def _put_status(client: Client, item: str, status_of: Any, query: str = "") -> tuple[int, dict]:
+    """A PUT of ``/status`` over the newest version, ``status_of(current status)`` written, retried while
+    the test bed's controllers write meanwhile."""
+    answer: tuple[int, dict] = (0, {})
+    for _ in range(5):
+        _, stored = _send(client, "GET", item)
+        answer = _send(
+            client,
+            "PUT",
+            f"{item}/status{query}",
+            {**stored, "status": status_of(stored.get("status") or {})},
+        )
+        if answer[0] != 409:
+            break
+    return answer
+
+
+@pytest.mark.parametrize("case", list(COUNTER_WRITES))
+def test_the_collision_counter_only_grows_as_on_kube_apiserver(both, case):
+    """kube-apiserver refuses a status write that lowers a workload's collisionCount, or leaves it out."""
+    name, status = COUNTER_WRITES[case]
+    workload = next(doc for doc in CASES.values() if doc["metadata"]["name"] == name)
+    workload = {**workload, "metadata": {"name": f"counter-{case.replace(' ', '-')}"}}
+    item = f"{_collection(workload)}/{workload['metadata']['name']}"
+    try:
+        for client in both:
+            assert _send(client, "POST", _collection(workload), workload)[0] == 201
+            assert _put_status(client, item, lambda current: {**current, "collisionCount": 2})[0] == 200
+        written = [_put_status(client, item, lambda _current: status, "?dryRun=All") for client in both]
+        (our_code, ours), (their_code, theirs) = written
+        assert our_code == their_code, written
+        if our_code >= 400:
+            assert _causes(ours) == _causes(theirs) == {("status.collisionCount", "FieldValueInvalid")}, (
+                written
+            )
+            assert ours["message"] == theirs["message"], written
+        else:
+            assert ours["status"]["collisionCount"] == theirs["status"]["collisionCount"] == 3
     finally:
         for client in both:
             client.request("DELETE", item)

@@ -82,7 +82,16 @@ _STATUS_BY_KIND: dict[tuple[str, str], Callable[[dict], list[Cause]]] = {
 }
 
 
-def status_causes(group: str, kind: str, obj: dict) -> list[Cause]:
-    """The problems kube-apiserver's status strategy finds with ``obj``'s status (a write of ``/status``)."""
+# The kinds whose status keeps a collision counter that may not go down (``IsDecremented``).
+_COLLISION_COUNTED = frozenset({("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")})
+
+
+def status_causes(group: str, kind: str, obj: dict, old: dict) -> list[Cause]:
+    """The problems kube-apiserver's status strategy finds with ``obj``'s status (a write of ``/status``
+    over ``old``)."""
     check = _STATUS_BY_KIND.get((group, kind))
-    return check(obj.get("status") or {}) if check is not None else []
+    status = obj.get("status") or {}
+    causes = check(status) if check is not None else []
+    if (group, kind) in _COLLISION_COUNTED:
+        causes.extend(workloads.collision_count_causes(status, old.get("status") or {}))
+    return causes

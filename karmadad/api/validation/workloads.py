@@ -359,6 +359,14 @@ def _replica_counts(
     return causes
 
 
+def collision_count_causes(status: dict, old_status: dict) -> list[Cause]:
+    """``IsDecremented``: the controllers' collision counter never goes down, nor away once set."""
+    new, old = status.get("collisionCount"), old_status.get("collisionCount")
+    if old is None or (new is not None and new >= old):
+        return []
+    return [invalid("status.collisionCount", new or 0, "cannot be decremented")]
+
+
 def deployment_status_causes(status: dict) -> list[Cause]:
     """``ValidateDeploymentStatus``."""
     counted = (
