@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from karmadad.logs import get_logger
@@ -22,11 +22,11 @@ from karmadad.logs import get_logger
 log = get_logger("tls")
 
 DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
-# Private keys that can sign a certificate (a CA key read back from disk may be any kind).
+# Private keys that can sign a certificate clients verify (a CA key read back from disk may be any kind; DSA
+# is not among them: Go's TLS stack, kubectl's, no longer verifies DSA signatures, and cryptography deprecates it).
 _SIGNING_KEYS = (
     ec.EllipticCurvePrivateKey,
     rsa.RSAPrivateKey,
-    dsa.DSAPrivateKey,
     ed25519.Ed25519PrivateKey,
     ed448.Ed448PrivateKey,
 )
