@@ -71,8 +71,8 @@ def _split(text: Any, separator: Any, count: Any = -1) -> celtypes.ListType:
     text, separator = _text(text), _text(separator)
     if count == 0:
         return celtypes.ListType([])
-    if separator == "":
-        parts = list(text) if count < 0 else [*text[: count - 1], text[count - 1 :]] if text else []
+    if separator == "":  # code points, the last one holding the rest when the count runs out
+        parts = list(text) if count < 0 or count >= len(text) else [*text[: count - 1], text[count - 1 :]]
     else:
         parts = text.split(separator, count - 1 if count > 0 else -1)
     return celtypes.ListType([celtypes.StringType(part) for part in parts])
@@ -189,7 +189,11 @@ def _of_url(value: Any) -> URL:
 
 
 def _hostname(url: Any) -> celtypes.StringType:
-    return celtypes.StringType(_of_url(url).parts.hostname or "")
+    """The host without port or brackets, in the case it was written (as Go's ``Hostname``)."""
+    host = _of_url(url).parts.netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return celtypes.StringType(host[1 : host.find("]")] if "]" in host else host[1:])
+    return celtypes.StringType(host.partition(":")[0])
 
 
 def _host(url: Any) -> celtypes.StringType:
