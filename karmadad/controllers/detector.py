@@ -190,8 +190,17 @@ class Detector:
                 if changed_by_karmada_only(old, new) and self._claimed_lazily(change.object):
                     self.templates.enqueue(key)
                     return
-            if change.type != "DELETED":
+            if change.type != "DELETED" and not self._unclaimable(change.object):
                 self.templates.enqueue(key, CHANGED_ITSELF)
+
+    def _unclaimable(self, template: dict) -> bool:
+        """No propagation policy exists and the template bears no claim: its reconcile would find nothing to
+        do. A policy made later queues the templates it selects itself (:meth:`reconcile_policy`)."""
+        return (
+            not self.store.holds_any(PROPAGATION_POLICIES)
+            and not self.store.holds_any(CLUSTER_PROPAGATION_POLICIES)
+            and claim_of(template) is None
+        )
 
     def _start_clock(self, change: Change) -> None:
         """A template created or given a new generation: its propagation begins now."""

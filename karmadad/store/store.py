@@ -379,6 +379,10 @@ class Store:
         """Every committed object of a resource, unordered: for controllers that scan."""
         return list(self._committed.get(resource, {}).values())
 
+    def holds_any(self, resource: str) -> bool:
+        """Whether any object of ``resource`` is committed (without listing them)."""
+        return bool(self._committed.get(resource))
+
     def resources(self) -> list[str]:
         return [resource for resource, items in self._committed.items() if items]
 

@@ -5,6 +5,7 @@ over only when it says ``preemption: Always`` — each asserted as exact labels,
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from karmadad.api.karmada.resources import PROPAGATION_POLICIES, WORKS
 from tests.controllers.objects import NAMESPACE, deployment, prepared
@@ -73,6 +74,22 @@ async def test_a_policy_claims_its_template_and_binds_it(plane):
     ]  # fmt: skip
     assert binding["metadata"]["labels"][PERMANENT_ID] == claimed_by(plane, "pp")[0][PERMANENT_ID]
     assert binding["spec"]["clusters"] == [{"name": "m1", "replicas": 2}]
+    assert placed_in(plane) == ["karmada-es-m1"]
+
+
+async def test_a_template_no_policy_could_claim_is_not_reconciled_until_a_policy_comes(plane):
+    def template_adds() -> float:
+        return REGISTRY.get_sample_value("workqueue_adds_total", {"name": "detector"}) or 0.0
+
+    await plane.drained()
+    adds = template_adds()
+    await plane.create("apps", "v1", "deployments", deployment("web"))
+    await plane.drained()
+    assert template_adds() == adds  # no policy exists: nothing to look at
+    assert claim(plane) == ({}, {})
+    await policy(plane, "pp", "m1")
+    await plane.drained()
+    assert claim(plane) == claimed_by(plane, "pp")
     assert placed_in(plane) == ["karmada-es-m1"]
 
 
