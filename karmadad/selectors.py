@@ -227,10 +227,22 @@ class Requirement:
         problems = _requirement_problems(self.key, operator, values)
         if problems:
             raise SelectorError(_aggregate([detail for _, _, detail in problems]))
-        if operator in _SET_OPERATORS:
-            values = tuple(sorted(set(values)))
+        self._settle(operator, values)
+
+    def _settle(self, operator: str, values: tuple[str, ...]) -> None:
+        """Keep the operator and values as every Requirement holds them: a set's values sorted, once each."""
         object.__setattr__(self, "operator", operator)
-        object.__setattr__(self, "values", values)
+        object.__setattr__(
+            self, "values", tuple(sorted(set(values))) if operator in _SET_OPERATORS else values
+        )
+
+    @classmethod
+    def _checked(cls, key: str, operator: str, values: tuple[str, ...]) -> Requirement:
+        """One whose clause :func:`_requirement_problems` has found nothing wrong with: not checked again."""
+        requirement = object.__new__(cls)
+        object.__setattr__(requirement, "key", key)
+        requirement._settle(operator, values)
+        return requirement
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         op = self.operator
@@ -474,13 +486,7 @@ def _checked_requirement(key: str, operator: str, values: tuple[str, ...], path_
     if problems:
         messages = [f"{path_of(part, index)}: {detail}" for part, index, detail in problems]
         raise SelectorError(_aggregate(messages))
-    requirement = object.__new__(Requirement)  # checked above: the constructor would check it again
-    object.__setattr__(requirement, "key", key)
-    object.__setattr__(requirement, "operator", operator)
-    object.__setattr__(
-        requirement, "values", tuple(sorted(set(values))) if operator in _SET_OPERATORS else values
-    )
-    return requirement
+    return Requirement._checked(key, operator, values)
 
 
 def label_selector_from_struct(selector: Mapping[str, Any] | None) -> LabelSelector:

@@ -151,6 +151,19 @@ def _find_all(text: Any, pattern: Any, limit: Any = -1) -> celtypes.ListType:
     return celtypes.ListType([celtypes.StringType(item) for item in found])
 
 
+def _parses(parse: Callable[[Any], Any]) -> Callable[[Any], celtypes.BoolType]:
+    """The ``isURL``/``isIP``/``isCIDR`` of a parser: whether it takes the value, instead of failing the rule."""
+
+    def takes(value: Any) -> celtypes.BoolType:
+        try:
+            parse(value)
+        except (TypeError, ValueError):
+            return celtypes.BoolType(False)
+        return celtypes.BoolType(True)
+
+    return takes
+
+
 # -- URLs ----------------------------------------------------------------------------------------------
 
 
@@ -172,14 +185,6 @@ class URL:
 
 def _url(text: Any) -> URL:
     return URL(_text(text))
-
-
-def _is_url(text: Any) -> celtypes.BoolType:
-    try:
-        _url(text)
-    except (TypeError, ValueError):
-        return celtypes.BoolType(False)
-    return celtypes.BoolType(True)
 
 
 def _of_url(value: Any) -> URL:
@@ -302,14 +307,6 @@ def _ip(value: Any) -> IP:
     return _strict_ip(_text(value))
 
 
-def _is_ip(text: Any) -> celtypes.BoolType:
-    try:
-        _strict_ip(_text(text))
-    except (TypeError, ValueError):
-        return celtypes.BoolType(False)
-    return celtypes.BoolType(True)
-
-
 def _of_ip(value: Any) -> IP:
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return value
@@ -327,14 +324,6 @@ def _cidr(value: Any) -> CIDR:
     if int(length) > ip.max_prefixlen:
         raise ValueError(f"network address parse error during conversion from string: {text}")
     return CIDR(ip, int(length))
-
-
-def _is_cidr(text: Any) -> celtypes.BoolType:
-    try:
-        _cidr(text)
-    except (TypeError, ValueError):
-        return celtypes.BoolType(False)
-    return celtypes.BoolType(True)
 
 
 def _of_cidr(value: Any) -> CIDR:
@@ -395,7 +384,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "findAll": _find_all,
     # URLs
     "url": _url,
-    "isURL": _is_url,
+    "isURL": _parses(_url),
     "getScheme": lambda url: celtypes.StringType(_of_url(url).parts.scheme),
     "getHost": _host,
     "getHostname": _hostname,
@@ -415,7 +404,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "compareTo": _compare,
     # IP addresses and CIDRs
     "ip": _ip,
-    "isIP": _is_ip,
+    "isIP": _parses(lambda value: _strict_ip(_text(value))),
     "family": lambda value: celtypes.IntType(_of_ip(value).version),
     "isUnspecified": _ip_check(lambda ip: ip.is_unspecified),
     "isLoopback": _ip_check(lambda ip: ip.is_loopback),
@@ -423,7 +412,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "isLinkLocalUnicast": _ip_check(lambda ip: ip.is_link_local and not ip.is_multicast),
     "isGlobalUnicast": _ip_check(_global_unicast),
     "cidr": _cidr,
-    "isCIDR": _is_cidr,
+    "isCIDR": _parses(_cidr),
     "containsIP": _contains_ip,
     "containsCIDR": _contains_cidr,
     "prefixLength": lambda cidr: celtypes.IntType(_of_cidr(cidr).network.prefixlen),

@@ -279,18 +279,38 @@ _CONTROLLER_COUNTERS = ("collisionCount",)
 
 
 def _write_status(client: Client, item: str, status: dict) -> tuple[int, dict]:
-    """A dry-run PUT of ``/status`` over the newest version, retried when the test bed's controllers wrote
-    meanwhile (a 409 there says nothing about the write itself). The counters those controllers keep are
-    carried over, so that their write between the create and the PUT changes neither side's answer."""
+    """A dry-run PUT of ``/status`` over the newest version (see :func:`_put_status`). The counters the test
+    bed's controllers keep are carried over, so that their write between the create and the PUT changes
+    neither side's answer."""
+
+    def with_counters(current: dict) -> dict:
+        return {**{key: current[key] for key in _CONTROLLER_COUNTERS if key in current}, **status}
+
+    return _put_status(client, item, with_counters, "?dryRun=All")
+
+
+def _put_status(client: Client, item: str, status_of: Any, query: str = "") -> tuple[int, dict]:
+    """A PUT of ``/status`` over the newest version, ``status_of(current status)`` written, retried when the
+    test bed's controllers wrote meanwhile (a 409 there says nothing about the write itself)."""
     answer: tuple[int, dict] = (0, {})
     for _ in range(5):
         _, stored = _send(client, "GET", item)
-        current = stored.get("status") or {}
-        kept = {key: current[key] for key in _CONTROLLER_COUNTERS if key in current}
-        answer = _send(client, "PUT", f"{item}/status?dryRun=All", {**stored, "status": {**kept, **status}})
+        answer = _send(
+            client,
+            "PUT",
+            f"{item}/status{query}",
+            {**stored, "status": status_of(stored.get("status") or {})},
+        )
         if answer[0] != 409:
             break
     return answer
+
+
+def _workload_named(corpus_name: str, name: str) -> tuple[dict, str]:
+    """The corpus workload ``corpus_name`` renamed ``name``, and its item path."""
+    workload = next(doc for doc in CASES.values() if doc["metadata"]["name"] == corpus_name)
+    workload = {**workload, "metadata": {"name": name}}
+    return workload, f"{_collection(workload)}/{name}"
 
 
 def _spec_view(answer: tuple[int, dict]) -> tuple[int, dict]:
@@ -419,9 +439,7 @@ COUNTER_WRITES = {
 def test_status_writes_answer_as_kube_apiserver_does(both, case):
     """A write of a workload's ``/status``: decoded and checked as kube-apiserver's status strategy does."""
     name, status = STATUS_WRITES[case]
-    workload = next(doc for doc in CASES.values() if doc["metadata"]["name"] == name)
-    workload = {**workload, "metadata": {"name": f"status-{case.replace(' ', '-')}"}}
-    item = f"{_collection(workload)}/{workload['metadata']['name']}"
+    workload, item = _workload_named(name, f"status-{case.replace(' ', '-')}")
     try:
         created = [_send(client, "POST", _collection(workload), workload) for client in both]
         assert [code for code, _ in created] == [201, 201], created
@@ -438,30 +456,11 @@ def test_status_writes_answer_as_kube_apiserver_does(both, case):
             client.request("DELETE", item)
 
 
-def _put_status(client: Client, item: str, status_of: Any, query: str = "") -> tuple[int, dict]:
-    """A PUT of ``/status`` over the newest version, ``status_of(current status)`` written, retried while
-    the test bed's controllers write meanwhile."""
-    answer: tuple[int, dict] = (0, {})
-    for _ in range(5):
-        _, stored = _send(client, "GET", item)
-        answer = _send(
-            client,
-            "PUT",
-            f"{item}/status{query}",
-            {**stored, "status": status_of(stored.get("status") or {})},
-        )
-        if answer[0] != 409:
-            break
-    return answer
-
-
 @pytest.mark.parametrize("case", list(COUNTER_WRITES))
 def test_the_collision_counter_only_grows_as_on_kube_apiserver(both, case):
     """kube-apiserver refuses a status write that lowers a workload's collisionCount, or leaves it out."""
     name, status = COUNTER_WRITES[case]
-    workload = next(doc for doc in CASES.values() if doc["metadata"]["name"] == name)
-    workload = {**workload, "metadata": {"name": f"counter-{case.replace(' ', '-')}"}}
-    item = f"{_collection(workload)}/{workload['metadata']['name']}"
+    workload, item = _workload_named(name, f"counter-{case.replace(' ', '-')}")
     try:
         for client in both:
             assert _send(client, "POST", _collection(workload), workload)[0] == 201
